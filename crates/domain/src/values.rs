@@ -1,0 +1,258 @@
+use chrono::{DateTime, Datelike, SecondsFormat, SubsecRound, Utc};
+use serde::{Serialize, Serializer};
+use std::fmt;
+use validator::{ValidateLength, ValidateRange};
+
+/// A primary or foreign key: a positive integer that fits in a signed 32-bit column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Id(i32);
+
+impl Id {
+    /// Accepts `1..=i32::MAX`.
+    pub fn new(value: i64) -> Result<Self, String> {
+        if value.validate_range(Some(1), Some(i64::from(i32::MAX)), None, None) {
+            // The range check above makes the conversion lossless.
+            i32::try_from(value).map(Self).map_err(|e| e.to_string())
+        } else if value < 1 {
+            Err(format!("must be a positive integer, got {value}"))
+        } else {
+            Err(format!("must be at most {}, got {value}", i32::MAX))
+        }
+    }
+
+    /// Parses a decimal integer (surrounding spaces allowed) and applies [`Id::new`].
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err("is required".into());
+        }
+        if !trimmed
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
+        {
+            return Err(format!("must be a positive integer, got {trimmed:?}"));
+        }
+        match trimmed.parse::<i64>() {
+            Ok(v) => Self::new(v),
+            Err(_)
+                if trimmed
+                    .trim_start_matches(['+', '-'])
+                    .bytes()
+                    .all(|b| b.is_ascii_digit()) =>
+            {
+                Err(format!("must be at most {}, got {trimmed}", i32::MAX))
+            }
+            Err(_) => Err(format!("must be a positive integer, got {trimmed:?}")),
+        }
+    }
+
+    /// The key as stored.
+    pub fn get(self) -> i32 {
+        self.0
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Longest accepted `department`, `job` or `name`, in characters.
+pub const MAX_TEXT_CHARS: u64 = 255;
+
+/// A required text field: trimmed, non-empty, at most [`MAX_TEXT_CHARS`] characters, free of
+/// control characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Text(String);
+
+impl Text {
+    /// Trims `value` and checks the rules.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            return Err("is required".into());
+        }
+        if !trimmed.validate_length(None, Some(MAX_TEXT_CHARS), None) {
+            return Err(format!(
+                "must be at most {MAX_TEXT_CHARS} characters, got {}",
+                trimmed.chars().count()
+            ));
+        }
+        if let Some(c) = trimmed.chars().find(|c| c.is_control()) {
+            return Err(format!(
+                "must not contain control characters, found U+{:04X}",
+                u32::from(c)
+            ));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// When an employee was hired: a UTC instant with microsecond precision, years 1 to 9999.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HireTime(DateTime<Utc>);
+
+impl HireTime {
+    /// Accepts an instant of years 1..=9999; sub-microsecond digits are dropped.
+    pub fn new(at: DateTime<Utc>) -> Result<Self, String> {
+        let year = at.year();
+        if !(1..=9999).contains(&year) {
+            return Err(format!("year must be between 1 and 9999, got {year}"));
+        }
+        Ok(Self(at.trunc_subsecs(6)))
+    }
+
+    /// Parses an RFC 3339 / ISO-8601 timestamp that carries `Z` or a UTC offset
+    /// (`2021-11-07T02:48:42Z`, `2021-11-07T04:48:42+02:00`) and converts it to UTC.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err("is required".into());
+        }
+        match DateTime::parse_from_rfc3339(trimmed) {
+            Ok(at) => Self::new(at.with_timezone(&Utc)),
+            Err(e) => Err(format!(
+                "must be an ISO-8601 timestamp with a zone such as 2021-11-07T02:48:42Z, got {trimmed:?} ({e})"
+            )),
+        }
+    }
+
+    /// Creates the value from microseconds since the Unix epoch (the storage format).
+    pub fn from_micros(micros: i64) -> Result<Self, String> {
+        DateTime::from_timestamp_micros(micros)
+            .ok_or_else(|| format!("{micros} microseconds is out of range"))
+            .and_then(Self::new)
+    }
+
+    /// The instant.
+    pub fn get(self) -> DateTime<Utc> {
+        self.0
+    }
+
+    /// Microseconds since the Unix epoch.
+    pub fn micros(self) -> i64 {
+        self.0.timestamp_micros()
+    }
+
+    /// RFC 3339 text with a `Z` suffix and only the sub-second digits needed.
+    pub fn to_rfc3339(self) -> String {
+        self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    }
+}
+
+impl fmt::Display for HireTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+impl Serialize for HireTime {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_accept_positive_i32() {
+        assert_eq!(Id::parse("1").unwrap().get(), 1);
+        assert_eq!(Id::parse(" 42 ").unwrap().get(), 42);
+        assert_eq!(Id::parse("2147483647").unwrap().get(), i32::MAX);
+        assert_eq!(Id::new(7).unwrap().get(), 7);
+    }
+
+    #[test]
+    fn ids_refuse_everything_else() {
+        for bad in [
+            "0",
+            "-3",
+            "1.5",
+            "abc",
+            "99999999999",
+            "2147483648",
+            "",
+            "  ",
+            "1e3",
+            "0x10",
+        ] {
+            let err = Id::parse(bad).unwrap_err();
+            assert!(!err.is_empty(), "{bad:?} accepted");
+        }
+        assert!(Id::parse("0").unwrap_err().contains("positive"));
+        assert!(Id::parse("99999999999").unwrap_err().contains("at most"));
+        assert_eq!(Id::parse("").unwrap_err(), "is required");
+        assert!(Id::new(0).is_err());
+        assert!(Id::new(i64::from(i32::MAX) + 1).is_err());
+    }
+
+    #[test]
+    fn text_is_trimmed_and_kept() {
+        assert_eq!(
+            Text::parse("  Supply Chain ").unwrap().as_str(),
+            "Supply Chain"
+        );
+        assert_eq!(Text::parse("Zoë Ñandú").unwrap().as_str(), "Zoë Ñandú");
+        let longest = "é".repeat(255);
+        assert_eq!(Text::parse(&longest).unwrap().as_str(), longest);
+    }
+
+    #[test]
+    fn text_refuses_empty_long_and_control_characters() {
+        assert_eq!(Text::parse("").unwrap_err(), "is required");
+        assert_eq!(Text::parse("   ").unwrap_err(), "is required");
+        assert!(Text::parse(&"a".repeat(256))
+            .unwrap_err()
+            .contains("at most 255"));
+        assert!(Text::parse("tab\there").unwrap_err().contains("control"));
+        assert!(Text::parse("bell\u{7}").unwrap_err().contains("U+0007"));
+    }
+
+    #[test]
+    fn hire_time_accepts_zoned_iso_timestamps_as_utc() {
+        let t = HireTime::parse("2021-11-07T02:48:42Z").unwrap();
+        assert_eq!(t.to_rfc3339(), "2021-11-07T02:48:42Z");
+        let shifted = HireTime::parse("2021-11-07T04:48:42+02:00").unwrap();
+        assert_eq!(shifted, t);
+        let fraction = HireTime::parse("2021-11-07T02:48:42.123456789Z").unwrap();
+        assert_eq!(fraction.to_rfc3339(), "2021-11-07T02:48:42.123456Z");
+        assert_eq!(HireTime::from_micros(t.micros()).unwrap(), t);
+    }
+
+    #[test]
+    fn hire_time_refuses_other_text() {
+        for bad in [
+            "yesterday",
+            "2021-13-01T00:00:00Z",
+            "2021-11-07",
+            "2021-11-07T02:48:42",
+            "2021-02-30T00:00:00Z",
+            "",
+        ] {
+            assert!(HireTime::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        assert_eq!(HireTime::parse(" ").unwrap_err(), "is required");
+    }
+
+    #[test]
+    fn hire_time_refuses_years_outside_four_digits() {
+        assert!(HireTime::from_micros(i64::MIN / 2).is_err());
+        assert!(HireTime::parse("+10000-01-01T00:00:00Z").is_err());
+    }
+}

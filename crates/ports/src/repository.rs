@@ -1,0 +1,113 @@
+use crate::RepoError;
+use hiring_domain::{FieldError, Id, Record, Rejection, Table};
+use serde::Serialize;
+
+/// Receives rows streamed out of a table. Any `FnMut(E) -> Result<(), RepoError>` closure is one.
+pub trait RowSink<E> {
+    /// Takes one row; an error stops the stream and is returned by the streaming call.
+    fn accept(&mut self, row: E) -> Result<(), RepoError>;
+}
+
+impl<E, F: FnMut(E) -> Result<(), RepoError>> RowSink<E> for F {
+    fn accept(&mut self, row: E) -> Result<(), RepoError> {
+        self(row)
+    }
+}
+
+/// Storage of one table's rows.
+#[cfg_attr(feature = "mock", mockall::automock)]
+pub trait TableRepository<E: Record>: Send + Sync {
+    /// The stored rows whose ids are in `ids` (any order; unknown ids are skipped).
+    fn find_by_ids(&self, ids: &[Id]) -> Result<Vec<E>, RepoError>;
+
+    /// Inserts `rows` (none of which may exist yet) and records `rejects`, all in one
+    /// transaction: either everything is stored or nothing is. A reject already recorded for the
+    /// same table, source and raw record is not recorded twice. Returns the rows inserted.
+    ///
+    /// Fails with [`RepoError::Conflict`] when a row's id is already stored or a foreign key is
+    /// missing (a concurrent writer got there first); nothing is written then.
+    fn write_batch(&self, rows: &[E], rejects: &[Rejection]) -> Result<u64, RepoError>;
+
+    /// Number of stored rows.
+    fn count(&self) -> Result<u64, RepoError>;
+
+    /// Calls `visit` with every stored row in id order, from one consistent snapshot, without
+    /// holding the table in memory. Returns the number of rows visited.
+    fn for_each(&self, sink: &mut dyn RowSink<E>) -> Result<u64, RepoError>;
+
+    /// Replaces the table's contents with `rows` in one transaction. On any error the table is
+    /// left as it was. Returns the number of rows stored.
+    fn replace_all(&self, rows: &mut dyn Iterator<Item = E>) -> Result<u64, RepoError>;
+}
+
+/// Set-wise existence checks, used for foreign keys.
+#[cfg_attr(feature = "mock", mockall::automock)]
+pub trait KeyLookup: Send + Sync {
+    /// Which of `ids` are stored in `table`.
+    fn existing_ids(&self, table: Table, ids: &[Id]) -> Result<Vec<Id>, RepoError>;
+}
+
+/// Which rejected rows to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectFilter {
+    /// Only rows meant for this table.
+    pub table: Option<Table>,
+    /// At most this many, newest first.
+    pub limit: u32,
+}
+
+/// A rejected row as kept in the reject log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredRejection {
+    /// Position in the log.
+    pub id: i64,
+    /// The table the row was meant for.
+    pub table: Table,
+    /// Where the row came from (`hired_employees.csv:67`, `api <request> row 3`).
+    pub source: String,
+    /// The record as received.
+    pub raw: String,
+    /// Every reason it was refused.
+    pub errors: Vec<FieldError>,
+    /// When it was recorded (RFC 3339, UTC).
+    pub recorded_at: String,
+}
+
+/// The log of rows that were refused.
+#[cfg_attr(feature = "mock", mockall::automock)]
+pub trait RejectLog: Send + Sync {
+    /// Records `rejects`, skipping any already recorded (same table, source and raw record).
+    /// Returns how many were new.
+    fn record(&self, rejects: &[Rejection]) -> Result<u64, RepoError>;
+
+    /// The newest recorded rejects matching `filter`.
+    fn list(&self, filter: &RejectFilter) -> Result<Vec<StoredRejection>, RepoError>;
+
+    /// How many rejects are recorded, for one table or all.
+    fn count(&self, table: Option<Table>) -> Result<u64, RepoError>;
+}
+
+/// Every port of the storage, wired once per binary and shared by the use cases.
+#[derive(Clone)]
+pub struct Repositories {
+    /// The `departments` table.
+    pub departments: std::sync::Arc<dyn TableRepository<hiring_domain::Department>>,
+    /// The `jobs` table.
+    pub jobs: std::sync::Arc<dyn TableRepository<hiring_domain::Job>>,
+    /// The `hired_employees` table.
+    pub hired_employees: std::sync::Arc<dyn TableRepository<hiring_domain::HiredEmployee>>,
+    /// Foreign-key lookups over every table.
+    pub keys: std::sync::Arc<dyn KeyLookup>,
+    /// The reject log.
+    pub rejects: std::sync::Arc<dyn RejectLog>,
+    /// A human description of the storage (`sqlite data/hiring.db`), without secrets.
+    pub description: String,
+}
+
+impl std::fmt::Debug for Repositories {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repositories")
+            .field("description", &self.description)
+            .finish_non_exhaustive()
+    }
+}
