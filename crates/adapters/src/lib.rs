@@ -2,5 +2,127 @@
 //!
 //! Implementations of the `hiring-ports` traits: diesel storage for SQLite and PostgreSQL, and
 //! the synthetic data generator.
+//!
+//! [`open`] picks the backend from a URL, brings the schema up to date with the embedded
+//! migrations and wires one store into every field of [`Repositories`]:
+//!
+//! ```no_run
+//! let repos = hiring_adapters::open("data/hiring.db")?;
+//! assert_eq!(repos.description, "sqlite data/hiring.db");
+//! # Ok::<(), hiring_adapters::OpenError>(())
+//! ```
 
 pub mod generate;
+pub mod postgres;
+mod schema;
+pub mod sqlite;
+mod store;
+
+use hiring_domain::{Department, HiredEmployee, Job};
+use hiring_ports::{KeyLookup, RejectLog, Repositories, TableRepository};
+use std::sync::Arc;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// Why storage could not be opened. Messages never contain a password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpenError {
+    /// The PostgreSQL server could not be reached or refused the connection.
+    #[error("cannot connect to PostgreSQL at {url}: {reason}")]
+    Postgres {
+        /// The URL without its password.
+        url: String,
+        /// What the driver said.
+        reason: String,
+    },
+    /// The SQLite file (or its folder) could not be created or opened.
+    #[error("cannot open SQLite database {path}: {reason}")]
+    Sqlite {
+        /// The database file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The schema could not be brought up to date.
+    #[error("migrations failed: {0}")]
+    Migrations(String),
+}
+
+/// The database engines a storage URL can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// A database file; the URL is its path, optionally prefixed `sqlite://`.
+    Sqlite,
+    /// A PostgreSQL server: `postgres://...` or `postgresql://...`.
+    Postgres,
+}
+
+impl Backend {
+    /// `postgres://` and `postgresql://` URLs name PostgreSQL; anything else is an SQLite path.
+    pub fn from_url(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::Postgres
+        } else {
+            Self::Sqlite
+        }
+    }
+}
+
+/// Opens the storage named by `url` and applies any pending migrations (every time; it is
+/// cheap when there are none). `postgres://` and `postgresql://` URLs connect to PostgreSQL;
+/// anything else is the path of an SQLite file, optionally prefixed `sqlite://`, whose folder is
+/// created when missing.
+pub fn open(url: &str) -> Result<Repositories, OpenError> {
+    match Backend::from_url(url) {
+        Backend::Postgres => {
+            let store = PgStore::open(url)?;
+            let description = store.description().to_owned();
+            Ok(repositories(store, description))
+        }
+        Backend::Sqlite => {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            let store = SqliteStore::open(path)?;
+            let description = store.description().to_owned();
+            Ok(repositories(store, description))
+        }
+    }
+}
+
+/// Shares one store between every port.
+fn repositories<S>(store: S, description: String) -> Repositories
+where
+    S: TableRepository<Department>
+        + TableRepository<Job>
+        + TableRepository<HiredEmployee>
+        + KeyLookup
+        + RejectLog
+        + 'static,
+{
+    let store = Arc::new(store);
+    Repositories {
+        departments: store.clone(),
+        jobs: store.clone(),
+        hired_employees: store.clone(),
+        keys: store.clone(),
+        rejects: store,
+        description,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_follows_the_url_scheme() {
+        assert_eq!(Backend::from_url("postgres://u@h/db"), Backend::Postgres);
+        assert_eq!(Backend::from_url("postgresql://h/db"), Backend::Postgres);
+        assert_eq!(Backend::from_url("data/hiring.db"), Backend::Sqlite);
+        assert_eq!(
+            Backend::from_url("sqlite://data/hiring.db"),
+            Backend::Sqlite
+        );
+        assert_eq!(Backend::from_url("postgres.db"), Backend::Sqlite);
+    }
+}

@@ -1,0 +1,304 @@
+//! PostgreSQL storage: rows are written with `COPY ... FROM STDIN (FORMAT binary)`, reads that
+//! must see one snapshot run in `REPEATABLE READ, READ ONLY` transactions.
+
+use crate::store::{self, Dialect, Store, StoreError};
+use crate::OpenError;
+use chrono::{DateTime, SecondsFormat, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, Pool};
+use diesel::{Connection, PgConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations};
+use hiring_domain::{FieldError, HireTime};
+use std::borrow::Cow;
+use std::time::Duration;
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// Taken before migrating, so that two processes opening one database do not race.
+const MIGRATION_LOCK: &str = include_str!("sql/pg_migration_lock.sql");
+
+const POOL_SIZE: u32 = 8;
+
+/// How long to wait for a free pooled connection (or a new one) before giving up.
+const POOL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// libpq's `connect_timeout`, in seconds, unless the URL sets its own: an unreachable server
+/// fails fast.
+const CONNECT_TIMEOUT_SECS: u32 = 3;
+
+/// The PostgreSQL flavour of the shared storage code.
+pub(crate) struct PgDialect;
+
+impl Dialect for PgDialect {
+    type Conn = PgConnection;
+    type Instant = DateTime<Utc>;
+    type Json = serde_json::Value;
+
+    const MAX_PARAMS: usize = 65_535;
+    /// Lookups bind the ids as one array (`= ANY($1)`), so they need no chunks.
+    const IDS_PER_QUERY: usize = usize::MAX;
+
+    fn encode_time(at: HireTime) -> DateTime<Utc> {
+        at.get()
+    }
+
+    fn decode_time(stored: DateTime<Utc>) -> Result<HireTime, String> {
+        HireTime::new(stored)
+    }
+
+    fn instant_text(stored: DateTime<Utc>) -> String {
+        stored.to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+
+    /// PostgreSQL text (and `jsonb` strings) cannot hold NUL characters, which a rejected raw
+    /// record may carry: they become U+FFFD.
+    fn storable(text: &str) -> Cow<'_, str> {
+        if text.contains('\0') {
+            Cow::Owned(text.replace('\0', "\u{FFFD}"))
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+
+    fn encode_reasons(errors: &[FieldError]) -> Result<serde_json::Value, StoreError> {
+        let storable: Vec<FieldError> = errors
+            .iter()
+            .map(|e| FieldError::new(Self::storable(e.field()), Self::storable(e.message())))
+            .collect();
+        serde_json::to_value(storable).map_err(|e| StoreError::Encode(e.to_string()))
+    }
+
+    fn decode_reasons(stored: serde_json::Value) -> Result<Vec<FieldError>, String> {
+        serde_json::from_value(stored).map_err(|e| e.to_string())
+    }
+
+    fn read<T, F>(conn: &mut PgConnection, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, StoreError>,
+    {
+        conn.build_transaction()
+            .repeatable_read()
+            .read_only()
+            .run(f)
+    }
+}
+
+/// One binary `COPY` of every row.
+macro_rules! copy_in {
+    ($conn:expr, $table:expr, $rows:expr, $to_values:expr) => {{
+        let values: Vec<_> = $rows.iter().map($to_values).collect();
+        diesel::copy_from($table)
+            .from_insertable(values)
+            .execute($conn)?
+    }};
+}
+
+store::queries!(dialect: PgDialect, schema: pg, insert: copy_in);
+
+/// Every storage port on one PostgreSQL database. Cloning shares the connection pool.
+#[derive(Clone, Debug)]
+pub struct PgStore(Store<PgDialect>);
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/dbname`) and
+    /// applies the migrations it lacks. Error messages never show the password.
+    pub fn open(url: &str) -> Result<Self, OpenError> {
+        let parts = UrlParts::parse(url);
+        let url = with_connect_timeout(url);
+        let fail = |reason: String| OpenError::Postgres {
+            url: parts.redacted(),
+            reason,
+        };
+        // One connection of our own first: it reports an unreachable server at once (a pool
+        // would retry until its timeout) and runs the migrations.
+        let mut conn = PgConnection::establish(&url).map_err(|e| fail(one_line(&e.to_string())))?;
+        conn.batch_execute(MIGRATION_LOCK)
+            .map_err(|e| OpenError::Migrations(e.to_string()))?;
+        store::run_migrations(&mut conn, MIGRATIONS).map_err(OpenError::Migrations)?;
+        // Closing the session releases the migration lock.
+        drop(conn);
+        // No idle minimum: with one, the pool would open connections on its own threads in the
+        // background, and a process exiting while libpq is mid-handshake on such a thread can
+        // crash in the TLS library's exit handlers. Connections are opened on demand instead.
+        let pool = Pool::builder()
+            .max_size(POOL_SIZE)
+            .min_idle(Some(0))
+            .connection_timeout(POOL_TIMEOUT)
+            .build_unchecked(ConnectionManager::new(url));
+        Ok(Self(Store::new(pool, parts.description())))
+    }
+
+    /// The storage as `postgresql host:port/dbname`.
+    pub fn description(&self) -> &str {
+        self.0.description()
+    }
+}
+
+store::impl_ports!(PgStore);
+
+/// libpq's multi-line messages on one line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Adds `connect_timeout` to `url` unless it sets one.
+fn with_connect_timeout(url: &str) -> String {
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    if query_params(query).any(|(key, _)| key == "connect_timeout") {
+        url.to_owned()
+    } else {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}connect_timeout={CONNECT_TIMEOUT_SECS}")
+    }
+}
+
+fn query_params(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    query
+        .split('&')
+        .filter(|param| !param.is_empty())
+        .map(|param| param.split_once('=').unwrap_or((param, "")))
+}
+
+/// The pieces of a `postgres://` URL needed to show it without its password.
+#[derive(Debug, PartialEq, Eq)]
+struct UrlParts<'a> {
+    scheme: &'a str,
+    user: Option<&'a str>,
+    /// `host[:port]`.
+    address: &'a str,
+    database: &'a str,
+    query: &'a str,
+}
+
+impl<'a> UrlParts<'a> {
+    fn parse(url: &'a str) -> Self {
+        let (scheme, rest) = url.split_once("://").unwrap_or(("postgresql", url));
+        // The last `@` ends the credentials even when an unescaped password holds `@`, `/` or
+        // `?`: when in doubt, more is hidden.
+        let (user, location) = match rest.rsplit_once('@') {
+            Some((credentials, location)) => (
+                Some(credentials.split_once(':').map_or(credentials, |(u, _)| u)),
+                location,
+            ),
+            None => (None, rest),
+        };
+        let (path, query) = location.split_once('?').unwrap_or((location, ""));
+        let (address, database) = path.split_once('/').unwrap_or((path, ""));
+        Self {
+            scheme,
+            user: user.filter(|u| !u.is_empty()),
+            address,
+            database,
+            query,
+        }
+    }
+
+    /// The URL without the password (nor a `password` query parameter).
+    fn redacted(&self) -> String {
+        let user = self.user.map(|u| format!("{u}@")).unwrap_or_default();
+        let params: Vec<String> = query_params(self.query)
+            .filter(|(key, _)| *key != "password")
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect();
+        let query = if params.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", params.join("&"))
+        };
+        format!(
+            "{}://{user}{}/{}{query}",
+            self.scheme, self.address, self.database
+        )
+    }
+
+    /// `postgresql host:port/dbname`, with libpq's defaults filled in.
+    fn description(&self) -> String {
+        let address = if self.address.is_empty() {
+            "localhost"
+        } else {
+            self.address
+        };
+        // `[::1]` and `host` lack a port; `[::1]:5432` and `host:5432` have one.
+        let has_port = address
+            .rsplit_once(':')
+            .is_some_and(|(_, port)| !port.contains(']'));
+        let port = if has_port { "" } else { ":5432" };
+        let database = match (self.database, self.user) {
+            ("", Some(user)) => user,
+            ("", None) => "postgres",
+            (database, _) => database,
+        };
+        format!("postgresql {address}{port}/{database}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_drops_every_password() {
+        let cases = [
+            (
+                "postgres://postgres:s3cret@127.0.0.1:5432/x",
+                "postgres://postgres@127.0.0.1:5432/x",
+            ),
+            (
+                "postgresql://u:p@ss/w?rd@db.example:6000/hiring?sslmode=require&password=two",
+                "postgresql://u@db.example:6000/hiring?sslmode=require",
+            ),
+            ("postgres://localhost/db", "postgres://localhost/db"),
+            ("postgres://u@h", "postgres://u@h/"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(UrlParts::parse(url).redacted(), shown, "{url}");
+        }
+    }
+
+    #[test]
+    fn description_names_host_port_and_database() {
+        let cases = [
+            (
+                "postgres://postgres:pw@127.0.0.1:5432/hiring",
+                "postgresql 127.0.0.1:5432/hiring",
+            ),
+            ("postgresql://db.example/x", "postgresql db.example:5432/x"),
+            ("postgres://ann@[::1]", "postgresql [::1]:5432/ann"),
+            ("postgres://[::1]:6543/y", "postgresql [::1]:6543/y"),
+            ("postgres://", "postgresql localhost:5432/postgres"),
+        ];
+        for (url, description) in cases {
+            assert_eq!(UrlParts::parse(url).description(), description, "{url}");
+            assert!(!description.contains("pw"));
+        }
+    }
+
+    #[test]
+    fn connect_timeout_is_added_once() {
+        assert_eq!(
+            with_connect_timeout("postgres://h/db"),
+            "postgres://h/db?connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?sslmode=disable"),
+            "postgres://h/db?sslmode=disable&connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?connect_timeout=9"),
+            "postgres://h/db?connect_timeout=9"
+        );
+    }
+
+    #[test]
+    fn libpq_messages_fit_on_one_line() {
+        assert_eq!(
+            one_line("connection failed: refused\n\tIs the server running?\n"),
+            "connection failed: refused Is the server running?"
+        );
+    }
+}

@@ -1,0 +1,56 @@
+//! Diesel table definitions. The tables are the same on both backends except for the SQL types
+//! of the instants (`timestamptz` on PostgreSQL, RFC 3339 text on SQLite) and of the reasons
+//! (`jsonb` on PostgreSQL, JSON text on SQLite), so one macro writes both schemas.
+
+macro_rules! tables {
+    ($instant:ident, $json:ident) => {
+        diesel::table! {
+            departments (id) {
+                id -> Integer,
+                department -> Text,
+            }
+        }
+
+        diesel::table! {
+            jobs (id) {
+                id -> Integer,
+                job -> Text,
+            }
+        }
+
+        diesel::table! {
+            use diesel::sql_types::*;
+
+            hired_employees (id) {
+                id -> Integer,
+                name -> Text,
+                datetime -> $instant,
+                department_id -> Integer,
+                job_id -> Integer,
+            }
+        }
+
+        diesel::table! {
+            use diesel::sql_types::*;
+
+            rejected_rows (id) {
+                id -> BigInt,
+                table_name -> Text,
+                source -> Text,
+                raw_record -> Text,
+                reasons -> $json,
+                recorded_at -> $instant,
+            }
+        }
+    };
+}
+
+/// The SQLite schema.
+pub(crate) mod sqlite {
+    tables!(Text, Text);
+}
+
+/// The PostgreSQL schema.
+pub(crate) mod pg {
+    tables!(Timestamptz, Jsonb);
+}

@@ -1,0 +1,735 @@
+//! What both diesel backends share: the repository logic (transactions, paging, chunking), the
+//! conversion of stored rows into domain entities, the mapping of diesel errors onto
+//! [`RepoError`], and the macros that write each backend's typed queries from one definition.
+//!
+//! A backend supplies a [`Dialect`] (its connection type, how it stores instants and JSON, its
+//! statement limits and transaction flavours) and a way to bulk-insert rows; the [`queries!`]
+//! macro then writes [`TableOps`] for the three tables and [`RejectOps`] for the reject log, and
+//! [`Store`] runs every port method on top of them.
+
+use diesel::r2d2::{ConnectionManager, Pool, R2D2Connection};
+use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error as DieselError};
+use diesel::Connection;
+use hiring_domain::{
+    Department, FieldError, HireTime, HiredEmployee, Id, Job, Record, Rejection, Table, Text,
+};
+use hiring_ports::{RejectFilter, RepoError, RowSink, StoredRejection};
+use std::borrow::Cow;
+
+/// Rows read per statement by `for_each` (keyset pagination keeps memory flat).
+const PAGE_ROWS: i64 = 10_000;
+
+/// Rows taken from the iterator of `replace_all` before they are written.
+const REPLACE_CHUNK: usize = 10_000;
+
+/// A failure inside the adapter, before it is translated into a [`RepoError`].
+#[derive(Debug)]
+pub(crate) enum StoreError {
+    /// A statement failed.
+    Db(DieselError),
+    /// No connection could be taken from the pool.
+    Pool(String),
+    /// A stored value broke a domain rule.
+    Corrupt(String),
+    /// A value could not be encoded for storage.
+    Encode(String),
+    /// An error raised by the caller (a row sink), passed through unchanged.
+    Port(RepoError),
+}
+
+impl From<DieselError> for StoreError {
+    fn from(e: DieselError) -> Self {
+        Self::Db(e)
+    }
+}
+
+/// The one place where adapter failures become port errors: constraint violations are
+/// conflicts, lost connections and pool timeouts make the database unavailable.
+pub(crate) fn repo_error(e: StoreError) -> RepoError {
+    match e {
+        StoreError::Db(DieselError::DatabaseError(kind, info)) => {
+            let message = describe(info.as_ref());
+            match kind {
+                DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation => {
+                    RepoError::Conflict(message)
+                }
+                DatabaseErrorKind::ClosedConnection => RepoError::Unavailable(message),
+                _ => RepoError::Other(message),
+            }
+        }
+        StoreError::Db(other) => RepoError::Other(other.to_string()),
+        StoreError::Pool(message) => RepoError::Unavailable(message),
+        StoreError::Corrupt(message) => RepoError::Corrupt(message),
+        StoreError::Encode(message) => RepoError::Other(message),
+        StoreError::Port(e) => e,
+    }
+}
+
+fn describe(info: &(dyn DatabaseErrorInformation + Send + Sync)) -> String {
+    match info.details() {
+        Some(details) => format!("{} ({})", info.message(), details.trim()),
+        None => info.message().to_owned(),
+    }
+}
+
+/// What a backend brings to the shared code.
+pub(crate) trait Dialect: Sized + Send + Sync + 'static {
+    /// The diesel connection.
+    type Conn: R2D2Connection + Send + 'static;
+    /// The Rust value of an instant column (`datetime`, `recorded_at`).
+    type Instant;
+    /// The Rust value of the `reasons` column.
+    type Json;
+
+    /// Most bind parameters one statement may carry.
+    const MAX_PARAMS: usize;
+    /// Most ids one lookup statement carries.
+    const IDS_PER_QUERY: usize;
+
+    /// How a hire time is stored.
+    fn encode_time(at: HireTime) -> Self::Instant;
+    /// Reads a stored hire time back.
+    fn decode_time(stored: Self::Instant) -> Result<HireTime, String>;
+    /// A stored instant as RFC 3339 UTC text.
+    fn instant_text(stored: Self::Instant) -> String;
+    /// `text` as the backend can store it (by default unchanged).
+    fn storable(text: &str) -> Cow<'_, str> {
+        Cow::Borrowed(text)
+    }
+    /// How the reasons of a reject are stored.
+    fn encode_reasons(errors: &[FieldError]) -> Result<Self::Json, StoreError>;
+    /// Reads stored reasons back.
+    fn decode_reasons(stored: Self::Json) -> Result<Vec<FieldError>, String>;
+
+    /// Runs `f` in a transaction that writes (by default the backend's plain transaction).
+    fn write<T, F>(conn: &mut Self::Conn, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut Self::Conn) -> Result<T, StoreError>,
+    {
+        conn.transaction(f)
+    }
+
+    /// Runs `f` in a transaction that only reads, from one consistent snapshot (by default the
+    /// backend's plain transaction).
+    fn read<T, F>(conn: &mut Self::Conn, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut Self::Conn) -> Result<T, StoreError>,
+    {
+        conn.transaction(f)
+    }
+}
+
+/// The typed queries of one table on one backend (written by [`queries!`]).
+pub(crate) trait TableOps<D: Dialect>: Record {
+    /// Rows whose ids are in `ids`.
+    fn find(conn: &mut D::Conn, ids: &[i32]) -> Result<Vec<Self>, StoreError>;
+    /// Up to `limit` rows with ids above `after`, in id order.
+    fn page(conn: &mut D::Conn, after: i32, limit: i64) -> Result<Vec<Self>, StoreError>;
+    /// Inserts every row, in as few statements as the backend allows.
+    fn insert(conn: &mut D::Conn, rows: &[Self]) -> Result<u64, StoreError>;
+    /// Number of rows.
+    fn count(conn: &mut D::Conn) -> Result<u64, StoreError>;
+    /// Deletes every row.
+    fn delete_all(conn: &mut D::Conn) -> Result<u64, StoreError>;
+    /// Which of `ids` are stored.
+    fn existing(conn: &mut D::Conn, ids: &[i32]) -> Result<Vec<i32>, StoreError>;
+}
+
+/// The typed queries of the reject log on one backend (written by [`queries!`]).
+pub(crate) trait RejectOps: Dialect {
+    /// Records `rejects`, skipping those already recorded; returns how many were new.
+    fn insert_rejects(conn: &mut Self::Conn, rejects: &[Rejection]) -> Result<u64, StoreError>;
+    /// The newest rejects matching `filter`.
+    fn list_rejects(
+        conn: &mut Self::Conn,
+        filter: &RejectFilter,
+    ) -> Result<Vec<StoredRejection>, StoreError>;
+    /// How many rejects are recorded, for one table or all.
+    fn count_rejects(conn: &mut Self::Conn, table: Option<Table>) -> Result<u64, StoreError>;
+}
+
+/// A row count from SQL (never negative) as `u64`.
+pub(crate) fn row_count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// A row count from diesel's `execute` as `u64`.
+pub(crate) fn affected(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+/// Checks values read back from one stored row, naming the row in every complaint.
+struct StoredRow {
+    table: &'static str,
+    id: i64,
+}
+
+impl StoredRow {
+    fn new(table: &'static str, id: impl Into<i64>) -> Self {
+        Self {
+            table,
+            id: id.into(),
+        }
+    }
+
+    fn corrupt(&self, field: &str, message: impl std::fmt::Display) -> StoreError {
+        StoreError::Corrupt(format!(
+            "{} row with id {}: {field} {message}",
+            self.table, self.id
+        ))
+    }
+
+    fn id(&self, field: &str, value: i32) -> Result<Id, StoreError> {
+        Id::new(value.into()).map_err(|e| self.corrupt(field, e))
+    }
+
+    fn text(&self, field: &str, value: &str) -> Result<Text, StoreError> {
+        match Text::parse(value) {
+            Ok(text) if text.as_str() == value => Ok(text),
+            Ok(_) => Err(self.corrupt(field, "has surrounding white space")),
+            Err(e) => Err(self.corrupt(field, e)),
+        }
+    }
+}
+
+/// A stored `departments` row as an entity.
+pub(crate) fn department_from((id, name): (i32, String)) -> Result<Department, StoreError> {
+    let row = StoredRow::new("departments", id);
+    Ok(Department::new(
+        row.id("id", id)?,
+        row.text("department", &name)?,
+    ))
+}
+
+/// A stored `jobs` row as an entity.
+pub(crate) fn job_from((id, name): (i32, String)) -> Result<Job, StoreError> {
+    let row = StoredRow::new("jobs", id);
+    Ok(Job::new(row.id("id", id)?, row.text("job", &name)?))
+}
+
+/// A stored `hired_employees` row as an entity.
+pub(crate) fn employee_from<D: Dialect>(
+    (id, name, datetime, department_id, job_id): (i32, String, D::Instant, i32, i32),
+) -> Result<HiredEmployee, StoreError> {
+    let row = StoredRow::new("hired_employees", id);
+    Ok(HiredEmployee::new(
+        row.id("id", id)?,
+        row.text("name", &name)?,
+        D::decode_time(datetime).map_err(|e| row.corrupt("datetime", e))?,
+        row.id("department_id", department_id)?,
+        row.id("job_id", job_id)?,
+    ))
+}
+
+/// A stored `rejected_rows` row.
+pub(crate) type RejectRow<D> = (
+    i64,
+    String,
+    String,
+    String,
+    <D as Dialect>::Json,
+    <D as Dialect>::Instant,
+);
+
+/// A stored `rejected_rows` row as the port's type.
+pub(crate) fn stored_rejection<D: Dialect>(
+    (id, table_name, source, raw, reasons, recorded_at): RejectRow<D>,
+) -> Result<StoredRejection, StoreError> {
+    let row = StoredRow::new("rejected_rows", id);
+    Ok(StoredRejection {
+        id,
+        table: table_name
+            .parse()
+            .map_err(|e| row.corrupt("table_name", e))?,
+        source,
+        raw,
+        errors: D::decode_reasons(reasons).map_err(|e| row.corrupt("reasons", e))?,
+        recorded_at: D::instant_text(recorded_at),
+    })
+}
+
+/// Writes [`TableOps`] for the three tables and [`RejectOps`] for dialect `$d`, whose schema is
+/// `crate::schema::$s`. `$insert` is a macro of the backend module that bulk-inserts:
+/// `$insert!(conn, table, rows: &[E], to_values: impl Fn(&E) -> (column.eq(value), ...))`,
+/// which returns the rows inserted (`usize`) and uses `?` on diesel errors.
+macro_rules! queries {
+    (dialect: $d:ty, schema: $s:ident, insert: $insert:ident) => {
+        $crate::store::table_ops!(
+            $d,
+            $insert,
+            hiring_domain::Department,
+            $s,
+            departments,
+            |r: &hiring_domain::Department| {
+                use diesel::ExpressionMethods;
+                use $crate::schema::$s::departments as t;
+                (
+                    t::id.eq(hiring_domain::Record::id(r).get()),
+                    t::department.eq(r.department()),
+                )
+            },
+            $crate::store::department_from
+        );
+        $crate::store::table_ops!(
+            $d,
+            $insert,
+            hiring_domain::Job,
+            $s,
+            jobs,
+            |r: &hiring_domain::Job| {
+                use diesel::ExpressionMethods;
+                use $crate::schema::$s::jobs as t;
+                (
+                    t::id.eq(hiring_domain::Record::id(r).get()),
+                    t::job.eq(r.job()),
+                )
+            },
+            $crate::store::job_from
+        );
+        $crate::store::table_ops!(
+            $d,
+            $insert,
+            hiring_domain::HiredEmployee,
+            $s,
+            hired_employees,
+            |r: &hiring_domain::HiredEmployee| {
+                use diesel::ExpressionMethods;
+                use $crate::schema::$s::hired_employees as t;
+                (
+                    t::id.eq(hiring_domain::Record::id(r).get()),
+                    t::name.eq(r.name()),
+                    t::datetime.eq(<$d as $crate::store::Dialect>::encode_time(r.datetime())),
+                    t::department_id.eq(r.department_id().get()),
+                    t::job_id.eq(r.job_id().get()),
+                )
+            },
+            $crate::store::employee_from::<$d>
+        );
+
+        impl $crate::store::RejectOps for $d {
+            fn insert_rejects(
+                conn: &mut Self::Conn,
+                rejects: &[hiring_domain::Rejection],
+            ) -> Result<u64, $crate::store::StoreError> {
+                use diesel::prelude::*;
+                use $crate::schema::$s::rejected_rows as t;
+                let mut added = 0;
+                for chunk in rejects.chunks(Self::MAX_PARAMS / 4) {
+                    let values = chunk
+                        .iter()
+                        .map(|r| {
+                            Ok((
+                                t::table_name.eq(r.table().name()),
+                                t::source.eq(Self::storable(r.source())),
+                                t::raw_record.eq(Self::storable(r.raw())),
+                                t::reasons.eq(Self::encode_reasons(r.errors())?),
+                            ))
+                        })
+                        .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
+                    added += diesel::insert_into(t::table)
+                        .values(values)
+                        .on_conflict_do_nothing()
+                        .execute(conn)?;
+                }
+                Ok($crate::store::affected(added))
+            }
+
+            fn list_rejects(
+                conn: &mut Self::Conn,
+                filter: &hiring_ports::RejectFilter,
+            ) -> Result<Vec<hiring_ports::StoredRejection>, $crate::store::StoreError> {
+                use diesel::prelude::*;
+                use $crate::schema::$s::rejected_rows as t;
+                let mut query = t::table
+                    .order(t::id.desc())
+                    .limit(i64::from(filter.limit))
+                    .into_boxed();
+                if let Some(table) = filter.table {
+                    query = query.filter(t::table_name.eq(table.name()));
+                }
+                query
+                    .load::<$crate::store::RejectRow<Self>>(conn)?
+                    .into_iter()
+                    .map($crate::store::stored_rejection::<Self>)
+                    .collect()
+            }
+
+            fn count_rejects(
+                conn: &mut Self::Conn,
+                table: Option<hiring_domain::Table>,
+            ) -> Result<u64, $crate::store::StoreError> {
+                use diesel::prelude::*;
+                use $crate::schema::$s::rejected_rows as t;
+                let mut query = t::table.count().into_boxed();
+                if let Some(table) = table {
+                    query = query.filter(t::table_name.eq(table.name()));
+                }
+                Ok($crate::store::row_count(query.get_result::<i64>(conn)?))
+            }
+        }
+    };
+}
+pub(crate) use queries;
+
+/// Writes [`TableOps`] of one table (`crate::schema::$s::$t`) for dialect `$d`.
+macro_rules! table_ops {
+    ($d:ty, $insert:ident, $entity:ty, $s:ident, $t:ident, $to_values:expr, $from_row:expr) => {
+        impl $crate::store::TableOps<$d> for $entity {
+            fn find(
+                conn: &mut <$d as $crate::store::Dialect>::Conn,
+                ids: &[i32],
+            ) -> Result<Vec<Self>, $crate::store::StoreError> {
+                use diesel::prelude::*;
+                use $crate::schema::$s::$t as t;
+                let mut found = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(<$d as $crate::store::Dialect>::IDS_PER_QUERY) {
+                    for row in t::table.filter(t::id.eq_any(chunk)).load(conn)? {
+                        found.push($from_row(row)?);
+                    }
+                }
+                Ok(found)
+            }
+
+            fn page(
+                conn: &mut <$d as $crate::store::Dialect>::Conn,
+                after: i32,
+                limit: i64,
+            ) -> Result<Vec<Self>, $crate::store::StoreError> {
+                use diesel::prelude::*;
+                use $crate::schema::$s::$t as t;
+                t::table
+                    .filter(t::id.gt(after))
+                    .order(t::id)
+                    .limit(limit)
+                    .load(conn)?
+                    .into_iter()
+                    .map($from_row)
+                    .collect()
+            }
+
+            fn insert(
+                conn: &mut <$d as $crate::store::Dialect>::Conn,
+                rows: &[Self],
+            ) -> Result<u64, $crate::store::StoreError> {
+                use diesel::prelude::*;
+                use $crate::schema::$s::$t as t;
+                let inserted = $insert!(conn, t::table, rows, $to_values);
+                Ok($crate::store::affected(inserted))
+            }
+
+            fn count(
+                conn: &mut <$d as $crate::store::Dialect>::Conn,
+            ) -> Result<u64, $crate::store::StoreError> {
+                use diesel::prelude::*;
+                use $crate::schema::$s::$t as t;
+                Ok($crate::store::row_count(
+                    t::table.count().get_result::<i64>(conn)?,
+                ))
+            }
+
+            fn delete_all(
+                conn: &mut <$d as $crate::store::Dialect>::Conn,
+            ) -> Result<u64, $crate::store::StoreError> {
+                use diesel::prelude::*;
+                use $crate::schema::$s::$t as t;
+                Ok($crate::store::affected(
+                    diesel::delete(t::table).execute(conn)?,
+                ))
+            }
+
+            fn existing(
+                conn: &mut <$d as $crate::store::Dialect>::Conn,
+                ids: &[i32],
+            ) -> Result<Vec<i32>, $crate::store::StoreError> {
+                use diesel::prelude::*;
+                use $crate::schema::$s::$t as t;
+                let mut found = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(<$d as $crate::store::Dialect>::IDS_PER_QUERY) {
+                    found.extend(
+                        t::table
+                            .select(t::id)
+                            .filter(t::id.eq_any(chunk))
+                            .load::<i32>(conn)?,
+                    );
+                }
+                Ok(found)
+            }
+        }
+    };
+}
+pub(crate) use table_ops;
+
+/// A pool of one backend's connections and the port methods written once over [`Dialect`].
+pub(crate) struct Store<D: Dialect> {
+    pool: Pool<ConnectionManager<D::Conn>>,
+    description: String,
+}
+
+impl<D: Dialect> Clone for Store<D> {
+    fn clone(&self) -> Self {
+        Self {
+            pool: self.pool.clone(),
+            description: self.description.clone(),
+        }
+    }
+}
+
+impl<D: Dialect> std::fmt::Debug for Store<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("description", &self.description)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The distinct keys of `ids`, in order (a key asked twice is looked up once).
+fn keys(ids: &[Id]) -> Vec<i32> {
+    let mut keys: Vec<i32> = ids.iter().map(|id| id.get()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+impl<D> Store<D>
+where
+    D: RejectOps,
+    Department: TableOps<D>,
+    Job: TableOps<D>,
+    HiredEmployee: TableOps<D>,
+{
+    /// Wraps a pool; `description` names the storage without secrets.
+    pub(crate) fn new(pool: Pool<ConnectionManager<D::Conn>>, description: String) -> Self {
+        Self { pool, description }
+    }
+
+    /// The storage, as `sqlite data/hiring.db` or `postgresql host:port/dbname`.
+    pub(crate) fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Runs `f` on a pooled connection and translates its failure.
+    fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut D::Conn) -> Result<T, StoreError>,
+    ) -> Result<T, RepoError> {
+        let mut conn = self
+            .pool
+            .get()
+            .map_err(|e| repo_error(StoreError::Pool(e.to_string())))?;
+        f(&mut conn).map_err(repo_error)
+    }
+
+    pub(crate) fn find_by_ids<E: TableOps<D>>(&self, ids: &[Id]) -> Result<Vec<E>, RepoError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = keys(ids);
+        self.with_conn(|conn| D::read(conn, |conn| E::find(conn, &keys)))
+    }
+
+    pub(crate) fn write_batch<E: TableOps<D>>(
+        &self,
+        rows: &[E],
+        rejects: &[Rejection],
+    ) -> Result<u64, RepoError> {
+        if rows.is_empty() && rejects.is_empty() {
+            return Ok(0);
+        }
+        self.with_conn(|conn| {
+            D::write(conn, |conn| {
+                let inserted = if rows.is_empty() {
+                    0
+                } else {
+                    E::insert(conn, rows)?
+                };
+                if !rejects.is_empty() {
+                    D::insert_rejects(conn, rejects)?;
+                }
+                Ok(inserted)
+            })
+        })
+    }
+
+    pub(crate) fn count<E: TableOps<D>>(&self) -> Result<u64, RepoError> {
+        self.with_conn(|conn| E::count(conn))
+    }
+
+    pub(crate) fn for_each<E: TableOps<D>>(
+        &self,
+        sink: &mut dyn RowSink<E>,
+    ) -> Result<u64, RepoError> {
+        self.with_conn(|conn| {
+            D::read(conn, |conn| {
+                let mut visited = 0;
+                // Below every valid id, so that rows breaking the rules are reported too.
+                let mut after = i32::MIN;
+                loop {
+                    let page = E::page(conn, after, PAGE_ROWS)?;
+                    let last_page = i64::try_from(page.len()).unwrap_or(i64::MAX) < PAGE_ROWS;
+                    for row in page {
+                        after = row.id().get();
+                        sink.accept(row).map_err(StoreError::Port)?;
+                        visited += 1;
+                    }
+                    if last_page {
+                        return Ok(visited);
+                    }
+                }
+            })
+        })
+    }
+
+    pub(crate) fn replace_all<E: TableOps<D>>(
+        &self,
+        rows: &mut dyn Iterator<Item = E>,
+    ) -> Result<u64, RepoError> {
+        self.with_conn(|conn| {
+            D::write(conn, |conn| {
+                E::delete_all(conn)?;
+                let mut stored = 0;
+                loop {
+                    let chunk: Vec<E> = (&mut *rows).take(REPLACE_CHUNK).collect();
+                    if chunk.is_empty() {
+                        return Ok(stored);
+                    }
+                    stored += E::insert(conn, &chunk)?;
+                }
+            })
+        })
+    }
+
+    pub(crate) fn existing_ids(&self, table: Table, ids: &[Id]) -> Result<Vec<Id>, RepoError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = keys(ids);
+        let found = self.with_conn(|conn| {
+            D::read(conn, |conn| match table {
+                Table::Departments => <Department as TableOps<D>>::existing(conn, &keys),
+                Table::Jobs => <Job as TableOps<D>>::existing(conn, &keys),
+                Table::HiredEmployees => <HiredEmployee as TableOps<D>>::existing(conn, &keys),
+            })
+        })?;
+        found
+            .into_iter()
+            .map(|id| {
+                Id::new(id.into())
+                    .map_err(|e| RepoError::Corrupt(format!("{table} row with id {id}: id {e}")))
+            })
+            .collect()
+    }
+
+    pub(crate) fn record_rejects(&self, rejects: &[Rejection]) -> Result<u64, RepoError> {
+        if rejects.is_empty() {
+            return Ok(0);
+        }
+        self.with_conn(|conn| D::write(conn, |conn| D::insert_rejects(conn, rejects)))
+    }
+
+    pub(crate) fn list_rejects(
+        &self,
+        filter: &RejectFilter,
+    ) -> Result<Vec<StoredRejection>, RepoError> {
+        self.with_conn(|conn| D::list_rejects(conn, filter))
+    }
+
+    pub(crate) fn count_rejects(&self, table: Option<Table>) -> Result<u64, RepoError> {
+        self.with_conn(|conn| D::count_rejects(conn, table))
+    }
+}
+
+/// Implements every port for `$store`, a newtype around a [`Store`], by delegating to it.
+macro_rules! impl_ports {
+    ($store:ty) => {
+        $crate::store::impl_ports!(@table $store, hiring_domain::Department);
+        $crate::store::impl_ports!(@table $store, hiring_domain::Job);
+        $crate::store::impl_ports!(@table $store, hiring_domain::HiredEmployee);
+
+        impl hiring_ports::KeyLookup for $store {
+            fn existing_ids(
+                &self,
+                table: hiring_domain::Table,
+                ids: &[hiring_domain::Id],
+            ) -> Result<Vec<hiring_domain::Id>, hiring_ports::RepoError> {
+                self.0.existing_ids(table, ids)
+            }
+        }
+
+        impl hiring_ports::RejectLog for $store {
+            fn record(
+                &self,
+                rejects: &[hiring_domain::Rejection],
+            ) -> Result<u64, hiring_ports::RepoError> {
+                self.0.record_rejects(rejects)
+            }
+
+            fn list(
+                &self,
+                filter: &hiring_ports::RejectFilter,
+            ) -> Result<Vec<hiring_ports::StoredRejection>, hiring_ports::RepoError> {
+                self.0.list_rejects(filter)
+            }
+
+            fn count(
+                &self,
+                table: Option<hiring_domain::Table>,
+            ) -> Result<u64, hiring_ports::RepoError> {
+                self.0.count_rejects(table)
+            }
+        }
+    };
+    (@table $store:ty, $entity:ty) => {
+        impl hiring_ports::TableRepository<$entity> for $store {
+            fn find_by_ids(
+                &self,
+                ids: &[hiring_domain::Id],
+            ) -> Result<Vec<$entity>, hiring_ports::RepoError> {
+                self.0.find_by_ids(ids)
+            }
+
+            fn write_batch(
+                &self,
+                rows: &[$entity],
+                rejects: &[hiring_domain::Rejection],
+            ) -> Result<u64, hiring_ports::RepoError> {
+                self.0.write_batch(rows, rejects)
+            }
+
+            fn count(&self) -> Result<u64, hiring_ports::RepoError> {
+                self.0.count::<$entity>()
+            }
+
+            fn for_each(
+                &self,
+                sink: &mut dyn hiring_ports::RowSink<$entity>,
+            ) -> Result<u64, hiring_ports::RepoError> {
+                self.0.for_each(sink)
+            }
+
+            fn replace_all(
+                &self,
+                rows: &mut dyn Iterator<Item = $entity>,
+            ) -> Result<u64, hiring_ports::RepoError> {
+                self.0.replace_all(rows)
+            }
+        }
+    };
+}
+pub(crate) use impl_ports;
+
+/// Runs the embedded migrations that are not applied yet.
+pub(crate) fn run_migrations<C>(
+    conn: &mut C,
+    migrations: diesel_migrations::EmbeddedMigrations,
+) -> Result<(), String>
+where
+    C: diesel_migrations::MigrationHarness<C::Backend> + diesel::Connection,
+{
+    conn.run_pending_migrations(migrations)
+        .map(|applied| {
+            for version in applied {
+                tracing::info!(%version, "applied migration");
+            }
+        })
+        .map_err(|e| e.to_string())
+}
