@@ -1,1 +1,76 @@
-fn main() {}
+//! `hiring`: migrate the historical hiring CSV files into SQLite or PostgreSQL, inspect the
+//! rows that were rejected, and generate synthetic data.
+
+mod generate;
+mod migrate;
+mod output;
+mod rejects;
+mod settings;
+mod telemetry;
+
+use clap::{Parser, Subcommand};
+use settings::{LogFormat, Settings};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code when the load stopped because more rows than `--max-rejects` were rejected.
+const EXIT_TOO_MANY_REJECTS: u8 = 3;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hiring",
+    version,
+    about = "Migrate and keep hiring data (departments, jobs, hired employees) in SQL"
+)]
+struct Cli {
+    /// Database: postgres:// or postgresql:// for PostgreSQL, otherwise an SQLite file path
+    /// [default: database.url of the config file, data/hiring.db]
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+
+    /// Configuration file [default: config/default.toml if present]
+    #[arg(long, global = true, env = "HIRING_CONFIG")]
+    config: Option<PathBuf>,
+
+    /// Log format (overrides log.format of the config)
+    #[arg(long, global = true, value_enum)]
+    log_format: Option<LogFormat>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate and load the CSV files, parents first; rejected rows are logged, not inserted.
+    Migrate(migrate::Args),
+    /// List rejected rows, newest first.
+    Rejects(rejects::Args),
+    /// Write deterministic synthetic CSV files shaped like the real ones.
+    Generate(generate::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    telemetry::init(
+        cli.log_format.unwrap_or(settings.log.format),
+        &settings.log.filter,
+    );
+    let database_url = settings.database_url(cli.database_url.as_deref());
+    match cli.command {
+        Command::Migrate(args) => migrate::run(args, &settings, &database_url),
+        Command::Rejects(args) => rejects::run(args, &database_url),
+        Command::Generate(args) => generate::run(args),
+    }
+}

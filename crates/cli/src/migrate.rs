@@ -1,0 +1,250 @@
+//! `hiring migrate`: open the files, run the migration use case, render the summary.
+
+use crate::output::{self, Format};
+use crate::settings::Settings;
+use crate::EXIT_TOO_MANY_REJECTS;
+use anyhow::{bail, Context};
+use hiring_domain::Table;
+use hiring_ports::migrate::{LoadError, LoadOptions, Migration, Progress, TableSummary};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::fs::File;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Arguments of `hiring migrate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Folder holding departments.csv, jobs.csv and hired_employees.csv [default: migrate.dir
+    /// of the config, csv_files]
+    #[arg(long, conflicts_with = "file")]
+    dir: Option<PathBuf>,
+
+    /// Load only this table (with --file)
+    #[arg(long, requires = "file")]
+    table: Option<Table>,
+
+    /// The CSV file to load into --table
+    #[arg(long, requires = "table")]
+    file: Option<PathBuf>,
+
+    /// Stop with exit code 3 once more than N rows were rejected (batches already committed stay)
+    #[arg(long, value_name = "N")]
+    max_rejects: Option<u64>,
+
+    /// Validate and check against the database without writing anything
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Rows per transaction [default: migrate.batch_size of the config, 10000]
+    #[arg(long, value_name = "ROWS", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    batch_size: Option<u64>,
+
+    /// Output format of the summary
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+/// Runs the command.
+pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Result<ExitCode> {
+    let files = files_to_load(&args, settings)?;
+    let repos = hiring_adapters::open(database_url)?;
+    tracing::info!(database = %repos.description, dry_run = args.dry_run, "migration started");
+    let options = LoadOptions {
+        batch_size: args
+            .batch_size
+            .map_or(settings.migrate.batch_size, |n| n as usize),
+        max_rejects: args.max_rejects,
+        dry_run: args.dry_run,
+    };
+    let mut migration = Migration::new(&repos, options);
+    let mut summaries = Vec::new();
+    let mut failure = None;
+    for (table, path) in &files {
+        if migration.stopped() {
+            break;
+        }
+        match load_one(&mut migration, *table, path) {
+            Ok(summary) => summaries.push(summary),
+            Err(LoadError::Storage { summary, error }) => {
+                summaries.push(*summary);
+                failure = Some(anyhow::Error::new(error).context(format!(
+                    "loading {} failed; batches committed before stay stored",
+                    path.display()
+                )));
+                break;
+            }
+            Err(other) => {
+                failure = Some(anyhow::Error::new(other));
+                break;
+            }
+        }
+    }
+    render(&summaries, args.format, &repos.description)?;
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    if migration.stopped() {
+        eprintln!(
+            "stopped: more than {} rows were rejected; batches committed before the limit stay stored",
+            args.max_rejects.unwrap_or_default()
+        );
+        return Ok(ExitCode::from(EXIT_TOO_MANY_REJECTS));
+    }
+    if migration.rejected() > 0 && !args.dry_run {
+        eprintln!(
+            "{} rows were rejected and logged; list them with `hiring rejects`",
+            migration.rejected()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The files to load, parents first, all checked to exist before anything is loaded.
+fn files_to_load(args: &Args, settings: &Settings) -> anyhow::Result<Vec<(Table, PathBuf)>> {
+    let files = match (&args.table, &args.file) {
+        (Some(table), Some(file)) => vec![(*table, file.clone())],
+        _ => {
+            let dir = args.dir.as_deref().unwrap_or(&settings.migrate.dir);
+            if !dir.is_dir() {
+                bail!(
+                    "CSV folder {} does not exist or is not a folder",
+                    dir.display()
+                );
+            }
+            Table::ALL
+                .iter()
+                .map(|t| (*t, dir.join(t.file_name())))
+                .collect()
+        }
+    };
+    for (_, path) in &files {
+        if !path.is_file() {
+            bail!(
+                "CSV file {} does not exist or is not a file",
+                path.display()
+            );
+        }
+    }
+    Ok(files)
+}
+
+fn load_one(
+    migration: &mut Migration<'_>,
+    table: Table,
+    path: &Path,
+) -> Result<TableSummary, LoadError> {
+    let source = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let file = File::open(path).map_err(|e| LoadError::Read {
+        source_name: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let progress = Reporter::new(&source, size);
+    let result = migration.load(table, file, &source, &progress);
+    progress.finish();
+    result
+}
+
+/// A progress bar on a terminal, a plain line every few seconds otherwise.
+enum Reporter {
+    Bar(ProgressBar),
+    Lines {
+        source: String,
+        size: u64,
+        last: Mutex<Instant>,
+    },
+}
+
+const PLAIN_PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+impl Reporter {
+    fn new(source: &str, size: u64) -> Self {
+        if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new(size);
+            let style = ProgressStyle::with_template(
+                "{msg:22} [{bar:30}] {bytes}/{total_bytes} {per_sec} eta {eta}",
+            )
+            .map(|s| s.progress_chars("=> "))
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.set_message(source.to_owned());
+            Self::Bar(bar)
+        } else {
+            Self::Lines {
+                source: source.to_owned(),
+                size,
+                last: Mutex::new(Instant::now()),
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Self::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Reporter {
+    fn advance(&self, bytes: u64, rows: u64) {
+        match self {
+            Self::Bar(bar) => bar.set_position(bytes),
+            Self::Lines { source, size, last } => {
+                let Ok(mut last) = last.lock() else { return };
+                if last.elapsed() >= PLAIN_PROGRESS_EVERY {
+                    *last = Instant::now();
+                    let percent = if *size > 0 { bytes * 100 / size } else { 100 };
+                    eprintln!("{source}: {rows} rows read ({percent}%)");
+                }
+            }
+        }
+    }
+}
+
+fn render(summaries: &[TableSummary], format: Format, database: &str) -> anyhow::Result<()> {
+    match format {
+        Format::Json => output::print_json(&summaries),
+        Format::Table => {
+            let rows = summaries
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.table.to_string(),
+                        s.source.clone(),
+                        s.read.to_string(),
+                        s.inserted.to_string(),
+                        s.already_present.to_string(),
+                        s.rejected.to_string(),
+                        format!("{:.2}", s.elapsed.as_secs_f64()),
+                        format!("{:.0}", s.rows_per_second()),
+                    ]
+                })
+                .collect();
+            let header = [
+                "table",
+                "source",
+                "read",
+                "inserted",
+                "already present",
+                "rejected",
+                "seconds",
+                "rows/s",
+            ];
+            println!("{}", output::table(&header, &[2, 3, 4, 5, 6, 7], rows));
+            let dry = summaries.first().is_some_and(|s| s.dry_run);
+            if dry {
+                println!("dry run: nothing was written to {database}");
+            } else {
+                println!("database: {database}");
+            }
+            Ok(())
+        }
+    }
+    .context("cannot print the summary")
+}

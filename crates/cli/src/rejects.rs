@@ -1,0 +1,61 @@
+//! `hiring rejects`: list the reject log.
+
+use crate::output::{self, Format};
+use hiring_domain::Table;
+use hiring_ports::RejectFilter;
+use std::process::ExitCode;
+
+/// Arguments of `hiring rejects`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only rows meant for this table
+    #[arg(long)]
+    table: Option<Table>,
+
+    /// Show at most N rows, newest first
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    limit: u32,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+/// Runs the command.
+pub fn run(args: Args, database_url: &str) -> anyhow::Result<ExitCode> {
+    let repos = hiring_adapters::open(database_url)?;
+    let filter = RejectFilter {
+        table: args.table,
+        limit: args.limit,
+    };
+    let rejects = repos.rejects.list(&filter)?;
+    let total = repos.rejects.count(args.table)?;
+    match args.format {
+        Format::Json => output::print_json(&rejects)?,
+        Format::Table => {
+            let rows = rejects
+                .iter()
+                .map(|r| {
+                    let reasons: Vec<String> = r.errors.iter().map(ToString::to_string).collect();
+                    vec![
+                        r.table.to_string(),
+                        r.source.clone(),
+                        r.raw.clone(),
+                        reasons.join("\n"),
+                        r.recorded_at.clone(),
+                    ]
+                })
+                .collect();
+            println!(
+                "{}",
+                output::table(
+                    &["table", "source", "raw record", "reasons", "recorded at"],
+                    &[],
+                    rows
+                )
+            );
+            println!("showing {} of {total} rejected rows", rejects.len());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,135 @@
+//! Layered configuration: built-in defaults, then the config file, then `HIRING__` variables.
+
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The config file read when none is named.
+pub const DEFAULT_CONFIG_FILE: &str = "config/default.toml";
+
+/// Everything the command reads from configuration.
+#[derive(Debug, Deserialize)]
+pub struct Settings {
+    /// Where data is stored.
+    pub database: DatabaseSettings,
+    /// How logs are written.
+    pub log: LogSettings,
+    /// Defaults of `hiring migrate`.
+    pub migrate: MigrateSettings,
+}
+
+/// The database to use. The URL may hold a password, so it never shows in `Debug` output.
+#[derive(Debug, Deserialize)]
+pub struct DatabaseSettings {
+    /// `postgres://...` or an SQLite file path.
+    pub url: SecretString,
+}
+
+/// Log output.
+#[derive(Debug, Deserialize)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: LogFormat,
+    /// An EnvFilter directive such as `info` or `hiring=debug`.
+    pub filter: String,
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Defaults of `hiring migrate`.
+#[derive(Debug, Deserialize)]
+pub struct MigrateSettings {
+    /// Folder of the three CSV files.
+    pub dir: PathBuf,
+    /// Rows per transaction.
+    pub batch_size: usize,
+}
+
+impl Settings {
+    /// Reads the layers. `file` is required when given explicitly; the default file may be
+    /// missing.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let (path, required) = match file {
+            Some(path) => (path, true),
+            None => (Path::new(DEFAULT_CONFIG_FILE), false),
+        };
+        config::Config::builder()
+            .set_default("database.url", "data/hiring.db")?
+            .set_default("log.format", "text")?
+            .set_default("log.filter", "info")?
+            .set_default("migrate.dir", "csv_files")?
+            .set_default("migrate.batch_size", 10_000)?
+            .add_source(config::File::from(path).required(required))
+            .add_source(
+                config::Environment::with_prefix("HIRING")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .with_context(|| format!("invalid configuration (file {})", path.display()))
+    }
+
+    /// The database URL, with a command-line or `DATABASE_URL` value taking precedence.
+    pub fn database_url(&self, overridden: Option<&str>) -> String {
+        overridden
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.database.url.expose_secret().to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_the_database_url() {
+        let settings = Settings {
+            database: DatabaseSettings {
+                url: SecretString::from("postgres://app:hunter2@db/hiring"),
+            },
+            log: LogSettings {
+                format: LogFormat::Text,
+                filter: "info".into(),
+            },
+            migrate: MigrateSettings {
+                dir: "csv_files".into(),
+                batch_size: 10,
+            },
+        };
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert_eq!(
+            settings.database_url(None),
+            "postgres://app:hunter2@db/hiring"
+        );
+        assert_eq!(settings.database_url(Some("other.db")), "other.db");
+    }
+
+    #[test]
+    fn an_explicit_missing_file_is_an_error_and_the_default_may_be_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.toml");
+        assert!(Settings::load(Some(&missing)).is_err());
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "[migrate]\nbatch_size = 7\n[log]\nformat = \"json\"\n",
+        )
+        .unwrap();
+        let settings = Settings::load(Some(&file)).unwrap();
+        assert_eq!(settings.migrate.batch_size, 7);
+        assert_eq!(settings.log.format, LogFormat::Json);
+        assert_eq!(settings.migrate.dir, PathBuf::from("csv_files"));
+    }
+}
