@@ -168,7 +168,7 @@ impl Reporter {
         if std::io::stderr().is_terminal() {
             let bar = ProgressBar::new(size);
             let style = ProgressStyle::with_template(
-                "{msg:22} [{bar:30}] {bytes}/{total_bytes} {per_sec} eta {eta}",
+                "{msg:22} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
             )
             .map(|s| s.progress_chars("=> "))
             .unwrap_or_else(|_| ProgressStyle::default_bar());
