@@ -1,0 +1,214 @@
+//! `hiring backup`, `hiring backups` and `hiring restore`: wire the storage and the backup folder,
+//! call the backup use cases, render their results.
+
+use crate::output::{self, Format};
+use anyhow::bail;
+use hiring_adapters::AvroBackupStore;
+use hiring_domain::Table;
+use hiring_ports::backup::{Backups, RestoreSource, RestoreSummary};
+use hiring_ports::{BackupInfo, BackupStore, Codec};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The backup folder unless `--dir` or `HIRING_BACKUP_DIR` names another.
+const DEFAULT_DIR: &str = "avro_files";
+
+/// The backup folder argument shared by the three commands.
+#[derive(Debug, clap::Args)]
+pub struct Folder {
+    /// Folder of the backups (one sub-folder per table)
+    #[arg(long, env = "HIRING_BACKUP_DIR", default_value = DEFAULT_DIR)]
+    dir: PathBuf,
+}
+
+/// Arguments of `hiring backup`.
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// Tables to back up [default: all three], from one consistent snapshot
+    #[arg(value_name = "TABLE")]
+    tables: Vec<Table>,
+
+    #[command(flatten)]
+    folder: Folder,
+
+    /// Block compression
+    #[arg(long, default_value = "null", value_parser = parse_codec)]
+    codec: Codec,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+/// Arguments of `hiring backups`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    folder: Folder,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+/// Arguments of `hiring restore`.
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// The table to restore
+    #[arg(
+        value_name = "TABLE",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    table: Option<Table>,
+
+    /// Restore the newest backup of every table, parents first, in one transaction
+    #[arg(long)]
+    all: bool,
+
+    /// The backup file to restore [default: the newest backup of the table]
+    #[arg(long, value_name = "PATH", conflicts_with = "all")]
+    file: Option<PathBuf>,
+
+    #[command(flatten)]
+    folder: Folder,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+fn parse_codec(text: &str) -> Result<Codec, String> {
+    text.parse()
+}
+
+/// Runs `hiring backup`.
+pub fn backup(args: BackupArgs, database_url: &str) -> anyhow::Result<ExitCode> {
+    let storage = hiring_adapters::open_storage(database_url)?;
+    let files = AvroBackupStore::new(&args.folder.dir);
+    let summary = Backups::new(&*storage.bulk, &files).backup(&args.tables, args.codec)?;
+    match args.format {
+        Format::Json => output::print_json(&summary)?,
+        Format::Table => {
+            print_files(&summary.files);
+            let rows: u64 = summary.files.iter().filter_map(|f| f.rows).sum();
+            println!(
+                "backed up {rows} rows of {} from {} in {:.2} s",
+                tables_of(summary.files.iter().map(|f| f.table)),
+                storage.repos.description,
+                summary.seconds
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `hiring backups`.
+pub fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
+    let files = AvroBackupStore::new(&args.folder.dir);
+    // Listing reads the folder only: no database is opened.
+    let listed = files.list()?;
+    match args.format {
+        Format::Json => output::print_json(&listed)?,
+        Format::Table => {
+            print_files(&listed);
+            println!("{} backups in {}", listed.len(), args.folder.dir.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `hiring restore`.
+pub fn restore(args: RestoreArgs, database_url: &str) -> anyhow::Result<ExitCode> {
+    let files = AvroBackupStore::new(&args.folder.dir);
+    let plan = match (args.all, args.table, args.file) {
+        (true, _, _) => Table::ALL
+            .into_iter()
+            .map(|t| (t, RestoreSource::Newest))
+            .collect(),
+        (false, Some(table), Some(path)) => vec![(table, RestoreSource::Path(path))],
+        (false, Some(table), None) => vec![(table, RestoreSource::Newest)],
+        (false, None, _) => bail!("name a TABLE to restore, or --all"),
+    };
+    let storage = hiring_adapters::open_storage(database_url)?;
+    let summary = Backups::new(&*storage.bulk, &files).restore(&plan)?;
+    match args.format {
+        Format::Json => output::print_json(&summary)?,
+        Format::Table => print_restore(&summary, &storage.repos.description),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tables_of(tables: impl Iterator<Item = Table>) -> String {
+    tables.map(|t| t.name()).collect::<Vec<_>>().join(", ")
+}
+
+fn print_files(files: &[BackupInfo]) {
+    let rows = files
+        .iter()
+        .map(|f| {
+            vec![
+                f.table.to_string(),
+                f.file.clone(),
+                f.rows.map_or_else(|| "?".into(), |n| n.to_string()),
+                human_size(f.size),
+                f.created_at.clone().unwrap_or_else(|| "?".into()),
+                f.codec.clone(),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        output::table(
+            &["table", "file", "rows", "size", "created", "codec"],
+            &[2, 3],
+            rows
+        )
+    );
+}
+
+fn print_restore(summary: &RestoreSummary, database: &str) {
+    let rows = summary
+        .tables
+        .iter()
+        .map(|t| vec![t.table.to_string(), t.file.clone(), t.rows.to_string()])
+        .collect();
+    println!(
+        "{}",
+        output::table(&["table", "restored from", "rows"], &[2], rows)
+    );
+    println!(
+        "restored {} into {database} in one transaction in {:.2} s",
+        tables_of(summary.tables.iter().map(|t| t.table)),
+        summary.seconds
+    );
+}
+
+/// `1234567` as `1.2 MiB`.
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_for_people() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(human_size(3 * 1024 * 1024 * 1024), "3.0 GiB");
+    }
+}

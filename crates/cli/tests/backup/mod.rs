@@ -1,0 +1,155 @@
+//! End-to-end tests of `hiring backup`, `hiring backups` and `hiring restore`, on SQLite and
+//! PostgreSQL.
+
+use super::{generated, hiring, migrate_json, stderr_of, stdout_json};
+use crate::support::TestDb;
+use serde_json::Value;
+use std::path::Path;
+
+fn backup_json(db: &str, dir: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["backup", "--format", "json", "--dir", dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    stdout_json(&hiring(db, &args))
+}
+
+/// Rows per table, as `backup` reports them (it reads the whole table).
+fn stored_rows(db: &str) -> Vec<u64> {
+    let scratch = tempfile::tempdir().unwrap();
+    let summary = backup_json(db, scratch.path(), &[]);
+    summary["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rows"].as_u64().unwrap())
+        .collect()
+}
+
+fn backup_list_and_restore_through_the_command(db: &TestDb) {
+    let (csv, _) = generated(1_000, 9);
+    migrate_json(&db.url, csv.path(), &[]);
+    let before = stored_rows(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let summary = backup_json(&db.url, dir.path(), &["--codec", "zstandard"]);
+    let files = summary["files"].as_array().unwrap();
+    let tables: Vec<&str> = files.iter().map(|f| f["table"].as_str().unwrap()).collect();
+    assert_eq!(tables, ["departments", "jobs", "hired_employees"]);
+    assert!(files.iter().all(|f| f["codec"] == "zstandard"));
+    let hires_file = dir.path().join(files[2]["file"].as_str().unwrap());
+    assert!(hires_file.is_file());
+
+    // One table only.
+    let jobs = backup_json(&db.url, dir.path(), &["jobs"]);
+    assert_eq!(jobs["files"].as_array().unwrap().len(), 1);
+
+    let listed = stdout_json(&hiring(
+        &db.url,
+        &[
+            "backups",
+            "--format",
+            "json",
+            "--dir",
+            dir.path().to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(listed.as_array().unwrap().len(), 4);
+
+    // Restoring everything gives the same contents back.
+    let restored = stdout_json(&hiring(
+        &db.url,
+        &[
+            "restore",
+            "--all",
+            "--format",
+            "json",
+            "--dir",
+            dir.path().to_str().unwrap(),
+        ],
+    ));
+    let rows: Vec<u64> = restored["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["rows"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows, before);
+    assert_eq!(stored_rows(&db.url), before);
+
+    // A file of another table is refused with exit code 1; nothing changes.
+    let output = hiring(
+        &db.url,
+        &[
+            "restore",
+            "departments",
+            "--file",
+            hires_file.to_str().unwrap(),
+            "--dir",
+            dir.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_of(&output).contains("is a backup of hired_employees, not of departments"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert_eq!(stored_rows(&db.url), before);
+
+    // A truncated file too.
+    let bytes = std::fs::read(&hires_file).unwrap();
+    let cut = dir.path().join("cut.avro");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let output = hiring(
+        &db.url,
+        &[
+            "restore",
+            "hired_employees",
+            "--file",
+            cut.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_of(&output).contains("truncated or corrupt"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert_eq!(stored_rows(&db.url), before);
+}
+
+on_every_backend!(backup_list_and_restore_through_the_command);
+
+#[test]
+fn backups_render_for_people_and_bad_arguments_exit_with_2() {
+    let db = TestDb::sqlite();
+    let (csv, _) = generated(50, 2);
+    migrate_json(&db.url, csv.path(), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let output = hiring(&db.url, &["backup", "--dir", folder, "departments"]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let output = hiring(&db.url, &["backups", "--dir", folder]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    for word in [
+        "table",
+        "file",
+        "rows",
+        "size",
+        "created",
+        "departments/departments-",
+    ] {
+        assert!(text.contains(word), "{word} missing from\n{text}");
+    }
+    let output = hiring(&db.url, &["restore", "jobs", "--dir", folder]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr_of(&output).contains("there is no backup of jobs"));
+
+    for args in [
+        &["backup", "--codec", "gzip"][..],
+        &["backup", "employees"][..],
+        &["restore"][..],
+        &["restore", "jobs", "--all"][..],
+    ] {
+        let output = hiring(&db.url, args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): backup and restore of 1 million hired_employees rows, on SQLite and
+# PostgreSQL, next to fastavro writing and reading the same rows and to pg_dump -Fc / pg_restore
+# of the table. Rewrites the "Backup and restore" section of docs/benchmarks.md.
+#
+# Usage: scripts/bench_backup.sh [ROWS]   (default 1000000)
+# Needs: a PostgreSQL server at $TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+# pg_dump/pg_restore, python3 (fastavro is installed into target/interop-venv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rows="${1:-1000000}"
+server="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+pg_db="hiring_bench_$$"
+pg_url="${server%/*}/$pg_db"
+work="$(mktemp -d)"
+trap 'psql -q "$server" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+
+cargo build -q --release -p hiring-cli
+hiring=target/release/hiring
+venv=target/interop-venv
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q --disable-pip-version-check fastavro cramjam backports.zstd
+
+export HIRING_CONFIG="$work/empty.toml" RUST_LOG=warn
+: > "$HIRING_CONFIG"
+"$hiring" generate --rows "$rows" --out "$work/csv" --seed 7 >/dev/null
+psql -q "$server" -c "CREATE DATABASE $pg_db" >/dev/null
+
+json() { "$venv/bin/python" -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
+rate() { "$venv/bin/python" -c "print(f'{$1/$2:,.0f}')"; }
+secs() { "$venv/bin/python" -c "print(f'{$1:.2f}')"; }
+
+table_rows=""
+declare -A stored
+for engine in sqlite postgres; do
+    if [ "$engine" = sqlite ]; then url="$work/hiring.db"; else url="$pg_url"; fi
+    DATABASE_URL="$url" "$hiring" migrate --dir "$work/csv" --format json >/dev/null 2>&1
+    for codec in null snappy zstandard; do
+        dir="$work/avro-$engine-$codec"
+        out=$(DATABASE_URL="$url" "$hiring" backup hired_employees --codec "$codec" --dir "$dir" --format json)
+        n=$(json 'd["files"][0]["rows"]' <<<"$out")
+        b=$(json 'd["seconds"]' <<<"$out")
+        size=$(json 'd["files"][0]["size"]' <<<"$out")
+        file="$dir/$(json 'd["files"][0]["file"]' <<<"$out")"
+        out=$(DATABASE_URL="$url" "$hiring" restore hired_employees --file "$file" --format json)
+        r=$(json 'd["seconds"]' <<<"$out")
+        stored[$engine]=$n
+        table_rows+="| hiring, $engine | $codec | $(secs "$b") s | $(rate "$n" "$b") | $(secs "$r") s | $(rate "$n" "$r") | $((size / 1048576)) MiB |"$'\n'
+    done
+done
+
+for codec in null snappy zstandard; do
+    out=$("$venv/bin/python" scripts/bench_fastavro.py "$work/avro-sqlite-null/hired_employees/"*.avro "$codec")
+    n=$(json 'd["rows"]' <<<"$out"); w=$(json 'd["write_seconds"]' <<<"$out"); r=$(json 'd["read_seconds"]' <<<"$out")
+    table_rows+="| fastavro $("$venv/bin/python" -c 'import fastavro; print(fastavro.__version__)') (in memory ↔ file) | $codec | $(secs "$w") s | $(rate "$n" "$w") | $(secs "$r") s | $(rate "$n" "$r") | |"$'\n'
+done
+
+n=${stored[postgres]}
+start=$(date +%s.%N)
+pg_dump -Fc -t hired_employees -f "$work/hires.dump" "$pg_url"
+dumped=$(date +%s.%N)
+pg_restore --clean --single-transaction -t hired_employees -d "$pg_url" "$work/hires.dump" 2>/dev/null || true
+restored=$(date +%s.%N)
+d=$("$venv/bin/python" -c "print($dumped-$start)"); r=$("$venv/bin/python" -c "print($restored-$dumped)")
+size=$(stat -c %s "$work/hires.dump")
+table_rows+="| pg_dump -Fc / pg_restore --single-transaction | custom (zlib) | $(secs "$d") s | $(rate "$n" "$d") | $(secs "$r") s | $(rate "$n" "$r") | $((size / 1048576)) MiB |"$'\n'
+
+section="<!-- backup-benchmark:start -->
+## Backup and restore (\`scripts/bench_backup.sh\`)
+
+$n \`hired_employees\` rows (\`hiring generate --rows $rows --seed 7\`, rejects left out), $(nproc) cores,
+$(date -u +%Y-%m-%d). *Backup* is \`hiring backup hired_employees\` (one snapshot read, Avro write,
+fsync, rename); *restore* is \`hiring restore hired_employees --file\` (Avro read, every record
+checked by the domain rules, duplicate-id and foreign-key checks, delete and insert in one
+transaction). fastavro only writes its in-memory records to a file and reads them back into a
+list: it touches no database, so its legs are lower bounds of what a Python backup would cost.
+pg_dump/pg_restore move the same PostgreSQL table (restore: drop, create, COPY, indexes).
+
+| tool | codec | backup | rows/s | restore | rows/s | file |
+|---|---|---:|---:|---:|---:|---:|
+${table_rows}
+<!-- backup-benchmark:end -->"
+
+doc=docs/benchmarks.md
+[ -f "$doc" ] || printf '# Benchmarks\n' > "$doc"
+SECTION="$section" "$venv/bin/python" - "$doc" <<'PY'
+import os, re, sys
+path = sys.argv[1]
+text = open(path).read()
+section = os.environ["SECTION"]
+pattern = re.compile(r"<!-- backup-benchmark:start -->.*?<!-- backup-benchmark:end -->", re.S)
+text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
+open(path, "w").write(text)
+PY
+echo "wrote the backup section of $doc"
