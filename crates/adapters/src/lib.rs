@@ -12,6 +12,7 @@
 //! # Ok::<(), hiring_adapters::OpenError>(())
 //! ```
 
+pub mod backup_store;
 pub mod generate;
 pub mod postgres;
 mod schema;
@@ -19,9 +20,10 @@ pub mod sqlite;
 mod store;
 
 use hiring_domain::{Department, HiredEmployee, Job};
-use hiring_ports::{KeyLookup, RejectLog, Repositories, TableRepository};
+use hiring_ports::{BulkStorage, KeyLookup, RejectLog, Repositories, TableRepository};
 use std::sync::Arc;
 
+pub use backup_store::AvroBackupStore;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -85,6 +87,49 @@ pub fn open(url: &str) -> Result<Repositories, OpenError> {
             let store = SqliteStore::open(path)?;
             let description = store.description().to_owned();
             Ok(repositories(store, description))
+        }
+    }
+}
+
+/// Everything one storage URL opens, sharing one connection pool: the per-table ports and the
+/// whole-table port that backups and restores use.
+#[derive(Clone)]
+pub struct Storage {
+    /// The per-table ports, as [`open`] gives them.
+    pub repos: Repositories,
+    /// Consistent snapshots and multi-table replacement.
+    pub bulk: Arc<dyn BulkStorage>,
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Storage")
+            .field("description", &self.repos.description)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Like [`open`], and also gives the whole-table port ([`Storage::bulk`]) on the same pool.
+pub fn open_storage(url: &str) -> Result<Storage, OpenError> {
+    match Backend::from_url(url) {
+        Backend::Postgres => {
+            let store = PgStore::open(url)?;
+            let description = store.description().to_owned();
+            let bulk: Arc<dyn BulkStorage> = Arc::new(store.clone());
+            Ok(Storage {
+                repos: repositories(store, description),
+                bulk,
+            })
+        }
+        Backend::Sqlite => {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            let store = SqliteStore::open(path)?;
+            let description = store.description().to_owned();
+            let bulk: Arc<dyn BulkStorage> = Arc::new(store.clone());
+            Ok(Storage {
+                repos: repositories(store, description),
+                bulk,
+            })
         }
     }
 }

@@ -31,6 +31,7 @@ impl Dialect for SqliteDialect {
     /// `SQLITE_MAX_VARIABLE_NUMBER` of SQLite 3.32 and later, including the bundled build.
     const MAX_PARAMS: usize = 32_766;
     const IDS_PER_QUERY: usize = 1_000;
+    const DEFER_FOREIGN_KEYS: &'static str = include_str!("sql/sqlite_defer_foreign_keys.sql");
 
     fn encode_time(at: HireTime) -> String {
         at.to_rfc3339()

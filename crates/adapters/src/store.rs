@@ -13,7 +13,10 @@ use diesel::Connection;
 use hiring_domain::{
     Department, FieldError, HireTime, HiredEmployee, Id, Job, Record, Rejection, Table, Text,
 };
-use hiring_ports::{RejectFilter, RepoError, RowSink, StoredRejection};
+use hiring_ports::{
+    AnyRow, MissingParents, RejectFilter, ReplaceError, RepoError, RowSink, RowSource,
+    SnapshotSink, StoredRejection,
+};
 use std::borrow::Cow;
 
 /// Rows read per statement by `for_each` (keyset pagination keeps memory flat).
@@ -35,6 +38,8 @@ pub(crate) enum StoreError {
     Encode(String),
     /// An error raised by the caller (a row sink), passed through unchanged.
     Port(RepoError),
+    /// A replacement would leave rows pointing at missing parents (rolls the transaction back).
+    MissingParents(Vec<MissingParents>),
 }
 
 impl From<DieselError> for StoreError {
@@ -62,6 +67,9 @@ pub(crate) fn repo_error(e: StoreError) -> RepoError {
         StoreError::Corrupt(message) => RepoError::Corrupt(message),
         StoreError::Encode(message) => RepoError::Other(message),
         StoreError::Port(e) => e,
+        StoreError::MissingParents(missing) => {
+            RepoError::Conflict(ReplaceError::MissingParents(missing).to_string())
+        }
     }
 }
 
@@ -85,6 +93,8 @@ pub(crate) trait Dialect: Sized + Send + Sync + 'static {
     const MAX_PARAMS: usize;
     /// Most ids one lookup statement carries.
     const IDS_PER_QUERY: usize;
+    /// The statement that defers the foreign-key checks of the current transaction to commit.
+    const DEFER_FOREIGN_KEYS: &'static str;
 
     /// How a hire time is stored.
     fn encode_time(at: HireTime) -> Self::Instant;
@@ -146,6 +156,154 @@ pub(crate) trait RejectOps: Dialect {
     ) -> Result<Vec<StoredRejection>, StoreError>;
     /// How many rejects are recorded, for one table or all.
     fn count_rejects(conn: &mut Self::Conn, table: Option<Table>) -> Result<u64, StoreError>;
+}
+
+/// The whole-table statements of one backend (written by [`queries!`]).
+pub(crate) trait BulkOps: Dialect {
+    /// Makes the foreign keys of the current transaction checked at commit instead of at each
+    /// statement.
+    fn defer_foreign_keys(conn: &mut Self::Conn) -> Result<(), StoreError>;
+    /// The departments and jobs that `hired_employees` rows reference but that do not exist.
+    fn missing_parents(conn: &mut Self::Conn) -> Result<Vec<MissingParents>, StoreError>;
+}
+
+/// Checked inside a restore before it commits; see the file.
+pub(crate) const MISSING_PARENTS_SQL: &str = include_str!("sql/missing_parents.sql");
+
+/// One row of [`MISSING_PARENTS_SQL`].
+#[derive(diesel::QueryableByName)]
+pub(crate) struct MissingParentRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    parent: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    id: i32,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    hires: i64,
+}
+
+/// Groups the rows of [`MISSING_PARENTS_SQL`] by parent table, naming at most
+/// [`MissingParents::MAX_IDS`] ids each.
+pub(crate) fn missing_parents(rows: Vec<MissingParentRow>) -> Vec<MissingParents> {
+    let mut grouped: Vec<MissingParents> = Vec::new();
+    for row in rows {
+        let Ok(parent) = row.parent.parse::<Table>() else {
+            continue;
+        };
+        let index = match grouped.iter().position(|m| m.parent == parent) {
+            Some(index) => index,
+            None => {
+                let column = Table::HiredEmployees
+                    .parents()
+                    .iter()
+                    .find(|(t, _)| *t == parent)
+                    .map_or("?", |(_, column)| *column);
+                grouped.push(MissingParents {
+                    parent,
+                    column,
+                    ids: Vec::new(),
+                    missing: 0,
+                    rows: 0,
+                });
+                grouped.len() - 1
+            }
+        };
+        let entry = &mut grouped[index];
+        entry.missing += 1;
+        entry.rows += row_count(row.hires);
+        if entry.ids.len() < MissingParents::MAX_IDS {
+            // Stored keys failing the id rule would be reported by reads; name them anyway.
+            if let Ok(id) = Id::new(row.id.into()) {
+                entry.ids.push(id);
+            }
+        }
+    }
+    grouped
+}
+
+/// Takes a row of the entity's table out of an [`AnyRow`].
+pub(crate) trait FromAnyRow: Sized {
+    /// The entity, or `None` for a row of another table.
+    fn from_any(row: AnyRow) -> Option<Self>;
+}
+
+impl FromAnyRow for Department {
+    fn from_any(row: AnyRow) -> Option<Self> {
+        match row {
+            AnyRow::Department(row) => Some(row),
+            _ => None,
+        }
+    }
+}
+
+impl FromAnyRow for Job {
+    fn from_any(row: AnyRow) -> Option<Self> {
+        match row {
+            AnyRow::Job(row) => Some(row),
+            _ => None,
+        }
+    }
+}
+
+impl FromAnyRow for HiredEmployee {
+    fn from_any(row: AnyRow) -> Option<Self> {
+        match row {
+            AnyRow::HiredEmployee(row) => Some(row),
+            _ => None,
+        }
+    }
+}
+
+/// Streams one table of a snapshot into `sink`: its row count, then its rows in id order, page
+/// by page.
+fn stream_table<D: Dialect, E: TableOps<D> + Into<AnyRow>>(
+    conn: &mut D::Conn,
+    sink: &mut dyn SnapshotSink,
+) -> Result<u64, StoreError> {
+    let rows = E::count(conn)?;
+    sink.begin_table(E::TABLE, rows).map_err(StoreError::Port)?;
+    let mut visited = 0;
+    let mut after = i32::MIN;
+    loop {
+        let page = E::page(conn, after, PAGE_ROWS)?;
+        let last_page = i64::try_from(page.len()).unwrap_or(i64::MAX) < PAGE_ROWS;
+        for row in page {
+            after = row.id().get();
+            sink.row(row.into()).map_err(StoreError::Port)?;
+            visited += 1;
+        }
+        if last_page {
+            break;
+        }
+    }
+    sink.end_table(E::TABLE).map_err(StoreError::Port)?;
+    Ok(visited)
+}
+
+/// Inserts the rows `source` gives for the entity's table, in chunks.
+fn fill_table<D: Dialect, E: TableOps<D> + FromAnyRow>(
+    conn: &mut D::Conn,
+    source: &mut dyn RowSource,
+) -> Result<u64, StoreError> {
+    let mut stored = 0;
+    let mut chunk: Vec<E> = Vec::with_capacity(REPLACE_CHUNK);
+    while let Some(row) = source.next_row(E::TABLE).map_err(StoreError::Port)? {
+        let given = row.table();
+        let row = E::from_any(row).ok_or_else(|| {
+            StoreError::Port(RepoError::Other(format!(
+                "a {given} row was given for {}",
+                E::TABLE
+            )))
+        })?;
+        chunk.push(row);
+        if chunk.len() == REPLACE_CHUNK {
+            stored += E::insert(conn, &chunk)?;
+            chunk.clear();
+        }
+    }
+    if !chunk.is_empty() {
+        stored += E::insert(conn, &chunk)?;
+    }
+    Ok(stored)
 }
 
 /// A row count from SQL (never negative) as `u64`.
@@ -305,6 +463,23 @@ macro_rules! queries {
             },
             $crate::store::employee_from::<$d>
         );
+
+        impl $crate::store::BulkOps for $d {
+            fn defer_foreign_keys(conn: &mut Self::Conn) -> Result<(), $crate::store::StoreError> {
+                use diesel::connection::SimpleConnection;
+                conn.batch_execute(Self::DEFER_FOREIGN_KEYS)?;
+                Ok(())
+            }
+
+            fn missing_parents(
+                conn: &mut Self::Conn,
+            ) -> Result<Vec<hiring_ports::MissingParents>, $crate::store::StoreError> {
+                use diesel::RunQueryDsl;
+                let rows = diesel::sql_query($crate::store::MISSING_PARENTS_SQL)
+                    .load::<$crate::store::MissingParentRow>(conn)?;
+                Ok($crate::store::missing_parents(rows))
+            }
+        }
 
         impl $crate::store::RejectOps for $d {
             fn insert_rejects(
@@ -492,7 +667,7 @@ fn keys(ids: &[Id]) -> Vec<i32> {
 
 impl<D> Store<D>
 where
-    D: RejectOps,
+    D: RejectOps + BulkOps,
     Department: TableOps<D>,
     Job: TableOps<D>,
     HiredEmployee: TableOps<D>,
@@ -598,6 +773,66 @@ where
         })
     }
 
+    pub(crate) fn snapshot(
+        &self,
+        tables: &[Table],
+        sink: &mut dyn SnapshotSink,
+    ) -> Result<u64, RepoError> {
+        self.with_conn(|conn| {
+            D::read(conn, |conn| {
+                let mut total = 0;
+                for table in tables {
+                    total += match table {
+                        Table::Departments => stream_table::<D, Department>(conn, sink)?,
+                        Table::Jobs => stream_table::<D, Job>(conn, sink)?,
+                        Table::HiredEmployees => stream_table::<D, HiredEmployee>(conn, sink)?,
+                    };
+                }
+                Ok(total)
+            })
+        })
+    }
+
+    pub(crate) fn replace(
+        &self,
+        tables: &[Table],
+        source: &mut dyn RowSource,
+    ) -> Result<Vec<u64>, ReplaceError> {
+        let mut conn = self
+            .pool
+            .get()
+            .map_err(|e| repo_error(StoreError::Pool(e.to_string())))?;
+        D::write(&mut conn, |conn| {
+            D::defer_foreign_keys(conn)?;
+            // Children first, although with deferred checks the order only spares work.
+            for table in tables.iter().rev() {
+                match table {
+                    Table::Departments => <Department as TableOps<D>>::delete_all(conn)?,
+                    Table::Jobs => <Job as TableOps<D>>::delete_all(conn)?,
+                    Table::HiredEmployees => <HiredEmployee as TableOps<D>>::delete_all(conn)?,
+                };
+            }
+            let mut counts = Vec::with_capacity(tables.len());
+            for table in tables {
+                counts.push(match table {
+                    Table::Departments => fill_table::<D, Department>(conn, source)?,
+                    Table::Jobs => fill_table::<D, Job>(conn, source)?,
+                    Table::HiredEmployees => fill_table::<D, HiredEmployee>(conn, source)?,
+                });
+            }
+            let missing = D::missing_parents(conn)?;
+            if missing.is_empty() {
+                Ok(counts)
+            } else {
+                Err(StoreError::MissingParents(missing))
+            }
+        })
+        .map_err(|e| match e {
+            StoreError::MissingParents(missing) => ReplaceError::MissingParents(missing),
+            other => ReplaceError::Repo(repo_error(other)),
+        })
+    }
+
     pub(crate) fn existing_ids(&self, table: Table, ids: &[Id]) -> Result<Vec<Id>, RepoError> {
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -652,6 +887,24 @@ macro_rules! impl_ports {
                 ids: &[hiring_domain::Id],
             ) -> Result<Vec<hiring_domain::Id>, hiring_ports::RepoError> {
                 self.0.existing_ids(table, ids)
+            }
+        }
+
+        impl hiring_ports::BulkStorage for $store {
+            fn snapshot(
+                &self,
+                tables: &[hiring_domain::Table],
+                sink: &mut dyn hiring_ports::SnapshotSink,
+            ) -> Result<u64, hiring_ports::RepoError> {
+                self.0.snapshot(tables, sink)
+            }
+
+            fn replace(
+                &self,
+                tables: &[hiring_domain::Table],
+                source: &mut dyn hiring_ports::RowSource,
+            ) -> Result<Vec<u64>, hiring_ports::ReplaceError> {
+                self.0.replace(tables, source)
             }
         }
 

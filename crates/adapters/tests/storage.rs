@@ -104,9 +104,21 @@ fn migrations_run_on_open_and_reopen(db: &TestDb) {
         let repos = open_db(db);
         assert_eq!(repos.departments.count().unwrap(), 1);
     }
+    // Every migration of the engine is applied once.
+    let folder = match db.engine {
+        Engine::Sqlite => "sqlite",
+        Engine::Postgres => "postgres",
+    };
+    let migrations = std::fs::read_dir(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../migrations")
+            .join(folder),
+    )
+    .unwrap()
+    .count();
     assert_eq!(
         db.integer("(SELECT count(*) FROM __diesel_schema_migrations)"),
-        1
+        migrations as i64
     );
 }
 
@@ -603,3 +615,6 @@ fn unreachable_postgres_fails_fast_without_showing_the_password() {
     assert!(!message.contains("s3cret"), "{message}");
     assert!(!format!("{error:?}").contains("s3cret"));
 }
+
+#[path = "backups/mod.rs"]
+mod backups;

@@ -1,10 +1,12 @@
 //! `hiring`: migrate the historical hiring CSV files into SQLite or PostgreSQL, inspect the
 //! rows that were rejected, and generate synthetic data.
 
+mod backup;
 mod generate;
 mod migrate;
 mod output;
 mod rejects;
+mod serve;
 mod settings;
 mod telemetry;
 
@@ -48,6 +50,14 @@ enum Command {
     Rejects(rejects::Args),
     /// Write deterministic synthetic CSV files shaped like the real ones.
     Generate(generate::Args),
+    /// Back up tables into Avro files (all three by default), from one consistent snapshot.
+    Backup(backup::BackupArgs),
+    /// List the Avro backups: table, file, rows, size, created.
+    Backups(backup::ListArgs),
+    /// Replace a table (or, with --all, every table) with its newest or a given backup.
+    Restore(backup::RestoreArgs),
+    /// Serve the HTTP API (batch ingestion, CSV upload, reject log, health, OpenAPI docs).
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,5 +82,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate(args) => migrate::run(args, &settings, &database_url),
         Command::Rejects(args) => rejects::run(args, &database_url),
         Command::Generate(args) => generate::run(args),
+        Command::Backup(args) => backup::backup(args, &database_url),
+        Command::Backups(args) => backup::list(args),
+        Command::Restore(args) => backup::restore(args, &database_url),
+        Command::Serve(args) => serve::run(args, &settings, &database_url),
     }
 }

@@ -17,6 +17,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// Defaults of `hiring migrate`.
     pub migrate: MigrateSettings,
+    /// The HTTP API of `hiring serve`.
+    pub api: ApiSettings,
 }
 
 /// The database to use. The URL may hold a password, so it never shows in `Debug` output.
@@ -54,6 +56,19 @@ pub struct MigrateSettings {
     pub batch_size: usize,
 }
 
+/// The HTTP API of `hiring serve`. Tokens are secrets: they never show in `Debug` output.
+#[derive(Debug, Deserialize)]
+pub struct ApiSettings {
+    /// Address and port to listen on.
+    pub bind: String,
+    /// Bearer tokens accepted by the write endpoints (`HIRING_API_TOKEN` adds more).
+    pub tokens: Vec<SecretString>,
+    /// Whether reads (rejects, health, docs) need a token too.
+    pub protect_reads: bool,
+    /// Most bytes of a batch body.
+    pub body_limit: usize,
+}
+
 impl Settings {
     /// Reads the layers. `file` is required when given explicitly; the default file may be
     /// missing.
@@ -68,6 +83,10 @@ impl Settings {
             .set_default("log.filter", "info")?
             .set_default("migrate.dir", "csv_files")?
             .set_default("migrate.batch_size", 10_000)?
+            .set_default("api.bind", "127.0.0.1:8080")?
+            .set_default("api.tokens", Vec::<String>::new())?
+            .set_default("api.protect_reads", false)?
+            .set_default("api.body_limit", hiring_api::DEFAULT_BODY_LIMIT as u64)?
             .add_source(config::File::from(path).required(required))
             .add_source(
                 config::Environment::with_prefix("HIRING")
@@ -106,9 +125,16 @@ mod tests {
                 dir: "csv_files".into(),
                 batch_size: 10,
             },
+            api: ApiSettings {
+                bind: "127.0.0.1:8080".into(),
+                tokens: vec![SecretString::from("tok-hunter3")],
+                protect_reads: false,
+                body_limit: 1024,
+            },
         };
         let shown = format!("{settings:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("hunter3"), "{shown}");
         assert_eq!(
             settings.database_url(None),
             "postgres://app:hunter2@db/hiring"
@@ -131,5 +157,7 @@ mod tests {
         assert_eq!(settings.migrate.batch_size, 7);
         assert_eq!(settings.log.format, LogFormat::Json);
         assert_eq!(settings.migrate.dir, PathBuf::from("csv_files"));
+        assert_eq!(settings.api.bind, "127.0.0.1:8080");
+        assert!(settings.api.tokens.is_empty() && !settings.api.protect_reads);
     }
 }

@@ -364,3 +364,6 @@ fn short_commands_on_postgresql_exit_cleanly_every_time() {
         assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     }
 }
+
+#[path = "backup/mod.rs"]
+mod backup;

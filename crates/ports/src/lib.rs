@@ -7,10 +7,20 @@
 //! With the `mock` feature every port gets a mockall mock (`MockTableRepository`,
 //! `MockKeyLookup`, `MockRejectLog`); switch it on in `[dev-dependencies]` only.
 
+pub mod backup;
+mod backup_store;
+mod bulk;
 mod error;
+pub mod health;
+pub mod ingest;
 pub mod migrate;
+mod pending;
 mod repository;
 
+pub use backup_store::{
+    BackupError, BackupInfo, BackupReader, BackupStore, BackupWriter, Codec, SCHEMA_VERSION,
+};
+pub use bulk::{AnyRow, BulkStorage, MissingParents, ReplaceError, RowSource, SnapshotSink};
 pub use error::RepoError;
 pub use repository::{
     KeyLookup, RejectFilter, RejectLog, Repositories, RowSink, StoredRejection, TableRepository,
@@ -18,3 +28,8 @@ pub use repository::{
 
 #[cfg(feature = "mock")]
 pub use repository::{MockKeyLookup, MockRejectLog, MockTableRepository};
+
+#[cfg(feature = "mock")]
+pub use backup_store::{MockBackupReader, MockBackupStore, MockBackupWriter};
+#[cfg(feature = "mock")]
+pub use bulk::MockBulkStorage;

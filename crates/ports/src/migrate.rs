@@ -5,23 +5,16 @@
 //! together with the rejects of that batch. A load that stops midway leaves only whole batches,
 //! and rerunning it completes the load without duplicating rows or reject records.
 
+use crate::pending::{self, Duplicates, Origin, PendingBatch, WRITE_ATTEMPTS};
 use crate::{RepoError, Repositories, TableRepository};
-use hiring_domain::{FieldError, Id, Record, Rejection, RowErrors, Table};
+use hiring_domain::{Record, Table};
 use roaring::RoaringBitmap;
-use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::time::{Duration, Instant};
 
 /// Rows validated and written per transaction unless told otherwise.
 pub const DEFAULT_BATCH_SIZE: usize = 10_000;
-
-/// How many times a batch is re-checked and re-written after a concurrent writer made it
-/// conflict.
-const WRITE_ATTEMPTS: usize = 5;
-
-/// Longest raw record kept in a reject, in bytes; longer ones are cut and marked.
-const MAX_RAW_BYTES: usize = 4096;
 
 /// How a load behaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,7 +202,8 @@ impl<'a> Migration<'a> {
             .flexible(true)
             .from_reader(reader);
         let mut record = csv::ByteRecord::new();
-        let mut batch = PendingBatch::<E>::new(source, self.options.batch_size);
+        let mut batch =
+            PendingBatch::<E>::new(Origin::File(source.to_owned()), self.options.batch_size);
         loop {
             let more = csv
                 .read_byte_record(&mut record)
@@ -223,7 +217,7 @@ impl<'a> Migration<'a> {
                 let last_line = csv.get_mut().get_mut().line_at(end);
                 let inner_newlines = record.as_slice().iter().filter(|&&b| b == b'\n').count();
                 let line = last_line.saturating_sub(inner_newlines as u64);
-                batch.push(&record, line);
+                batch.push_record(&record, line);
             }
             if batch.len() >= self.options.batch_size || (!more && batch.len() > 0) {
                 let result = self.flush(repo, &mut batch, &mut summary);
@@ -268,42 +262,33 @@ impl<'a> Migration<'a> {
         batch: &mut PendingBatch<E>,
         summary: &mut TableSummary,
     ) -> Result<(), RepoError> {
-        let mut attempt = 1;
-        let (plan, inserted) = loop {
-            let mut plan = self.classify(repo, batch)?;
-            plan.cut_at_reject_limit(self.rejected, self.options.max_rejects);
-            let rows = batch.take_rows(&plan.inserts);
-            let rejects = plan.rejections(batch);
-            if self.options.dry_run {
-                break (plan, rows.len() as u64);
-            }
-            match repo.write_batch(&rows, &rejects) {
-                Ok(inserted) => break (plan, inserted),
-                Err(RepoError::Conflict(reason)) if attempt < WRITE_ATTEMPTS => {
-                    tracing::debug!(%reason, attempt, "batch conflicted with a concurrent writer; checking it again");
-                    batch.put_back(&plan.inserts, rows);
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        };
-        for reject in plan.rejections(batch) {
-            tracing::warn!(
-                table = %reject.table(),
-                source = %reject.source(),
-                raw = %reject.raw(),
-                reasons = %reject.reasons(),
-                "row rejected"
-            );
-        }
-        if self.options.dry_run {
+        let keys = &*self.repos.keys;
+        let (rejected_before, max_rejects) = (self.rejected, self.options.max_rejects);
+        let accepted = &self.accepted;
+        let (plan, inserted) = pending::commit(
+            repo,
+            batch,
+            WRITE_ATTEMPTS,
+            |batch| {
+                let mut plan =
+                    pending::classify(keys, repo, batch, Duplicates::CompareContent, accepted)?;
+                plan.cut_at_reject_limit(rejected_before, max_rejects);
+                Ok(plan)
+            },
+            |_| !self.options.dry_run,
+        )?;
+        pending::warn_rejects(&plan, batch);
+        let inserted = if self.options.dry_run {
             let seen = self.accepted.entry(E::TABLE).or_default();
             for &i in plan.inserts.iter().chain(&plan.present) {
                 if let Some(id) = batch.ids[i] {
                     seen.insert(id.get().unsigned_abs());
                 }
             }
-        }
+            plan.inserts.len() as u64
+        } else {
+            inserted
+        };
         let rejected = plan.rejects.len() as u64;
         summary.read += plan.considered as u64;
         summary.inserted += inserted;
@@ -316,119 +301,6 @@ impl<'a> Migration<'a> {
         batch.clear();
         Ok(())
     }
-
-    /// Decides for every row of the batch: insert, already present, or reject (and why).
-    fn classify<E: Record>(
-        &self,
-        repo: &dyn TableRepository<E>,
-        batch: &PendingBatch<E>,
-    ) -> Result<Plan, RepoError> {
-        let valid: Vec<(usize, &E)> = batch.valid_rows().collect();
-        let missing_parents = self.missing_parents(valid.iter().map(|(_, row)| *row))?;
-        let ids: Vec<Id> = valid.iter().map(|(_, row)| row.id()).collect();
-        let stored: HashMap<Id, E> = if ids.is_empty() {
-            HashMap::new()
-        } else {
-            repo.find_by_ids(&ids)?
-                .into_iter()
-                .map(|row| (row.id(), row))
-                .collect()
-        };
-        let seen_in_run = self.accepted.get(&E::TABLE);
-        let mut first_in_batch: HashMap<Id, usize> = HashMap::with_capacity(valid.len());
-        let mut plan = Plan::new(batch.len());
-        for i in 0..batch.len() {
-            let Some(row) = batch.row(i) else {
-                plan.decide(i, Decision::Reject(None));
-                continue;
-            };
-            let mut errors: Vec<FieldError> = E::TABLE
-                .parents()
-                .iter()
-                .filter_map(|&(parent, column)| {
-                    let key = row.parent_id(parent)?;
-                    missing_parents
-                        .contains(&(parent, key))
-                        .then(|| FieldError::new(column, format!("{parent} {key} does not exist")))
-                })
-                .collect();
-            let id = row.id();
-            let mut present = false;
-            if let Some(existing) = stored.get(&id) {
-                if existing == row {
-                    present = true;
-                } else {
-                    errors.push(FieldError::new(
-                        "id",
-                        format!(
-                            "{id} is already stored with different content ({}); it is never overwritten",
-                            existing.to_fields().join(",")
-                        ),
-                    ));
-                }
-            } else if let Some(&first) = first_in_batch.get(&id) {
-                if batch.row(first) == Some(row) {
-                    present = true;
-                } else {
-                    errors.push(FieldError::new(
-                        "id",
-                        format!(
-                            "{id} appears earlier in this input (line {}) with different content",
-                            batch.lines[first]
-                        ),
-                    ));
-                }
-            } else if seen_in_run.is_some_and(|seen| seen.contains(id.get().unsigned_abs())) {
-                errors.push(FieldError::new(
-                    "id",
-                    format!("{id} appears earlier in this input (dry run: content not compared)"),
-                ));
-            }
-            match RowErrors::from_vec(errors) {
-                Some(errors) => plan.decide(i, Decision::Reject(Some(errors))),
-                None if present => plan.decide(i, Decision::Present),
-                None => {
-                    first_in_batch.insert(id, i);
-                    plan.decide(i, Decision::Insert);
-                }
-            }
-        }
-        Ok(plan)
-    }
-
-    /// The (parent table, key) pairs referenced by `rows` that exist neither in storage nor, in
-    /// a dry run, among the rows accepted so far.
-    fn missing_parents<'r, E: Record>(
-        &self,
-        rows: impl Iterator<Item = &'r E> + Clone,
-    ) -> Result<HashSet<(Table, Id)>, RepoError> {
-        let mut missing = HashSet::new();
-        for &(parent, _) in E::TABLE.parents() {
-            let wanted: Vec<Id> = rows
-                .clone()
-                .filter_map(|row| row.parent_id(parent))
-                .collect::<HashSet<Id>>()
-                .into_iter()
-                .collect();
-            if wanted.is_empty() {
-                continue;
-            }
-            let found: HashSet<Id> = self
-                .repos
-                .keys
-                .existing_ids(parent, &wanted)?
-                .into_iter()
-                .collect();
-            let seen = self.accepted.get(&parent);
-            for key in wanted {
-                let accepted_here = seen.is_some_and(|s| s.contains(key.get().unsigned_abs()));
-                if !found.contains(&key) && !accepted_here {
-                    missing.insert((parent, key));
-                }
-            }
-        }
-        Ok(missing)
-    }
 }
 
 /// Refuses input that is evidently not text.
@@ -437,10 +309,17 @@ fn sniff<R: Read>(reader: &mut BufReader<R>, source: &str) -> Result<(), LoadErr
         source_name: source.to_owned(),
         message: e.to_string(),
     })?;
-    let not_csv = |reason: &str| LoadError::NotCsv {
-        source_name: source.to_owned(),
-        reason: reason.to_owned(),
-    };
+    match binary_kind(head) {
+        Some(reason) => Err(LoadError::NotCsv {
+            source_name: source.to_owned(),
+            reason: reason.to_owned(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// What gives away that input starting with `head` is not text, if anything does.
+pub(crate) fn binary_kind(head: &[u8]) -> Option<&'static str> {
     let head = &head[..head.len().min(8192)];
     for (magic, kind) in [
         (
@@ -452,13 +331,13 @@ fn sniff<R: Read>(reader: &mut BufReader<R>, source: &str) -> Result<(), LoadErr
         (&b"Obj\x01"[..], "it is an Avro file"),
     ] {
         if head.starts_with(magic) {
-            return Err(not_csv(kind));
+            return Some(kind);
         }
     }
     if head.contains(&0) {
-        return Err(not_csv("it contains NUL bytes (a binary file?)"));
+        return Some("it contains NUL bytes (a binary file?)");
     }
-    Ok(())
+    None
 }
 
 /// Passes bytes through while noting where lines end, so a record's line can be told from its
@@ -504,231 +383,6 @@ impl<R: Read> Read for LineCounter<R> {
         );
         self.read += n as u64;
         Ok(n)
-    }
-}
-
-enum Item<E> {
-    Valid(E),
-    Invalid(Rejection),
-    Taken,
-}
-
-/// Records read but not yet written: their lines, raw text, ids and parsed rows.
-struct PendingBatch<E> {
-    lines: Vec<u64>,
-    ids: Vec<Option<Id>>,
-    items: Vec<Item<E>>,
-    raw: String,
-    raw_ends: Vec<usize>,
-    source: String,
-}
-
-impl<E: Record> PendingBatch<E> {
-    fn new(source: &str, n: usize) -> Self {
-        Self {
-            source: source.to_owned(),
-            lines: Vec::with_capacity(n),
-            ids: Vec::with_capacity(n),
-            items: Vec::with_capacity(n),
-            raw: String::new(),
-            raw_ends: Vec::with_capacity(n),
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    fn clear(&mut self) {
-        self.lines.clear();
-        self.ids.clear();
-        self.items.clear();
-        self.raw.clear();
-        self.raw_ends.clear();
-    }
-
-    fn push(&mut self, record: &csv::ByteRecord, line: u64) {
-        self.lines.push(line);
-        push_raw(&mut self.raw, record);
-        self.raw_ends.push(self.raw.len());
-        let parsed = parse_fields::<E>(record);
-        self.ids.push(parsed.as_ref().ok().map(Record::id));
-        let i = self.items.len();
-        self.items.push(match parsed {
-            Ok(row) => Item::Valid(row),
-            Err(errors) => Item::Invalid(Rejection::new(
-                E::TABLE,
-                self.location(i),
-                self.raw_text(i),
-                errors,
-            )),
-        });
-    }
-
-    /// Where row `i` came from: `file.csv:line`.
-    fn location(&self, i: usize) -> String {
-        format!("{}:{}", self.source, self.lines[i])
-    }
-
-    fn raw_text(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.raw_ends[i - 1] };
-        &self.raw[start..self.raw_ends[i]]
-    }
-
-    fn row(&self, i: usize) -> Option<&E> {
-        match &self.items[i] {
-            Item::Valid(row) => Some(row),
-            _ => None,
-        }
-    }
-
-    fn valid_rows(&self) -> impl Iterator<Item = (usize, &E)> {
-        (0..self.len()).filter_map(|i| self.row(i).map(|row| (i, row)))
-    }
-
-    /// Moves the rows at `positions` out of the batch.
-    fn take_rows(&mut self, positions: &[usize]) -> Vec<E> {
-        positions
-            .iter()
-            .filter_map(
-                |&i| match std::mem::replace(&mut self.items[i], Item::Taken) {
-                    Item::Valid(row) => Some(row),
-                    other => {
-                        self.items[i] = other;
-                        None
-                    }
-                },
-            )
-            .collect()
-    }
-
-    /// Undoes [`PendingBatch::take_rows`].
-    fn put_back(&mut self, positions: &[usize], rows: Vec<E>) {
-        for (&i, row) in positions.iter().zip(rows) {
-            self.items[i] = Item::Valid(row);
-        }
-    }
-}
-
-/// Converts a record's fields to text and applies the domain rules.
-fn parse_fields<E: Record>(record: &csv::ByteRecord) -> Result<E, RowErrors> {
-    let mut fields: Vec<&str> = Vec::with_capacity(record.len());
-    let mut bad_columns = Vec::new();
-    for (n, bytes) in record.iter().enumerate() {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => fields.push(text),
-            Err(_) => {
-                bad_columns.push(E::TABLE.columns().get(n).copied().unwrap_or("record"));
-                fields.push("");
-            }
-        }
-    }
-    if !bad_columns.is_empty() {
-        let errors = bad_columns
-            .into_iter()
-            .map(|column| FieldError::new(column, "contains bytes that are not valid UTF-8"))
-            .collect();
-        return Err(
-            RowErrors::from_vec(errors).unwrap_or_else(|| RowErrors::single("record", "invalid"))
-        );
-    }
-    E::from_fields(&fields)
-}
-
-/// Appends the record as one CSV line (quoted where needed, invalid UTF-8 replaced), at most
-/// [`MAX_RAW_BYTES`].
-fn push_raw(out: &mut String, record: &csv::ByteRecord) {
-    let start = out.len();
-    for (n, field) in record.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        let text = String::from_utf8_lossy(field);
-        if text.contains([',', '"', '\r', '\n']) {
-            let _ = write!(out, "\"{}\"", text.replace('"', "\"\""));
-        } else {
-            out.push_str(&text);
-        }
-    }
-    if out.len() - start > MAX_RAW_BYTES {
-        let mut cut = start + MAX_RAW_BYTES;
-        while !out.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        out.truncate(cut);
-        out.push_str("…[truncated]");
-    }
-}
-
-enum Decision {
-    Insert,
-    Present,
-    /// `None`: the row failed parsing and carries its own rejection.
-    Reject(Option<RowErrors>),
-}
-
-/// What to do with each row of a batch, in input order.
-struct Plan {
-    inserts: Vec<usize>,
-    present: Vec<usize>,
-    rejects: Vec<(usize, Option<RowErrors>)>,
-    /// Rows of the batch taken into account (all, unless the reject limit cut the batch).
-    considered: usize,
-}
-
-impl Plan {
-    fn new(len: usize) -> Self {
-        Self {
-            inserts: Vec::with_capacity(len),
-            present: Vec::new(),
-            rejects: Vec::new(),
-            considered: len,
-        }
-    }
-
-    fn decide(&mut self, i: usize, decision: Decision) {
-        match decision {
-            Decision::Insert => self.inserts.push(i),
-            Decision::Present => self.present.push(i),
-            Decision::Reject(errors) => self.rejects.push((i, errors)),
-        }
-    }
-
-    /// Drops every decision after the reject that passes `limit`, so a stopped load commits
-    /// exactly the rows before it (and that reject).
-    fn cut_at_reject_limit(&mut self, rejected_before: u64, limit: Option<u64>) {
-        let Some(limit) = limit else { return };
-        let allowed = limit.saturating_sub(rejected_before);
-        if (self.rejects.len() as u64) <= allowed {
-            return;
-        }
-        // The (allowed + 1)-th reject of this batch is the one that passes the limit.
-        let last = self.rejects[allowed as usize].0;
-        self.considered = last + 1;
-        self.inserts.retain(|&i| i <= last);
-        self.present.retain(|&i| i <= last);
-        self.rejects.retain(|(i, _)| *i <= last);
-    }
-
-    fn rejections<E: Record>(&self, batch: &PendingBatch<E>) -> Vec<Rejection> {
-        self.rejects
-            .iter()
-            .map(|(i, errors)| match (errors, &batch.items[*i]) {
-                (None, Item::Invalid(rejection)) => rejection.clone(),
-                (Some(errors), _) => Rejection::new(
-                    E::TABLE,
-                    batch.location(*i),
-                    batch.raw_text(*i),
-                    errors.clone(),
-                ),
-                (None, _) => Rejection::new(
-                    E::TABLE,
-                    batch.location(*i),
-                    batch.raw_text(*i),
-                    RowErrors::single("record", "rejected"),
-                ),
-            })
-            .collect()
     }
 }
 

@@ -1,5 +1,6 @@
 use super::*;
 use crate::{MockKeyLookup, MockRejectLog, MockTableRepository};
+use hiring_domain::Rejection;
 use hiring_domain::{Department, HiredEmployee, Job};
 use std::sync::{Arc, Mutex};
 

@@ -1,0 +1,263 @@
+//! The one place where failures become HTTP answers: RFC 7807 `application/problem+json`.
+//! Server-side failures (5xx) are logged in full and answered without internal details.
+
+use crate::dto::IngestResponse;
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use hiring_domain::BatchError;
+use hiring_ports::ingest::{IngestError, IngestReport, NotCsv};
+use hiring_ports::migrate::LoadError;
+use hiring_ports::RepoError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The media type of every error answer.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The path names no table.
+    #[error("unknown table {0:?}: expected one of departments, jobs, hired_employees")]
+    UnknownTable(String),
+    /// No route matches the path.
+    #[error("no resource at {0}")]
+    NotFound(String),
+    /// The route exists but not with this method.
+    #[error("{0} is not allowed here")]
+    MethodNotAllowed(String),
+    /// Too few or too many rows.
+    #[error(transparent)]
+    Batch(#[from] BatchError),
+    /// The body is not JSON.
+    #[error("the body is not valid JSON: {0}")]
+    MalformedJson(String),
+    /// The body is JSON but not an array.
+    #[error("the body must be a JSON array of row objects")]
+    NotAnArray,
+    /// The body is not CSV text.
+    #[error(transparent)]
+    MalformedCsv(#[from] NotCsv),
+    /// A content type the endpoint does not take.
+    #[error("unsupported content type {found:?}: send {expected}")]
+    UnsupportedMediaType {
+        /// What the request said.
+        found: String,
+        /// What the endpoint takes.
+        expected: &'static str,
+    },
+    /// The body is over the byte limit.
+    #[error("the body is larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// A malformed query string or body that could not be read.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No valid bearer token.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// `?atomic=true` and some rows are invalid: nothing was written.
+    #[error("{} of {} rows are invalid; nothing was written", .0.rejected.len(), .0.received)]
+    Refused(Box<IngestReport>),
+    /// Storage failed.
+    #[error("storage failed: {0}")]
+    Storage(RepoError),
+    /// A bug or an unexpected failure.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<IngestError> for ApiError {
+    fn from(e: IngestError) -> Self {
+        match e {
+            IngestError::Refused(report) => Self::Refused(Box::new(report)),
+            IngestError::Storage(e) => Self::Storage(e),
+        }
+    }
+}
+
+impl From<LoadError> for ApiError {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::NotCsv { reason, .. } => Self::MalformedCsv(NotCsv(reason)),
+            LoadError::Read { message, .. } => {
+                Self::BadRequest(format!("the upload could not be read: {message}"))
+            }
+            LoadError::Storage { summary, error } => {
+                tracing::error!(
+                    read = summary.read,
+                    inserted = summary.inserted,
+                    "upload stopped; batches committed before stay stored"
+                );
+                Self::Storage(error)
+            }
+        }
+    }
+}
+
+/// An RFC 7807 problem.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    #[schema(example = "urn:hiring:problem:invalid-body")]
+    pub kind: String,
+    /// A short summary of the kind.
+    pub title: String,
+    /// The HTTP status.
+    #[schema(example = 400)]
+    pub status: u16,
+    /// What went wrong with this request.
+    pub detail: String,
+}
+
+/// The answer to an all-or-nothing batch with invalid rows: a problem plus the per-row errors.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefusedProblem {
+    /// The problem.
+    #[serde(flatten)]
+    pub problem: Problem,
+    /// What became of the batch (nothing inserted) and why each row was refused.
+    #[serde(flatten)]
+    pub report: IngestResponse,
+}
+
+impl ApiError {
+    /// The kind slug and title of the problem.
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::UnknownTable(_) => ("unknown-table", "Unknown table"),
+            Self::NotFound(_) => ("not-found", "Not found"),
+            Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
+            Self::Batch(_) => ("batch-size", "Batch size out of range"),
+            Self::MalformedJson(_) | Self::NotAnArray => ("malformed-json", "Malformed JSON"),
+            Self::MalformedCsv(_) => ("malformed-csv", "Malformed CSV"),
+            Self::UnsupportedMediaType { .. } => {
+                ("unsupported-media-type", "Unsupported content type")
+            }
+            Self::TooLarge { .. } => ("body-too-large", "Body too large"),
+            Self::BadRequest(_) => ("bad-request", "Bad request"),
+            Self::Unauthorized(_) => ("unauthorized", "Unauthorized"),
+            Self::Refused(_) => ("invalid-rows", "Invalid rows"),
+            Self::Storage(RepoError::Conflict(_)) => ("busy", "Too many concurrent writers"),
+            Self::Storage(RepoError::Unavailable(_)) => {
+                ("database-unavailable", "Database unavailable")
+            }
+            Self::Storage(_) | Self::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    /// What the client is told: the message, except for server-side failures.
+    fn detail(&self) -> String {
+        match self {
+            Self::Storage(RepoError::Conflict(_)) => {
+                "concurrent writers kept conflicting with this batch; nothing was written, send it again".into()
+            }
+            Self::Storage(RepoError::Unavailable(_)) => {
+                "the database cannot be reached; nothing was written, try again later".into()
+            }
+            Self::Storage(_) | Self::Internal(_) => {
+                "the server failed to handle the request; it has been logged".into()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    fn problem(&self) -> Problem {
+        let (slug, title) = self.kind();
+        Problem {
+            kind: format!("urn:hiring:problem:{slug}"),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::UnknownTable(_) | Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Batch(_)
+            | Self::MalformedJson(_)
+            | Self::NotAnArray
+            | Self::MalformedCsv(_)
+            | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Storage(RepoError::Conflict(_) | RepoError::Unavailable(_)) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::Storage(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, status = status.as_u16(), "request failed");
+        } else {
+            tracing::info!(error = %self, status = status.as_u16(), "request refused");
+        }
+        let mut response = HttpResponse::build(status);
+        response.content_type(PROBLEM_JSON);
+        match self {
+            Self::Unauthorized(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::Storage(RepoError::Conflict(_) | RepoError::Unavailable(_)) => {
+                response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            _ => {}
+        }
+        match self {
+            Self::Refused(report) => response.json(RefusedProblem {
+                problem: self.problem(),
+                report: IngestResponse::from(report.as_ref().clone()),
+            }),
+            _ => response.json(self.problem()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body_of(error: ApiError) -> (u16, serde_json::Value) {
+        let response = error.error_response();
+        let status = response.status().as_u16();
+        let bytes = response.into_body().try_into_bytes().unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[test]
+    fn server_side_failures_hide_their_details() {
+        let (status, body) = body_of(ApiError::Storage(RepoError::Other(
+            "relation \"secret_table\" does not exist".into(),
+        )));
+        assert_eq!(status, 500);
+        assert!(!body.to_string().contains("secret_table"), "{body}");
+        let (status, body) = body_of(ApiError::Storage(RepoError::Unavailable(
+            "password authentication failed for user app".into(),
+        )));
+        assert_eq!(status, 503);
+        assert!(!body.to_string().contains("password"), "{body}");
+        assert_eq!(body["type"], "urn:hiring:problem:database-unavailable");
+    }
+
+    #[test]
+    fn client_errors_say_what_was_wrong() {
+        let (status, body) = body_of(ApiError::UnknownTable("employees".into()));
+        assert_eq!(status, 404);
+        assert_eq!(body["status"], 404);
+        assert_eq!(body["title"], "Unknown table");
+        assert!(body["detail"].as_str().unwrap().contains("hired_employees"));
+    }
+}

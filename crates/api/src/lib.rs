@@ -1,0 +1,42 @@
+//! # hiring-api
+//!
+//! The HTTP API of the hiring toolkit (actix-web). It is thin: each handler parses the request,
+//! calls a use case of `hiring-ports` (the same rules as `hiring migrate`) on the blocking pool,
+//! and renders the result. Errors become RFC 7807 problems in one place ([`ApiError`]).
+//!
+//! | route | what |
+//! |---|---|
+//! | `POST /api/v1/{table}` | 1 to 1000 rows (JSON array or headerless CSV), validated; valid rows inserted in one transaction, the others rejected and logged; `?atomic=true` for all-or-nothing |
+//! | `POST /api/v1/{table}/upload` | a whole CSV file, streamed through the migration use case |
+//! | `GET /api/v1/rejects?table=&limit=` | the reject log |
+//! | `GET /health` | 200 when the database answers, 503 otherwise |
+//! | `GET /api-docs/openapi.json`, `GET /docs/` | the OpenAPI document and Swagger UI (served by the binary) |
+//!
+//! Writes need `Authorization: Bearer <token>` ([`Tokens`]); reads too when
+//! [`ApiConfig::protect_reads`] is set.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! let repos = hiring_adapters::open("data/hiring.db").expect("storage");
+//! let config = hiring_api::ApiConfig {
+//!     tokens: hiring_api::Tokens::from_list("s3cret"),
+//!     ..Default::default()
+//! };
+//! let app = hiring_api::Application::build(config, repos, "127.0.0.1:0")?;
+//! println!("listening on port {}", app.port());
+//! app.run_until_stopped().await
+//! # }
+//! ```
+
+mod blocking;
+mod config;
+pub mod dto;
+mod error;
+pub mod middleware;
+pub mod openapi;
+mod routes;
+mod startup;
+
+pub use config::{ApiConfig, Tokens, DEFAULT_BODY_LIMIT};
+pub use error::{ApiError, Problem, RefusedProblem, PROBLEM_JSON};
+pub use startup::{serve, AppState, Application};

@@ -1,0 +1,75 @@
+//! The handlers: parse, call a use case of `hiring-ports`, render.
+
+pub mod health;
+pub mod ingest;
+pub mod rejects;
+pub mod upload;
+
+use crate::error::ApiError;
+use actix_web::{web, HttpMessage, HttpRequest};
+use futures_util::StreamExt;
+use hiring_domain::Table;
+
+/// The table named in the path.
+pub(crate) fn table(name: &str) -> Result<Table, ApiError> {
+    name.parse()
+        .map_err(|_| ApiError::UnknownTable(name.to_owned()))
+}
+
+/// How a body is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyFormat {
+    /// `application/json` (or another `+json` type).
+    Json,
+    /// `text/csv`.
+    Csv,
+}
+
+impl BodyFormat {
+    /// The format the request's `Content-Type` names, among `accepted`.
+    pub(crate) fn of(
+        req: &HttpRequest,
+        accepted: &[BodyFormat],
+        expected: &'static str,
+    ) -> Result<Self, ApiError> {
+        let found = req.content_type().to_owned();
+        let format = match req.mime_type() {
+            Ok(Some(mime))
+                if mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json") =>
+            {
+                Some(Self::Json)
+            }
+            Ok(Some(mime)) if mime.type_() == "text" && mime.subtype() == "csv" => Some(Self::Csv),
+            _ => None,
+        };
+        format
+            .filter(|f| accepted.contains(f))
+            .ok_or(ApiError::UnsupportedMediaType { found, expected })
+    }
+}
+
+/// The whole body, refused as soon as it passes `limit` bytes.
+pub(crate) async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<web::BytesMut, ApiError> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::TooLarge { limit });
+    }
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::BadRequest(format!("the body could not be read: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::TooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

@@ -1,0 +1,55 @@
+//! `GET /api/v1/rejects`: the reject log.
+
+use crate::blocking::spawn_blocking_with_tracing;
+use crate::dto::{RejectEntry, RejectsQuery, RejectsResponse};
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+use actix_web::{web, HttpResponse};
+use hiring_ports::{RejectFilter, RepoError};
+
+/// Most rejects one page lists.
+const MAX_LIMIT: u32 = 10_000;
+
+/// The newest rejected rows, for one table or all.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rejects",
+    tag = "rejects",
+    params(RejectsQuery),
+    responses(
+        (status = 200, description = "The newest rejects, newest first", body = RejectsResponse),
+        (status = 400, description = "Unknown table or limit out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = [])),
+)]
+pub async fn list_rejects(
+    state: web::Data<AppState>,
+    query: web::Query<RejectsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let table = match query.table.as_deref() {
+        None | Some("") => None,
+        Some(name) => Some(
+            name.parse()
+                .map_err(|e: hiring_domain::UnknownTable| ApiError::BadRequest(e.to_string()))?,
+        ),
+    };
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {MAX_LIMIT}, got {limit}"
+        )));
+    }
+    let repos = state.repos.clone();
+    let (total, rejects) = spawn_blocking_with_tracing(move || {
+        let rejects = repos.rejects.list(&RejectFilter { table, limit })?;
+        Ok::<_, RepoError>((repos.rejects.count(table)?, rejects))
+    })
+    .await?
+    .map_err(ApiError::Storage)?;
+    Ok(HttpResponse::Ok().json(RejectsResponse {
+        total,
+        rejects: rejects.into_iter().map(RejectEntry::from).collect(),
+    }))
+}

@@ -1,0 +1,475 @@
+//! The batch classifier shared by the use cases that write rows (`migrate`, `ingest`).
+//!
+//! A [`PendingBatch`] holds rows as received (parsed or refused by the domain rules, with their
+//! raw text and position); [`classify`] decides for each row — insert, already present, or
+//! reject and why — with one set-wise look-up of the foreign keys and one of the ids already
+//! stored; [`commit`] writes the decided rows and rejects in one transaction, classifying again
+//! and retrying when a concurrent writer made the batch conflict.
+
+use crate::{KeyLookup, RepoError, TableRepository};
+use hiring_domain::{FieldError, Id, Record, Rejection, RowErrors, Table};
+use roaring::RoaringBitmap;
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+/// Longest raw record kept in a reject, in bytes; longer ones are cut and marked.
+pub(crate) const MAX_RAW_BYTES: usize = 4096;
+
+/// Where the rows of a batch come from; it names each row in rejects.
+#[derive(Debug, Clone)]
+pub(crate) enum Origin {
+    /// A file or stream: positions are 1-based lines, rows are `file.csv:LINE`.
+    File(String),
+    /// An API request: positions are 0-based indexes, rows are `api <request id> row <index>`.
+    Api(String),
+}
+
+/// What to do with a row whose id is already stored or appears earlier in the batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Duplicates {
+    /// Same content: already present; different content: a conflict (the migration).
+    CompareContent,
+    /// Always a reject (the API: a row is new or refused).
+    Reject,
+}
+
+pub(crate) enum Item<E> {
+    Valid(E),
+    Invalid(Rejection),
+    Taken,
+}
+
+/// Rows received but not yet written: their positions, raw text, ids and parsed rows.
+pub(crate) struct PendingBatch<E> {
+    origin: Origin,
+    positions: Vec<u64>,
+    pub(crate) ids: Vec<Option<Id>>,
+    pub(crate) items: Vec<Item<E>>,
+    raw: String,
+    raw_ends: Vec<usize>,
+}
+
+impl<E: Record> PendingBatch<E> {
+    pub(crate) fn new(origin: Origin, n: usize) -> Self {
+        Self {
+            origin,
+            positions: Vec::with_capacity(n),
+            ids: Vec::with_capacity(n),
+            items: Vec::with_capacity(n),
+            raw: String::new(),
+            raw_ends: Vec::with_capacity(n),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.positions.clear();
+        self.ids.clear();
+        self.items.clear();
+        self.raw.clear();
+        self.raw_ends.clear();
+    }
+
+    /// Adds one CSV record read at `line`.
+    pub(crate) fn push_record(&mut self, record: &csv::ByteRecord, line: u64) {
+        let parsed = parse_fields::<E>(record);
+        self.push(line, |raw| push_raw(raw, record), parsed);
+    }
+
+    /// Adds one row at `position`, whose raw text `write_raw` appends to the buffer it is given.
+    pub(crate) fn push(
+        &mut self,
+        position: u64,
+        write_raw: impl FnOnce(&mut String),
+        parsed: Result<E, RowErrors>,
+    ) {
+        self.positions.push(position);
+        let start = self.raw.len();
+        write_raw(&mut self.raw);
+        cut_raw(&mut self.raw, start);
+        self.raw_ends.push(self.raw.len());
+        self.ids.push(parsed.as_ref().ok().map(Record::id));
+        let i = self.items.len();
+        self.items.push(match parsed {
+            Ok(row) => Item::Valid(row),
+            Err(errors) => Item::Invalid(Rejection::new(
+                E::TABLE,
+                self.location(i),
+                self.raw_text(i),
+                errors,
+            )),
+        });
+    }
+
+    /// Where row `i` came from: `file.csv:LINE` or `api <request id> row <index>`.
+    pub(crate) fn location(&self, i: usize) -> String {
+        match &self.origin {
+            Origin::File(source) => format!("{source}:{}", self.positions[i]),
+            Origin::Api(request) => format!("api {request} row {}", self.positions[i]),
+        }
+    }
+
+    /// Row `i`'s position in words: `line 5` or `row 4`.
+    fn position_text(&self, i: usize) -> String {
+        match &self.origin {
+            Origin::File(_) => format!("line {}", self.positions[i]),
+            Origin::Api(_) => format!("row {}", self.positions[i]),
+        }
+    }
+
+    pub(crate) fn raw_text(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.raw_ends[i - 1] };
+        &self.raw[start..self.raw_ends[i]]
+    }
+
+    pub(crate) fn row(&self, i: usize) -> Option<&E> {
+        match &self.items[i] {
+            Item::Valid(row) => Some(row),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn valid_rows(&self) -> impl Iterator<Item = (usize, &E)> {
+        (0..self.len()).filter_map(|i| self.row(i).map(|row| (i, row)))
+    }
+
+    /// Moves the rows at `positions` out of the batch.
+    pub(crate) fn take_rows(&mut self, positions: &[usize]) -> Vec<E> {
+        positions
+            .iter()
+            .filter_map(
+                |&i| match std::mem::replace(&mut self.items[i], Item::Taken) {
+                    Item::Valid(row) => Some(row),
+                    other => {
+                        self.items[i] = other;
+                        None
+                    }
+                },
+            )
+            .collect()
+    }
+
+    /// Undoes [`PendingBatch::take_rows`].
+    pub(crate) fn put_back(&mut self, positions: &[usize], rows: Vec<E>) {
+        for (&i, row) in positions.iter().zip(rows) {
+            self.items[i] = Item::Valid(row);
+        }
+    }
+}
+
+/// Converts a record's fields to text (naming each column that is not UTF-8) and applies the
+/// domain rules.
+pub(crate) fn parse_fields<E: Record>(record: &csv::ByteRecord) -> Result<E, RowErrors> {
+    let (fields, errors) = text_fields(E::TABLE, record);
+    if let Some(errors) = RowErrors::from_vec(errors) {
+        return Err(errors);
+    }
+    let fields: Vec<&str> = fields.iter().map(AsRef::as_ref).collect();
+    E::from_fields(&fields)
+}
+
+/// The fields of `record` as text; a field that is not UTF-8 becomes empty and an error on its
+/// column.
+pub(crate) fn text_fields(
+    table: Table,
+    record: &csv::ByteRecord,
+) -> (Vec<std::borrow::Cow<'_, str>>, Vec<FieldError>) {
+    let mut fields = Vec::with_capacity(record.len());
+    let mut errors = Vec::new();
+    for (n, bytes) in record.iter().enumerate() {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => fields.push(std::borrow::Cow::Borrowed(text)),
+            Err(_) => {
+                let column = table.columns().get(n).copied().unwrap_or("record");
+                errors.push(FieldError::new(
+                    column,
+                    "contains bytes that are not valid UTF-8",
+                ));
+                fields.push(std::borrow::Cow::Borrowed(""));
+            }
+        }
+    }
+    (fields, errors)
+}
+
+/// Appends the record as one CSV line (quoted where needed, invalid UTF-8 replaced).
+pub(crate) fn push_raw(out: &mut String, record: &csv::ByteRecord) {
+    for (n, field) in record.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        let text = String::from_utf8_lossy(field);
+        if text.contains([',', '"', '\r', '\n']) {
+            let _ = write!(out, "\"{}\"", text.replace('"', "\"\""));
+        } else {
+            out.push_str(&text);
+        }
+    }
+}
+
+/// Cuts what was appended to `out` since `start` to [`MAX_RAW_BYTES`], marking the cut.
+pub(crate) fn cut_raw(out: &mut String, start: usize) {
+    if out.len() - start > MAX_RAW_BYTES {
+        let mut cut = start + MAX_RAW_BYTES;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        out.push_str("…[truncated]");
+    }
+}
+
+pub(crate) enum Decision {
+    Insert,
+    Present,
+    /// `None`: the row failed parsing and carries its own rejection.
+    Reject(Option<RowErrors>),
+}
+
+/// What to do with each row of a batch, in input order (inserts in id order).
+pub(crate) struct Plan {
+    pub(crate) inserts: Vec<usize>,
+    pub(crate) present: Vec<usize>,
+    pub(crate) rejects: Vec<(usize, Option<RowErrors>)>,
+    /// Rows of the batch taken into account (all, unless the reject limit cut the batch).
+    pub(crate) considered: usize,
+}
+
+impl Plan {
+    pub(crate) fn new(len: usize) -> Self {
+        Self {
+            inserts: Vec::with_capacity(len),
+            present: Vec::new(),
+            rejects: Vec::new(),
+            considered: len,
+        }
+    }
+
+    pub(crate) fn decide(&mut self, i: usize, decision: Decision) {
+        match decision {
+            Decision::Insert => self.inserts.push(i),
+            Decision::Present => self.present.push(i),
+            Decision::Reject(errors) => self.rejects.push((i, errors)),
+        }
+    }
+
+    /// Drops every decision after the reject that passes `limit`, so a stopped load commits
+    /// exactly the rows before it (and that reject).
+    pub(crate) fn cut_at_reject_limit(&mut self, rejected_before: u64, limit: Option<u64>) {
+        let Some(limit) = limit else { return };
+        let allowed = limit.saturating_sub(rejected_before);
+        if (self.rejects.len() as u64) <= allowed {
+            return;
+        }
+        // The (allowed + 1)-th reject of this batch is the one that passes the limit.
+        let last = self.rejects[allowed as usize].0;
+        self.considered = last + 1;
+        self.inserts.retain(|&i| i <= last);
+        self.present.retain(|&i| i <= last);
+        self.rejects.retain(|(i, _)| *i <= last);
+    }
+
+    /// The rejects of the plan, each with its location, raw record and reasons.
+    pub(crate) fn rejections<E: Record>(&self, batch: &PendingBatch<E>) -> Vec<Rejection> {
+        self.rejects
+            .iter()
+            .map(|(i, errors)| match (errors, &batch.items[*i]) {
+                (None, Item::Invalid(rejection)) => rejection.clone(),
+                (Some(errors), _) => Rejection::new(
+                    E::TABLE,
+                    batch.location(*i),
+                    batch.raw_text(*i),
+                    errors.clone(),
+                ),
+                (None, _) => Rejection::new(
+                    E::TABLE,
+                    batch.location(*i),
+                    batch.raw_text(*i),
+                    RowErrors::single("record", "rejected"),
+                ),
+            })
+            .collect()
+    }
+}
+
+/// Decides for every row of the batch: insert, already present, or reject (and why).
+/// `accepted` holds ids a dry run accepted without writing them, per table.
+pub(crate) fn classify<E: Record>(
+    keys: &dyn KeyLookup,
+    repo: &dyn TableRepository<E>,
+    batch: &PendingBatch<E>,
+    duplicates: Duplicates,
+    accepted: &HashMap<Table, RoaringBitmap>,
+) -> Result<Plan, RepoError> {
+    let valid: Vec<(usize, &E)> = batch.valid_rows().collect();
+    let missing_parents = missing_parents(keys, valid.iter().map(|(_, row)| *row), accepted)?;
+    let ids: Vec<Id> = valid.iter().map(|(_, row)| row.id()).collect();
+    let stored: HashMap<Id, E> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        repo.find_by_ids(&ids)?
+            .into_iter()
+            .map(|row| (row.id(), row))
+            .collect()
+    };
+    let seen_in_run = accepted.get(&E::TABLE);
+    let mut first_in_batch: HashMap<Id, usize> = HashMap::with_capacity(valid.len());
+    let mut plan = Plan::new(batch.len());
+    for i in 0..batch.len() {
+        let Some(row) = batch.row(i) else {
+            plan.decide(i, Decision::Reject(None));
+            continue;
+        };
+        let mut errors: Vec<FieldError> = E::TABLE
+            .parents()
+            .iter()
+            .filter_map(|&(parent, column)| {
+                let key = row.parent_id(parent)?;
+                missing_parents
+                    .contains(&(parent, key))
+                    .then(|| FieldError::new(column, format!("{parent} {key} does not exist")))
+            })
+            .collect();
+        let id = row.id();
+        let mut present = false;
+        match (duplicates, stored.get(&id), first_in_batch.get(&id)) {
+            (Duplicates::Reject, Some(_), _) => {
+                errors.push(FieldError::new("id", format!("id {id} already exists")));
+            }
+            (Duplicates::Reject, None, Some(&first)) => errors.push(FieldError::new(
+                "id",
+                format!(
+                    "id {id} appears earlier in this batch ({})",
+                    batch.position_text(first)
+                ),
+            )),
+            (Duplicates::CompareContent, Some(existing), _) => {
+                if existing == row {
+                    present = true;
+                } else {
+                    errors.push(FieldError::new(
+                        "id",
+                        format!(
+                            "{id} is already stored with different content ({}); it is never overwritten",
+                            existing.to_fields().join(",")
+                        ),
+                    ));
+                }
+            }
+            (Duplicates::CompareContent, None, Some(&first)) => {
+                if batch.row(first) == Some(row) {
+                    present = true;
+                } else {
+                    errors.push(FieldError::new(
+                        "id",
+                        format!(
+                            "{id} appears earlier in this input ({}) with different content",
+                            batch.position_text(first)
+                        ),
+                    ));
+                }
+            }
+            (_, None, None) => {
+                if seen_in_run.is_some_and(|seen| seen.contains(id.get().unsigned_abs())) {
+                    errors.push(FieldError::new(
+                        "id",
+                        format!(
+                            "{id} appears earlier in this input (dry run: content not compared)"
+                        ),
+                    ));
+                }
+            }
+        }
+        match RowErrors::from_vec(errors) {
+            Some(errors) => plan.decide(i, Decision::Reject(Some(errors))),
+            None if present => plan.decide(i, Decision::Present),
+            None => {
+                first_in_batch.insert(id, i);
+                plan.decide(i, Decision::Insert);
+            }
+        }
+    }
+    // Concurrent writers that insert in one order cannot deadlock on each other's keys.
+    plan.inserts.sort_by_key(|&i| batch.row(i).map(Record::id));
+    Ok(plan)
+}
+
+/// The (parent table, key) pairs referenced by `rows` that exist neither in storage nor among
+/// the ids in `accepted`.
+fn missing_parents<'r, E: Record>(
+    keys: &dyn KeyLookup,
+    rows: impl Iterator<Item = &'r E> + Clone,
+    accepted: &HashMap<Table, RoaringBitmap>,
+) -> Result<HashSet<(Table, Id)>, RepoError> {
+    let mut missing = HashSet::new();
+    for &(parent, _) in E::TABLE.parents() {
+        let wanted: Vec<Id> = rows
+            .clone()
+            .filter_map(|row| row.parent_id(parent))
+            .collect::<HashSet<Id>>()
+            .into_iter()
+            .collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let found: HashSet<Id> = keys.existing_ids(parent, &wanted)?.into_iter().collect();
+        let seen = accepted.get(&parent);
+        for key in wanted {
+            let accepted_here = seen.is_some_and(|s| s.contains(key.get().unsigned_abs()));
+            if !found.contains(&key) && !accepted_here {
+                missing.insert((parent, key));
+            }
+        }
+    }
+    Ok(missing)
+}
+
+/// How many times a batch is re-checked and re-written after a concurrent writer made it
+/// conflict, by default.
+pub(crate) const WRITE_ATTEMPTS: usize = 5;
+
+/// Plans the batch with `plan_for` and, when `write` agrees, writes its inserts and rejects in
+/// one transaction. On a [`RepoError::Conflict`] the batch is planned and written again, at most
+/// `attempts` times in all. Returns the plan and the rows inserted (0 when not written).
+pub(crate) fn commit<E: Record>(
+    repo: &dyn TableRepository<E>,
+    batch: &mut PendingBatch<E>,
+    attempts: usize,
+    mut plan_for: impl FnMut(&PendingBatch<E>) -> Result<Plan, RepoError>,
+    write: impl Fn(&Plan) -> bool,
+) -> Result<(Plan, u64), RepoError> {
+    let mut attempt = 1;
+    loop {
+        let plan = plan_for(batch)?;
+        if !write(&plan) {
+            return Ok((plan, 0));
+        }
+        let rows = batch.take_rows(&plan.inserts);
+        let rejects = plan.rejections(batch);
+        match repo.write_batch(&rows, &rejects) {
+            Ok(inserted) => return Ok((plan, inserted)),
+            Err(RepoError::Conflict(reason)) if attempt < attempts => {
+                tracing::debug!(%reason, attempt, "batch conflicted with a concurrent writer; checking it again");
+                batch.put_back(&plan.inserts, rows);
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Logs every reject of `plan` as one WARN line.
+pub(crate) fn warn_rejects<E: Record>(plan: &Plan, batch: &PendingBatch<E>) {
+    for reject in plan.rejections(batch) {
+        tracing::warn!(
+            table = %reject.table(),
+            source = %reject.source(),
+            raw = %reject.raw(),
+            reasons = %reject.reasons(),
+            "row rejected"
+        );
+    }
+}

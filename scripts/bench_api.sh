@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): rows/s of 1,000-row JSON batches posted to `hiring serve` with wrk,
+# next to the raw `hiring migrate` rate, on SQLite and PostgreSQL. Writes docs/benchmarks.md.
+#
+#   scripts/bench_api.sh                # ROWS=500000 DURATION=20s CONNECTIONS=8
+#
+# Needs wrk (apt-get install wrk) and, for PostgreSQL, a server at BENCH_PG (default
+# postgres://postgres@127.0.0.1:5432) where it may create and drop the database hiring_bench.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rows="${ROWS:-500000}"
+duration="${DURATION:-20s}"
+connections="${CONNECTIONS:-8}"
+threads="${THREADS:-2}"
+pg_server="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+
+cargo build --release -q -p hiring-cli
+hiring="$PWD/target/release/hiring"
+work="$(mktemp -d)"
+server=""
+cleanup() {
+    [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+    psql -q "$pg_server/postgres" -c "DROP DATABASE IF EXISTS hiring_bench WITH (FORCE)" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+: > "$work/empty.toml"
+export HIRING_CONFIG="$work/empty.toml" RUST_LOG=warn
+export HIRING_API_TOKEN="bench-$RANDOM$RANDOM"
+
+"$hiring" generate --rows "$rows" --out "$work/csv" --seed 1 >/dev/null
+
+count_hires() { # url
+    case "$1" in
+        postgres*) psql -tAq "$1" -c "SELECT count(*) FROM hired_employees" ;;
+        *) python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM hired_employees').fetchone()[0])" "$1" ;;
+    esac
+}
+
+fresh_db() { # engine -> url
+    case "$1" in
+        postgresql)
+            psql -q "$pg_server/postgres" -c "DROP DATABASE IF EXISTS hiring_bench WITH (FORCE)" >/dev/null 2>&1
+            psql -q "$pg_server/postgres" -c "CREATE DATABASE hiring_bench" >/dev/null
+            echo "$pg_server/hiring_bench" ;;
+        sqlite)
+            rm -f "$work"/bench.db*
+            echo "$work/bench.db" ;;
+    esac
+}
+
+results=()
+for engine in ${ENGINES:-sqlite postgresql}; do
+    # The raw migration of the generated files.
+    url="$(fresh_db "$engine")"
+    migrate_rate="$(DATABASE_URL="$url" "$hiring" migrate --dir "$work/csv" --format json 2>/dev/null |
+        python3 -c 'import json,sys; s=[t for t in json.load(sys.stdin) if t["table"]=="hired_employees"][0]; print(round(s["read"]/s["elapsed"]))')"
+
+    # The API: a fresh database holding the departments and jobs, then wrk.
+    url="$(fresh_db "$engine")"
+    DATABASE_URL="$url" "$hiring" migrate --table departments --file "$work/csv/departments.csv" >/dev/null 2>&1
+    DATABASE_URL="$url" "$hiring" migrate --table jobs --file "$work/csv/jobs.csv" >/dev/null 2>&1
+    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    DATABASE_URL="$url" "$hiring" serve --bind "127.0.0.1:$port" 2>"$work/server.log" &
+    server=$!
+    for _ in $(seq 1 100); do
+        python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=1)" 2>/dev/null && break
+        sleep 0.1
+    done
+    before="$(count_hires "$url")"
+    started="$(date +%s.%N)"
+    wrk -t"$threads" -c"$connections" -d"$duration" --latency -s scripts/bench_api.lua \
+        "http://127.0.0.1:$port" > "$work/wrk.txt"
+    elapsed="$(python3 -c "import time; print(time.time() - $started)")"
+    after="$(count_hires "$url")"
+    kill -TERM "$server"; wait "$server" || true; server=""
+    api_rate="$(python3 -c "print(round(($after - $before) / $elapsed))")"
+    non2xx="$(grep -o 'Non-2xx or 3xx responses: [0-9]*' "$work/wrk.txt" | grep -o '[0-9]*$' || echo 0)"
+    p99="$(awk '/ 99%/ {print $2}' "$work/wrk.txt")"
+    ratio="$(python3 -c "print(f'{$api_rate / $migrate_rate:.2f}')")"
+    echo "$engine: migrate $migrate_rate rows/s, API $api_rate rows/s ($ratio), p99 $p99, non-2xx $non2xx"
+    results+=("| $engine | $migrate_rate | $api_rate | $ratio | $p99 | $non2xx |")
+done
+
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || echo unknown)"
+section="$(
+    echo "<!-- api:begin -->"
+    echo "## HTTP API: 1,000-row batches next to \`hiring migrate\`"
+    echo
+    echo "Produced by \`ROWS=$rows DURATION=$duration CONNECTIONS=$connections THREADS=$threads scripts/bench_api.sh\`"
+    echo "on $(date -u +%Y-%m-%d), $(nproc) cores ($cpu), release build, database, server and load tool on one machine."
+    echo
+    echo "- **migrate**: \`hiring migrate\` of \`hiring generate --rows $rows --seed 1\` into an empty database;"
+    echo "  the rows/s of \`hired_employees\` (records read / seconds, rejects included)."
+    echo "- **API**: \`hiring serve\` on a fresh database holding the departments and jobs, loaded by"
+    echo "  \`wrk -t$threads -c$connections -d$duration --latency -s scripts/bench_api.lua http://127.0.0.1:PORT\`:"
+    echo "  every request posts 1,000 new, valid hires as JSON to \`POST /api/v1/hired_employees\`."
+    echo "  rows/s = rows stored (counted in the database) / wall time of the wrk run."
+    echo "- Target: the API sustains at least half of migrate's rows/s (API / migrate ≥ 0.50)."
+    echo
+    echo "| database | migrate rows/s | API rows/s | API / migrate | p99 per batch | non-2xx answers |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    printf '%s\n' "${results[@]}"
+    echo
+    echo "Where the API falls short of the target (SQLite so far), the cost is per transaction, not per"
+    echo "row: a 1,000-row batch commits ten times as often as migrate's 10,000-row batches, each"
+    echo "commit writes the touched index pages to the WAL again, and concurrent writers wait for"
+    echo "SQLite's write lock by sleeping in its busy handler (see the p99). Candidates: a"
+    echo "process-wide writer lock in the SQLite adapter instead of busy-handler polling, or group"
+    echo "commit of concurrent batches."
+    echo "<!-- api:end -->"
+)"
+doc=docs/benchmarks.md
+[ -f "$doc" ] || printf '# Benchmarks\n' > "$doc"
+SECTION="$section" python3 - "$doc" <<'PY'
+import os, re, sys
+path = sys.argv[1]
+text = open(path).read()
+section = os.environ["SECTION"]
+pattern = re.compile(r"<!-- api:begin -->.*?<!-- api:end -->", re.S)
+text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
+open(path, "w").write(text)
+PY
+echo "wrote the API section of $doc"
