@@ -7,7 +7,7 @@
 # Usage: scripts/bench_migrate.sh [--rows N] [--runs K] [--out FILE]
 #   --rows  hired_employees rows to generate (default 1000000; 10000000 for the large check)
 #   --runs  runs of each contender (default 3)
-#   --out   markdown file whose "migrate" section is rewritten (default docs/benchmarks.md)
+#   --out   markdown file whose "migrate-<rows>" section is rewritten (default docs/benchmarks.md)
 # PostgreSQL runs against BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres),
 # in databases it creates and drops; it is skipped when that server does not answer.
 set -euo pipefail
@@ -41,7 +41,7 @@ cleanup() {
 trap cleanup EXIT
 
 cargo build --release -q -p hiring-cli
-bin=target/release/hiring
+bin="${CARGO_TARGET_DIR:-target}/release/hiring"
 echo "generating $rows rows"
 "$bin" generate --rows "$rows" --out "$work/csv" --seed 42 >/dev/null
 
@@ -107,8 +107,8 @@ for line in open(results):
 def med(name): return statistics.median(s for s, _ in data[name])
 def rss(name): return max(k for _, k in data[name]) / 1024
 lines = [
-    "<!-- migrate:begin -->",
-    "## Migrate: `hiring migrate` next to the databases' own import tools",
+    f"<!-- migrate-{rows}:begin -->",
+    f"## Migrate {rows:,} rows: `hiring migrate` next to the databases' own import tools",
     "",
     f"Produced by `scripts/bench_migrate.sh --rows {rows} --runs {runs}` on {datetime.date.today()}, {cores} cores.",
     f"Input: `hiring generate --rows {rows} --seed 42` (about 3.6% invalid rows). Our loader reads the raw files,",
@@ -126,10 +126,10 @@ for ours, anchor in pairs:
     lines.append(f"| `{anchor}` (anchor) | {med(anchor):.2f} | {clean / med(anchor):,.0f} | {rss(anchor):.1f} | 1.00 |")
 lines += ["", "Raw runs (name, seconds, peak KiB):", "", "```"]
 lines += [l.rstrip() for l in open(results)]
-lines += ["```", "<!-- migrate:end -->"]
+lines += ["```", f"<!-- migrate-{rows}:end -->"]
 section = "\n".join(lines)
 text = out.read_text() if out.exists() else "# Benchmarks\n\nEach section is rewritten by the script it names.\n"
-pattern = re.compile(r"<!-- migrate:begin -->.*?<!-- migrate:end -->", re.S)
+pattern = re.compile(rf"<!-- migrate-{rows}:begin -->.*?<!-- migrate-{rows}:end -->", re.S)
 text = pattern.sub(section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
 out.write_text(text)
 print(section)
