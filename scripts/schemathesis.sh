@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs schemathesis (from PyPI) against a live `hiring serve` and its own OpenAPI document:
 # no answer may be a 5xx or break the documented schema. Starts the server on a free port with a
-# temporary SQLite database and a token, and stops it afterwards.
+# temporary SQLite database, a temporary backup folder and a token, and stops it afterwards.
 #
 #   scripts/schemathesis.sh [path/to/hiring]   (default: target/debug/hiring)
 set -euo pipefail
@@ -21,7 +21,7 @@ port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 token="schemathesis-$RANDOM$RANDOM"
 : > "$work/empty.toml"
 HIRING_CONFIG="$work/empty.toml" DATABASE_URL="$work/hiring.db" HIRING_API_TOKEN="$token" \
-    RUST_LOG=warn "$binary" serve --bind "127.0.0.1:$port" 2> "$work/server.log" &
+    HIRING__BACKUP__DIR="$work/backups" RUST_LOG=warn "$binary" serve --bind "127.0.0.1:$port" 2> "$work/server.log" &
 server=$!
 stop() {
     kill -TERM "$server" 2>/dev/null || true

@@ -151,6 +151,7 @@ impl AvroBackupStore {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(io_error(&folder, &e)),
         };
+        let root = fs::canonicalize(&self.dir).map_err(|e| io_error(&self.dir, &e))?;
         let mut files = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| io_error(&folder, &e))?;
@@ -160,8 +161,14 @@ impl AvroBackupStore {
                 continue;
             }
             let path = entry.path();
-            if path.is_file() {
+            if !path.is_file() {
+                continue;
+            }
+            // A link leading out of the backup folder is never listed nor taken as the newest.
+            if fs::canonicalize(&path).is_ok_and(|real| real.starts_with(&root)) {
                 files.push((name_key(table, name), path));
+            } else {
+                tracing::warn!(file = %path.display(), "backup file leading out of the backup folder left out");
             }
         }
         files.sort_by(|a, b| b.cmp(a));

@@ -2,6 +2,7 @@
 //! call the backup use cases, render their results.
 
 use crate::output::{self, Format};
+use crate::settings::Settings;
 use anyhow::bail;
 use hiring_adapters::AvroBackupStore;
 use hiring_domain::Table;
@@ -10,15 +11,20 @@ use hiring_ports::{BackupInfo, BackupStore, Codec};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// The backup folder unless `--dir` or `HIRING_BACKUP_DIR` names another.
-const DEFAULT_DIR: &str = "avro_files";
-
 /// The backup folder argument shared by the three commands.
 #[derive(Debug, clap::Args)]
 pub struct Folder {
-    /// Folder of the backups (one sub-folder per table)
-    #[arg(long, env = "HIRING_BACKUP_DIR", default_value = DEFAULT_DIR)]
-    dir: PathBuf,
+    /// Folder of the backups (one sub-folder per table) [default: backup.dir of the config,
+    /// avro_files]
+    #[arg(long, env = "HIRING_BACKUP_DIR")]
+    dir: Option<PathBuf>,
+}
+
+impl Folder {
+    /// The flag (or `HIRING_BACKUP_DIR`), else the configured folder.
+    fn resolve(&self, settings: &Settings) -> PathBuf {
+        settings.backup.dir(self.dir.as_deref())
+    }
 }
 
 /// Arguments of `hiring backup`.
@@ -83,9 +89,13 @@ fn parse_codec(text: &str) -> Result<Codec, String> {
 }
 
 /// Runs `hiring backup`.
-pub fn backup(args: BackupArgs, database_url: &str) -> anyhow::Result<ExitCode> {
+pub fn backup(
+    args: BackupArgs,
+    settings: &Settings,
+    database_url: &str,
+) -> anyhow::Result<ExitCode> {
     let storage = hiring_adapters::open_storage(database_url)?;
-    let files = AvroBackupStore::new(&args.folder.dir);
+    let files = AvroBackupStore::new(args.folder.resolve(settings));
     let summary = Backups::new(&*storage.bulk, &files).backup(&args.tables, args.codec)?;
     match args.format {
         Format::Json => output::print_json(&summary)?,
@@ -104,23 +114,27 @@ pub fn backup(args: BackupArgs, database_url: &str) -> anyhow::Result<ExitCode> 
 }
 
 /// Runs `hiring backups`.
-pub fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
-    let files = AvroBackupStore::new(&args.folder.dir);
+pub fn list(args: ListArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
+    let files = AvroBackupStore::new(args.folder.resolve(settings));
     // Listing reads the folder only: no database is opened.
     let listed = files.list()?;
     match args.format {
         Format::Json => output::print_json(&listed)?,
         Format::Table => {
             print_files(&listed);
-            println!("{} backups in {}", listed.len(), args.folder.dir.display());
+            println!("{} backups in {}", listed.len(), files.dir().display());
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `hiring restore`.
-pub fn restore(args: RestoreArgs, database_url: &str) -> anyhow::Result<ExitCode> {
-    let files = AvroBackupStore::new(&args.folder.dir);
+pub fn restore(
+    args: RestoreArgs,
+    settings: &Settings,
+    database_url: &str,
+) -> anyhow::Result<ExitCode> {
+    let files = AvroBackupStore::new(args.folder.resolve(settings));
     let plan = match (args.all, args.table, args.file) {
         (true, _, _) => Table::ALL
             .into_iter()

@@ -2,9 +2,12 @@
 
 use crate::settings::Settings;
 use anyhow::Context;
-use hiring_api::{ApiConfig, Tokens};
+use hiring_adapters::AvroBackupStore;
+use hiring_api::{ApiConfig, BackupPorts, Tokens};
 use secrecy::ExposeSecret;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// The environment variable holding API tokens, separated by commas.
 pub const TOKEN_VARIABLE: &str = "HIRING_API_TOKEN";
@@ -15,11 +18,22 @@ pub struct Args {
     /// Address and port to listen on [default: api.bind of the config, 127.0.0.1:8080]
     #[arg(long, value_name = "ADDRESS:PORT")]
     bind: Option<String>,
+
+    /// Folder of the backups the API writes, lists and restores [default: backup.dir of the
+    /// config, avro_files]
+    #[arg(long, value_name = "DIR", env = "HIRING_BACKUP_DIR")]
+    backup_dir: Option<PathBuf>,
 }
 
 /// Opens the database (applying migrations) and serves until SIGINT or SIGTERM.
 pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Result<ExitCode> {
-    let repos = hiring_adapters::open(database_url)?;
+    let storage = hiring_adapters::open_storage(database_url)?;
+    let backup_dir = settings.backup.dir(args.backup_dir.as_deref());
+    tracing::info!(dir = %backup_dir.display(), "backup folder of the API");
+    let backups = BackupPorts {
+        bulk: storage.bulk,
+        files: Arc::new(AvroBackupStore::new(backup_dir)),
+    };
     let configured = Tokens::new(settings.api.tokens.iter().map(|t| t.expose_secret()));
     let from_env = Tokens::from_list(&std::env::var(TOKEN_VARIABLE).unwrap_or_default());
     let config = ApiConfig {
@@ -33,6 +47,7 @@ pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Resul
         );
     }
     let bind = args.bind.unwrap_or_else(|| settings.api.bind.clone());
-    hiring_api::serve(config, repos, &bind).with_context(|| format!("cannot serve on {bind}"))?;
+    hiring_api::serve(config, storage.repos, Some(backups), &bind)
+        .with_context(|| format!("cannot serve on {bind}"))?;
     Ok(ExitCode::SUCCESS)
 }

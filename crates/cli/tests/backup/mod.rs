@@ -153,3 +153,67 @@ fn backups_render_for_people_and_bad_arguments_exit_with_2() {
         assert_eq!(output.status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn the_backup_folder_comes_from_the_config_unless_a_flag_or_variable_names_another() {
+    let db = TestDb::sqlite();
+    let (csv, _) = generated(20, 3);
+    migrate_json(&db.url, csv.path(), &[]);
+    let root = tempfile::tempdir().unwrap();
+    let folder = |name: &str| root.path().join(name);
+    let config = root.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[backup]\ndir = {:?}\n",
+            folder("from-file").to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let run = |envs: &[(&str, &Path)], args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hiring"));
+        command
+            .args(["backup", "departments"])
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .env("HIRING_CONFIG", &config)
+            .env_remove("HIRING_BACKUP_DIR")
+            .env_remove("HIRING__BACKUP__DIR")
+            .env_remove("RUST_LOG");
+        for (key, value) in envs {
+            command.env(key, value);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{}", stderr_of(&output));
+    };
+    let backups_in = |name: &str| {
+        std::fs::read_dir(folder(name).join("departments"))
+            .map(|entries| entries.count())
+            .unwrap_or(0)
+    };
+    run(&[], &[]);
+    assert_eq!(backups_in("from-file"), 1);
+    run(&[("HIRING__BACKUP__DIR", &folder("layered"))], &[]);
+    assert_eq!(backups_in("layered"), 1);
+    run(
+        &[
+            ("HIRING__BACKUP__DIR", &folder("layered")),
+            ("HIRING_BACKUP_DIR", &folder("variable")),
+        ],
+        &[],
+    );
+    assert_eq!(backups_in("variable"), 1);
+    let flag = folder("flag");
+    run(
+        &[("HIRING_BACKUP_DIR", &folder("variable"))],
+        &["--dir", flag.to_str().unwrap()],
+    );
+    assert_eq!(
+        (
+            backups_in("flag"),
+            backups_in("variable"),
+            backups_in("layered")
+        ),
+        (1, 1, 1)
+    );
+}

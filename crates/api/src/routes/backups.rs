@@ -1,0 +1,172 @@
+//! `POST /api/v1/backups`, `GET /api/v1/backups`, `POST /api/v1/{table}/restore` and
+//! `POST /api/v1/restore`: the backup use cases of `hiring-ports` over HTTP. A file name from a
+//! request is only ever resolved inside the backup folder.
+
+use super::{read_body, BodyFormat};
+use crate::blocking::spawn_blocking_with_tracing;
+use crate::dto::{
+    BackupList, BackupRequest, BackupResponse, RestoreAllRequest, RestoreRequest, RestoreResponse,
+    TableName,
+};
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use hiring_domain::Table;
+use hiring_ports::backup::{Backups, RestoreSource};
+use serde::de::DeserializeOwned;
+
+/// Backs up the tables (all three by default) from one consistent snapshot into the backup
+/// folder, one Avro file per table; an existing file is never replaced.
+#[utoipa::path(
+    post,
+    path = "/api/v1/backups",
+    tag = "backups",
+    request_body(
+        description = "Optional: which tables and which compression; an empty body backs up every table uncompressed",
+        content((Option<BackupRequest> = "application/json")),
+    ),
+    responses(
+        (status = 201, description = "The backup files written, parents first", body = BackupResponse),
+        (status = 400, description = "Malformed JSON or an unknown table or codec in the body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, or backups not configured", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn create_backup(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body: BackupRequest = optional_json(&req, payload, state.config.body_limit).await?;
+    let tables: Vec<Table> = body.tables.into_iter().map(Table::from).collect();
+    let ports = state.backups()?;
+    let summary = spawn_blocking_with_tracing(move || {
+        Backups::new(&*ports.bulk, &*ports.files).backup(&tables, body.codec.into())
+    })
+    .await??;
+    Ok(HttpResponse::Created().json(BackupResponse::from(summary)))
+}
+
+/// The readable backups in the backup folder: tables in dependency order, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/backups",
+    tag = "backups",
+    responses(
+        (status = 200, description = "The backups", body = BackupList),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Backups not configured", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn list_backups(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let ports = state.backups()?;
+    let listed = spawn_blocking_with_tracing(move || ports.files.list()).await??;
+    Ok(HttpResponse::Ok().json(BackupList {
+        backups: listed.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Replaces the table's contents with its newest backup, or the named file, in one
+/// transaction. Every record passes the ingestion rules; any problem refuses the whole restore
+/// and leaves the table as it was.
+#[utoipa::path(
+    post,
+    path = "/api/v1/{table}/restore",
+    tag = "backups",
+    params(("table" = TableName, Path, description = "departments, jobs or hired_employees")),
+    request_body(
+        description = "Optional: the backup file to restore; an empty body restores the table's newest backup",
+        content((Option<RestoreRequest> = "application/json")),
+    ),
+    responses(
+        (status = 200, description = "The table was replaced", body = RestoreResponse),
+        (status = 400, description = "Malformed JSON, or a file name leading out of the backup folder (`..`, absolute path, link)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown table, no such backup file, or no backup of the table", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The result would leave hired_employees rows pointing at missing departments or jobs (the ids are named); nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The file is truncated or corrupt, holds another table, an incompatible schema, an invalid record or an id twice; nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, or backups not configured; nothing changed", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn restore_table(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let table = super::table(&path)?;
+    let body: RestoreRequest = optional_json(&req, payload, state.config.body_limit).await?;
+    let source = body
+        .file
+        .map_or(RestoreSource::Newest, RestoreSource::Named);
+    let ports = state.backups()?;
+    let summary = spawn_blocking_with_tracing(move || {
+        Backups::new(&*ports.bulk, &*ports.files).restore_table(table, source)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
+}
+
+/// Restores the newest backup of every table, parents first, in one transaction.
+#[utoipa::path(
+    post,
+    path = "/api/v1/restore",
+    tag = "backups",
+    request_body(
+        description = "`{\"all\": true}`",
+        content((RestoreAllRequest = "application/json")),
+    ),
+    responses(
+        (status = 200, description = "Every table was replaced", body = RestoreResponse),
+        (status = 400, description = "Malformed JSON, or `all` is not true", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A table has no backup", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The result would leave hired_employees rows pointing at missing departments or jobs (the ids are named); nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A file is truncated or corrupt, holds another table, an incompatible schema, an invalid record or an id twice; nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, or backups not configured; nothing changed", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn restore_all(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body: RestoreAllRequest = optional_json(&req, payload, state.config.body_limit).await?;
+    if !body.all {
+        return Err(ApiError::BadRequest(
+            "send {\"all\": true} to restore the newest backup of every table".into(),
+        ));
+    }
+    let ports = state.backups()?;
+    let summary = spawn_blocking_with_tracing(move || {
+        Backups::new(&*ports.bulk, &*ports.files).restore_all()
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
+}
+
+/// A JSON body read into `T`, or `T::default()` when the body is empty or `null`.
+async fn optional_json<T: DeserializeOwned + Default>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<T, ApiError> {
+    let body = read_body(req, payload, limit).await?;
+    if body.is_empty() {
+        return Ok(T::default());
+    }
+    BodyFormat::of(req, &[BodyFormat::Json], "application/json")?;
+    serde_json::from_slice::<Option<T>>(&body)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| ApiError::MalformedJson(e.to_string()))
+}

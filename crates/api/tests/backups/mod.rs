@@ -1,0 +1,299 @@
+//! The backup endpoints end to end: back up, list and restore over HTTP, and every refusal
+//! leaving the tables as they were. Every test on SQLite and on PostgreSQL.
+
+use super::support::{Engine, TestDb};
+use super::{json_of, problem, seed_parents, TestApp};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+/// The whole contents of `table`, in id order, as one text.
+fn contents(db: &TestDb, table: &str) -> String {
+    let row = match table {
+        "departments" => "id || ':' || department",
+        "jobs" => "id || ':' || job",
+        _ => "id || ':' || name || ':' || datetime || ':' || department_id || ':' || job_id",
+    };
+    let sql = match db.engine {
+        Engine::Sqlite => format!(
+            "(SELECT COALESCE(group_concat(r, ','), '') FROM (SELECT {row} AS r FROM {table} ORDER BY id))"
+        ),
+        Engine::Postgres => {
+            format!("(SELECT COALESCE(string_agg({row}, ',' ORDER BY id), '') FROM {table})")
+        }
+    };
+    db.text(&sql)
+}
+
+fn all_contents(db: &TestDb) -> [String; 3] {
+    ["departments", "jobs", "hired_employees"].map(|t| contents(db, t))
+}
+
+/// Three departments, two jobs, five hires.
+fn seed(app: &TestApp) {
+    seed_parents(app);
+    let hires: Vec<Value> = (1..=5)
+        .map(|id| super::hire(id, 1 + id % 3, 1 + id % 2))
+        .collect();
+    json_of(app.post_json("/api/v1/hired_employees", &json!(hires)), 200);
+}
+
+/// Backs up `body`'s tables and returns the files written.
+fn backup(app: &TestApp, body: &Value) -> Vec<Value> {
+    let written = json_of(app.post_json("/api/v1/backups", body), 201);
+    written["files"].as_array().unwrap().clone()
+}
+
+fn restore(app: &TestApp, table: &str, body: &Value) -> reqwest::blocking::Response {
+    app.post_json(&format!("/api/v1/{table}/restore"), body)
+}
+
+fn listed(app: &TestApp) -> Vec<Value> {
+    let response = app
+        .client
+        .get(app.url("/api/v1/backups"))
+        .bearer_auth(super::TOKEN)
+        .send()
+        .unwrap();
+    json_of(response, 200)["backups"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn backup_list_and_restore_round_trip(db: &TestDb) {
+    let app = TestApp::spawn(db);
+    seed(&app);
+    let before = all_contents(db);
+    let files = backup(&app, &json!({}));
+    let tables: Vec<&str> = files.iter().map(|f| f["table"].as_str().unwrap()).collect();
+    assert_eq!(tables, ["departments", "jobs", "hired_employees"]);
+    assert_eq!(files[2]["rows"], 5);
+    assert_eq!(files[0]["codec"], "null");
+    let list = listed(&app);
+    assert_eq!(list.len(), 3);
+    assert_eq!(list[0]["file"], files[0]["file"]);
+    assert!(app
+        .backup_dir
+        .path()
+        .join(files[0]["file"].as_str().unwrap())
+        .is_file());
+
+    // An empty body backs up every table too; a body may pick tables and a codec.
+    let response = app.post("/api/v1/backups").send().unwrap();
+    assert_eq!(json_of(response, 201)["files"].as_array().unwrap().len(), 3);
+    let jobs = backup(&app, &json!({"tables": ["jobs"], "codec": "deflate"}));
+    assert_eq!((jobs.len(), &jobs[0]["codec"]), (1, &json!("deflate")));
+    assert_eq!(listed(&app).len(), 7);
+
+    db.execute(
+        "DELETE FROM hired_employees WHERE id > 2; \
+         UPDATE departments SET department = 'Changed' WHERE id = 1; \
+         INSERT INTO jobs (id, job) VALUES (9, 'Extra')",
+    );
+    assert_ne!(all_contents(db), before);
+
+    // The newest backup (empty body), a listed name, a bare name.
+    let restored = json_of(restore(&app, "hired_employees", &json!({})), 200);
+    assert_eq!(
+        restored["tables"],
+        json!([{"table": "hired_employees", "file": restored["tables"][0]["file"], "rows": 5}])
+    );
+    json_of(restore(&app, "jobs", &Value::Null), 200);
+    let response = app.post("/api/v1/jobs/restore").send().unwrap();
+    assert_eq!(json_of(response, 200)["tables"][0]["rows"], 2);
+    let name = files[0]["file"].as_str().unwrap();
+    json_of(restore(&app, "departments", &json!({"file": name})), 200);
+    assert_eq!(all_contents(db), before);
+
+    let bare = Path::new(name).file_name().unwrap().to_str().unwrap();
+    db.execute("UPDATE departments SET department = 'Again' WHERE id = 2");
+    json_of(restore(&app, "departments", &json!({"file": bare})), 200);
+    assert_eq!(all_contents(db), before);
+
+    db.execute("DELETE FROM hired_employees; DELETE FROM jobs");
+    let all = json_of(app.post_json("/api/v1/restore", &json!({"all": true})), 200);
+    assert_eq!(all["tables"].as_array().unwrap().len(), 3);
+    assert_eq!(all_contents(db), before);
+    problem(
+        app.post_json("/api/v1/restore", &json!({"all": false})),
+        400,
+    );
+    problem(app.post_json("/api/v1/restore", &json!({})), 400);
+    problem(
+        app.post_json("/api/v1/backups", &json!({"tables": ["x"]})),
+        400,
+    );
+    problem(
+        app.post_json("/api/v1/backups", &json!({"codec": "gzip"})),
+        400,
+    );
+}
+
+fn backup_endpoints_need_a_token(db: &TestDb) {
+    let app = TestApp::spawn(db);
+    let anonymous = [
+        app.client.post(app.url("/api/v1/backups")),
+        app.client.get(app.url("/api/v1/backups")),
+        app.client.get(app.url("/api/v1/%62ackups")),
+        app.client.post(app.url("/api/v1/departments/restore")),
+        app.client.post(app.url("/api/v1/restore")),
+    ];
+    for request in anonymous {
+        let body = problem(request.send().unwrap(), 401);
+        assert_eq!(body["type"], "urn:hiring:problem:unauthorized");
+    }
+    let wrong = app
+        .client
+        .get(app.url("/api/v1/backups"))
+        .bearer_auth("nope")
+        .send()
+        .unwrap();
+    problem(wrong, 401);
+    assert_eq!(std::fs::read_dir(app.backup_dir.path()).unwrap().count(), 0);
+}
+
+/// `from` copied to `to`, cut to `len` bytes.
+fn copy_cut(from: &Path, to: &Path, len: Option<usize>) {
+    let mut bytes = std::fs::read(from).unwrap();
+    if let Some(len) = len {
+        bytes.truncate(len);
+    }
+    std::fs::write(to, bytes).unwrap();
+}
+
+fn refused_restores_leave_the_tables_unchanged(db: &TestDb) {
+    let app = TestApp::spawn(db);
+    seed(&app);
+    let files = backup(&app, &json!({}));
+    let dir = app.backup_dir.path();
+    let file_of = |i: usize| -> PathBuf { dir.join(files[i]["file"].as_str().unwrap()) };
+    db.execute("UPDATE departments SET department = 'Changed since' WHERE id = 1");
+    let before = all_contents(db);
+    let departments = dir.join("departments");
+
+    // A damaged file named as the newest backup, a truncated one, another table's file.
+    std::fs::write(
+        departments.join("departments-29991231T235959Z.avro"),
+        b"not an avro file at all",
+    )
+    .unwrap();
+    let size = std::fs::metadata(file_of(0)).unwrap().len() as usize;
+    copy_cut(&file_of(0), &departments.join("cut.avro"), Some(size - 20));
+    copy_cut(&file_of(1), &departments.join("jobs-copy.avro"), None);
+    let cases = [
+        (json!({}), "corrupt"),
+        (json!({"file": "cut.avro"}), "corrupt"),
+        (json!({"file": "jobs-copy.avro"}), "jobs"),
+        (json!({"file": files[1]["file"]}), "jobs"),
+    ];
+    for (body, says) in cases {
+        let refused = problem(restore(&app, "departments", &body), 422);
+        assert_eq!(refused["type"], "urn:hiring:problem:invalid-backup");
+        let detail = refused["detail"].as_str().unwrap();
+        assert!(detail.contains(says), "{body}: {detail}");
+        assert!(!detail.contains(dir.to_str().unwrap()), "{detail}");
+        assert_eq!(all_contents(db), before, "{body}");
+    }
+
+    // Names leading out of the folder: `..`, absolute paths, a link pointing outside.
+    let outside = tempfile::tempdir().unwrap();
+    let escaped = outside.path().join("departments.avro");
+    copy_cut(&file_of(0), &escaped, None);
+    std::os::unix::fs::symlink(&escaped, departments.join("link.avro")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), departments.join("out")).unwrap();
+    let unsafe_names = [
+        "../x.avro".to_owned(),
+        "../../etc/passwd".to_owned(),
+        "departments/../../x.avro".to_owned(),
+        "/etc/passwd".to_owned(),
+        escaped.to_str().unwrap().to_owned(),
+        "link.avro".to_owned(),
+        "departments/out/departments.avro".to_owned(),
+    ];
+    for name in unsafe_names {
+        let refused = problem(restore(&app, "departments", &json!({"file": name})), 400);
+        assert_eq!(
+            refused["type"], "urn:hiring:problem:unsafe-file-name",
+            "{name}"
+        );
+        assert_eq!(all_contents(db), before, "{name}");
+    }
+
+    for name in ["nope.avro", "jobs/nope.avro", "departments"] {
+        let missing = problem(restore(&app, "departments", &json!({"file": name})), 404);
+        assert_eq!(
+            missing["type"], "urn:hiring:problem:backup-not-found",
+            "{name}"
+        );
+    }
+    problem(restore(&app, "employees", &json!({})), 404);
+    problem(
+        app.post("/api/v1/departments/restore")
+            .header("Content-Type", "text/plain")
+            .body("cut.avro")
+            .send()
+            .unwrap(),
+        415,
+    );
+    problem(
+        app.post("/api/v1/departments/restore")
+            .header("Content-Type", "application/json")
+            .body("{\"file\":")
+            .send()
+            .unwrap(),
+        400,
+    );
+    // A file that is not a backup is left out of the list; nothing was changed.
+    let names: Vec<String> = listed(&app)
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(names.contains(&files[0]["file"].as_str().unwrap().to_owned()));
+    assert!(!names.iter().any(|n| n.contains("2999")), "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("link")), "{names:?}");
+    assert_eq!(all_contents(db), before);
+
+    // A link out named like the newest backup is never taken as the newest.
+    std::fs::remove_file(departments.join("departments-29991231T235959Z.avro")).unwrap();
+    std::os::unix::fs::symlink(
+        &escaped,
+        departments.join("departments-29991231T235959Z.avro"),
+    )
+    .unwrap();
+    let restored = json_of(restore(&app, "departments", &json!({})), 200);
+    assert_eq!(restored["tables"][0]["file"], files[0]["file"]);
+}
+
+fn a_restore_that_would_orphan_hires_names_the_ids(db: &TestDb) {
+    let app = TestApp::spawn(db);
+    seed(&app);
+    backup(&app, &json!({"tables": ["departments"]}));
+    json_of(
+        app.post_json(
+            "/api/v1/departments",
+            &json!([{"id": 7, "department": "New"}]),
+        ),
+        200,
+    );
+    json_of(
+        app.post_json(
+            "/api/v1/hired_employees",
+            &json!([super::hire(10, 7, 1), super::hire(11, 7, 2)]),
+        ),
+        200,
+    );
+    let before = all_contents(db);
+    let refused = problem(restore(&app, "departments", &json!({})), 409);
+    assert_eq!(refused["type"], "urn:hiring:problem:missing-parents");
+    let detail = refused["detail"].as_str().unwrap();
+    assert!(detail.contains("department_id 7"), "{detail}");
+    assert!(detail.contains("2 hired_employees rows"), "{detail}");
+    assert_eq!(all_contents(db), before);
+}
+
+on_every_backend!(
+    backup_list_and_restore_round_trip,
+    backup_endpoints_need_a_token,
+    refused_restores_leave_the_tables_unchanged,
+    a_restore_that_would_orphan_hires_names_the_ids,
+);
