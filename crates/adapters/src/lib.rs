@@ -142,6 +142,7 @@ where
         + TableRepository<HiredEmployee>
         + KeyLookup
         + RejectLog
+        + hiring_ports::reports::Reports
         + 'static,
 {
     let store = Arc::new(store);
@@ -150,7 +151,8 @@ where
         jobs: store.clone(),
         hired_employees: store.clone(),
         keys: store.clone(),
-        rejects: store,
+        rejects: store.clone(),
+        reports: store,
         description,
     }
 }

@@ -6,9 +6,10 @@ use crate::OpenError;
 use chrono::{DateTime, SecondsFormat, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, Pool};
-use diesel::{Connection, PgConnection};
+use diesel::sql_types::Timestamptz;
+use diesel::{Connection, PgConnection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
-use hiring_domain::{FieldError, HireTime};
+use hiring_domain::{FieldError, HireTime, ReportYear};
 use std::borrow::Cow;
 use std::time::Duration;
 
@@ -16,6 +17,10 @@ const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postg
 
 /// Taken before migrating, so that two processes opening one database do not race.
 const MIGRATION_LOCK: &str = include_str!("sql/pg_migration_lock.sql");
+
+/// The report queries; see the files.
+const QUARTER_COUNTS: &str = include_str!("sql/pg_quarter_counts.sql");
+const DEPARTMENT_COUNTS: &str = include_str!("sql/pg_department_counts.sql");
 
 const POOL_SIZE: u32 = 8;
 
@@ -96,6 +101,28 @@ macro_rules! copy_in {
 }
 
 store::queries!(dialect: PgDialect, schema: pg, insert: copy_in);
+
+impl store::ReportOps for PgDialect {
+    fn quarter_rows(
+        conn: &mut PgConnection,
+        year: ReportYear,
+    ) -> Result<Vec<store::QuarterRow>, StoreError> {
+        Ok(diesel::sql_query(QUARTER_COUNTS)
+            .bind::<Timestamptz, _>(year.start())
+            .bind::<Timestamptz, _>(year.end())
+            .load(conn)?)
+    }
+
+    fn department_rows(
+        conn: &mut PgConnection,
+        year: ReportYear,
+    ) -> Result<Vec<store::DepartmentRow>, StoreError> {
+        Ok(diesel::sql_query(DEPARTMENT_COUNTS)
+            .bind::<Timestamptz, _>(year.start())
+            .bind::<Timestamptz, _>(year.end())
+            .load(conn)?)
+    }
+}
 
 /// Every storage port on one PostgreSQL database. Cloning shares the connection pool.
 #[derive(Clone, Debug)]

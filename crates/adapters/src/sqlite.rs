@@ -7,15 +7,20 @@ use crate::store::{self, Dialect, Store, StoreError};
 use crate::OpenError;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
-use diesel::{Connection, SqliteConnection};
+use diesel::sql_types::Text;
+use diesel::{Connection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
-use hiring_domain::{FieldError, HireTime};
+use hiring_domain::{FieldError, HireTime, ReportYear};
 use std::path::Path;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 
 /// Settings applied to every connection.
 const PRAGMAS: &str = include_str!("sql/sqlite_pragmas.sql");
+
+/// The report queries; see the files.
+const QUARTER_COUNTS: &str = include_str!("sql/sqlite_quarter_counts.sql");
+const DEPARTMENT_COUNTS: &str = include_str!("sql/sqlite_department_counts.sql");
 
 /// SQLite writes one transaction at a time: a few connections are plenty.
 const POOL_SIZE: u32 = 4;
@@ -82,6 +87,34 @@ macro_rules! insert_rows {
 }
 
 store::queries!(dialect: SqliteDialect, schema: sqlite, insert: insert_rows);
+
+/// The first instant of `year` as text that sorts before every stored instant of that year
+/// (`2021-01-01T00:00:00`: stored texts carry seconds, maybe a fraction, and `Z` after it).
+fn year_bound(year: i32) -> String {
+    format!("{year:04}-01-01T00:00:00")
+}
+
+impl store::ReportOps for SqliteDialect {
+    fn quarter_rows(
+        conn: &mut SqliteConnection,
+        year: ReportYear,
+    ) -> Result<Vec<store::QuarterRow>, StoreError> {
+        Ok(diesel::sql_query(QUARTER_COUNTS)
+            .bind::<Text, _>(year_bound(year.get()))
+            .bind::<Text, _>(year_bound(year.get() + 1))
+            .load(conn)?)
+    }
+
+    fn department_rows(
+        conn: &mut SqliteConnection,
+        year: ReportYear,
+    ) -> Result<Vec<store::DepartmentRow>, StoreError> {
+        Ok(diesel::sql_query(DEPARTMENT_COUNTS)
+            .bind::<Text, _>(year_bound(year.get()))
+            .bind::<Text, _>(year_bound(year.get() + 1))
+            .load(conn)?)
+    }
+}
 
 /// Applies [`PRAGMAS`] to each pooled connection.
 #[derive(Debug)]

@@ -11,8 +11,10 @@ use diesel::r2d2::{ConnectionManager, Pool, R2D2Connection};
 use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error as DieselError};
 use diesel::Connection;
 use hiring_domain::{
-    Department, FieldError, HireTime, HiredEmployee, Id, Job, Record, Rejection, Table, Text,
+    Department, DepartmentHires, FieldError, HireTime, HiredEmployee, Id, Job, Record, Rejection,
+    ReportYear, Table, Text,
 };
+use hiring_ports::reports::QuarterCounts;
 use hiring_ports::{
     AnyRow, MissingParents, RejectFilter, ReplaceError, RepoError, RowSink, RowSource,
     SnapshotSink, StoredRejection,
@@ -179,6 +181,69 @@ pub(crate) struct MissingParentRow {
     id: i32,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     hires: i64,
+}
+
+/// The report queries of one backend (each backend binds the year's bounds its own way).
+pub(crate) trait ReportOps: Dialect {
+    /// Hires per department, job and quarter in `year` (`sql/*_quarter_counts.sql`).
+    fn quarter_rows(conn: &mut Self::Conn, year: ReportYear)
+        -> Result<Vec<QuarterRow>, StoreError>;
+    /// Every department with its hires in `year` (`sql/*_department_counts.sql`).
+    fn department_rows(
+        conn: &mut Self::Conn,
+        year: ReportYear,
+    ) -> Result<Vec<DepartmentRow>, StoreError>;
+}
+
+/// One row of the quarter-counts query.
+#[derive(diesel::QueryableByName)]
+pub(crate) struct QuarterRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    department_id: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    department: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    job_id: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    job: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    q1: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    q2: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    q3: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    q4: i64,
+}
+
+/// One row of the department-counts query.
+#[derive(diesel::QueryableByName)]
+pub(crate) struct DepartmentRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    id: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    department: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    hired: i64,
+}
+
+fn quarter_counts(row: QuarterRow) -> Result<QuarterCounts, StoreError> {
+    let stored = StoredRow::new("hired_employees group of department", row.department_id);
+    Ok(QuarterCounts {
+        department_id: stored.id("department_id", row.department_id)?,
+        department: row.department,
+        job_id: stored.id("job_id", row.job_id)?,
+        job: row.job,
+        quarters: [row.q1, row.q2, row.q3, row.q4].map(row_count),
+    })
+}
+
+fn department_hires(row: DepartmentRow) -> Result<DepartmentHires, StoreError> {
+    Ok(DepartmentHires {
+        id: StoredRow::new("departments", row.id).id("id", row.id)?,
+        department: row.department,
+        hired: row_count(row.hired),
+    })
 }
 
 /// Groups the rows of [`MISSING_PARENTS_SQL`] by parent table, naming at most
@@ -667,7 +732,7 @@ fn keys(ids: &[Id]) -> Vec<i32> {
 
 impl<D> Store<D>
 where
-    D: RejectOps + BulkOps,
+    D: RejectOps + BulkOps + ReportOps,
     Department: TableOps<D>,
     Job: TableOps<D>,
     HiredEmployee: TableOps<D>,
@@ -871,6 +936,27 @@ where
     pub(crate) fn count_rejects(&self, table: Option<Table>) -> Result<u64, RepoError> {
         self.with_conn(|conn| D::count_rejects(conn, table))
     }
+
+    pub(crate) fn quarter_counts(&self, year: ReportYear) -> Result<Vec<QuarterCounts>, RepoError> {
+        self.with_conn(|conn| {
+            D::quarter_rows(conn, year)?
+                .into_iter()
+                .map(quarter_counts)
+                .collect()
+        })
+    }
+
+    pub(crate) fn department_counts(
+        &self,
+        year: ReportYear,
+    ) -> Result<Vec<DepartmentHires>, RepoError> {
+        self.with_conn(|conn| {
+            D::department_rows(conn, year)?
+                .into_iter()
+                .map(department_hires)
+                .collect()
+        })
+    }
 }
 
 /// Implements every port for `$store`, a newtype around a [`Store`], by delegating to it.
@@ -905,6 +991,22 @@ macro_rules! impl_ports {
                 source: &mut dyn hiring_ports::RowSource,
             ) -> Result<Vec<u64>, hiring_ports::ReplaceError> {
                 self.0.replace(tables, source)
+            }
+        }
+
+        impl hiring_ports::reports::Reports for $store {
+            fn quarter_counts(
+                &self,
+                year: hiring_domain::ReportYear,
+            ) -> Result<Vec<hiring_ports::reports::QuarterCounts>, hiring_ports::RepoError> {
+                self.0.quarter_counts(year)
+            }
+
+            fn department_counts(
+                &self,
+                year: hiring_domain::ReportYear,
+            ) -> Result<Vec<hiring_domain::DepartmentHires>, hiring_ports::RepoError> {
+                self.0.department_counts(year)
             }
         }
 

@@ -618,3 +618,6 @@ fn unreachable_postgres_fails_fast_without_showing_the_password() {
 
 #[path = "backups/mod.rs"]
 mod backups;
+
+#[path = "reports/mod.rs"]
+mod reports;

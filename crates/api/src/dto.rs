@@ -1,9 +1,10 @@
 //! What the API sends and takes, as documented in the OpenAPI document.
 
-use hiring_domain::FieldError;
+use hiring_domain::{FieldError, Table};
+use hiring_ports::backup::{BackupSummary, RestoreSummary};
 use hiring_ports::ingest::IngestReport;
 use hiring_ports::migrate::TableSummary;
-use hiring_ports::StoredRejection;
+use hiring_ports::{BackupInfo, Codec, StoredRejection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -206,7 +207,7 @@ pub struct Health {
 }
 
 /// The tables rows can be written to.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TableName {
     /// `id, department`.
@@ -215,4 +216,254 @@ pub enum TableName {
     Jobs,
     /// `id, name, datetime, department_id, job_id`.
     HiredEmployees,
+}
+
+impl From<TableName> for Table {
+    fn from(name: TableName) -> Self {
+        match name {
+            TableName::Departments => Table::Departments,
+            TableName::Jobs => Table::Jobs,
+            TableName::HiredEmployees => Table::HiredEmployees,
+        }
+    }
+}
+
+/// The block compressions of a backup file.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CodecName {
+    /// No compression.
+    #[default]
+    Null,
+    /// Deflate.
+    Deflate,
+    /// Snappy.
+    Snappy,
+    /// Zstandard.
+    Zstandard,
+}
+
+impl From<CodecName> for Codec {
+    fn from(codec: CodecName) -> Self {
+        match codec {
+            CodecName::Null => Codec::Null,
+            CodecName::Deflate => Codec::Deflate,
+            CodecName::Snappy => Codec::Snappy,
+            CodecName::Zstandard => Codec::Zstandard,
+        }
+    }
+}
+
+/// What to back up. Every field is optional; an empty body backs up every table uncompressed.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct BackupRequest {
+    /// The tables to back up, from one consistent snapshot; empty or absent: all three.
+    #[serde(default)]
+    pub tables: Vec<TableName>,
+    /// Block compression (default `null`).
+    #[serde(default)]
+    pub codec: CodecName,
+}
+
+/// Which backup a table is restored from. An empty body restores the table's newest backup.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RestoreRequest {
+    /// A backup file name, as `GET /api/v1/backups` lists it (`departments/departments-20261125T104500Z.avro`)
+    /// or bare (`departments-20261125T104500Z.avro`, looked up in the table's folder). Only
+    /// resolved inside the backup folder: `..`, absolute paths and links leading out are refused.
+    #[schema(example = "departments-20261125T104500Z.avro")]
+    pub file: Option<String>,
+}
+
+/// A request to restore every table.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RestoreAllRequest {
+    /// Must be `true`: restore the newest backup of every table, parents first, in one transaction.
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// One backup file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BackupFile {
+    /// The table it holds.
+    #[schema(example = "departments")]
+    pub table: String,
+    /// Its name inside the backup folder, as `POST /api/v1/{table}/restore` takes it.
+    #[schema(example = "departments/departments-20261125T104500Z.avro")]
+    pub file: String,
+    /// Rows it declares, when it says.
+    pub rows: Option<u64>,
+    /// Size in bytes.
+    pub size: u64,
+    /// When it was taken (RFC 3339, UTC), when it says.
+    pub created_at: Option<String>,
+    /// Its block compression.
+    #[schema(example = "null")]
+    pub codec: String,
+    /// Version of its record schema.
+    pub schema_version: u32,
+}
+
+impl From<BackupInfo> for BackupFile {
+    fn from(info: BackupInfo) -> Self {
+        Self {
+            table: info.table.name().to_owned(),
+            file: info.file,
+            rows: info.rows,
+            size: info.size,
+            created_at: info.created_at,
+            codec: info.codec,
+            schema_version: info.schema_version,
+        }
+    }
+}
+
+/// What a backup wrote.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BackupResponse {
+    /// One file per table, parents first.
+    pub files: Vec<BackupFile>,
+    /// Wall time, in seconds.
+    pub seconds: f64,
+}
+
+impl From<BackupSummary> for BackupResponse {
+    fn from(summary: BackupSummary) -> Self {
+        Self {
+            files: summary.files.into_iter().map(BackupFile::from).collect(),
+            seconds: summary.seconds,
+        }
+    }
+}
+
+/// The readable backups in the backup folder.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BackupList {
+    /// Tables in dependency order (departments, jobs, hired_employees), newest first.
+    pub backups: Vec<BackupFile>,
+}
+
+/// What a restore did with one table.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RestoredTable {
+    /// The table restored.
+    #[schema(example = "departments")]
+    pub table: String,
+    /// The file it was restored from.
+    pub file: String,
+    /// Rows now stored in the table.
+    pub rows: u64,
+}
+
+/// What a restore did; every table listed was replaced in one transaction.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RestoreResponse {
+    /// The tables, parents first.
+    pub tables: Vec<RestoredTable>,
+    /// Wall time, in seconds.
+    pub seconds: f64,
+}
+
+impl From<RestoreSummary> for RestoreResponse {
+    fn from(summary: RestoreSummary) -> Self {
+        Self {
+            tables: summary
+                .tables
+                .into_iter()
+                .map(|t| RestoredTable {
+                    table: t.table.name().to_owned(),
+                    file: t.file,
+                    rows: t.rows,
+                })
+                .collect(),
+            seconds: summary.seconds,
+        }
+    }
+}
+
+/// The query of the report endpoints.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// The year (UTC), 1900 to 2100; 2021 when absent.
+    // Read as text, so that a year that is not a number gets a clear answer.
+    #[param(value_type = Option<i32>, minimum = 1900, maximum = 2100, default = 2021, example = 2021)]
+    pub year: Option<String>,
+    /// `json` (the default), `csv` (with a header row) or `svg` (a chart). Without it the
+    /// `Accept` header chooses (`application/json`, `text/csv`, `image/svg+xml`).
+    pub format: Option<ReportFormat>,
+}
+
+/// How a report is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportFormat {
+    /// A JSON array of row objects.
+    Json,
+    /// CSV with a header row.
+    Csv,
+    /// An SVG chart.
+    Svg,
+}
+
+/// One row of the hires-by-quarter report: hires of a department for a job in each quarter
+/// (by UTC month).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuarterHiresRow {
+    /// The department.
+    #[schema(example = "Staff")]
+    pub department: String,
+    /// The job.
+    #[schema(example = "Manager")]
+    pub job: String,
+    /// Hires in January to March.
+    #[serde(rename = "Q1")]
+    pub q1: u64,
+    /// Hires in April to June.
+    #[serde(rename = "Q2")]
+    pub q2: u64,
+    /// Hires in July to September.
+    #[serde(rename = "Q3")]
+    pub q3: u64,
+    /// Hires in October to December.
+    #[serde(rename = "Q4")]
+    pub q4: u64,
+}
+
+impl From<hiring_domain::QuarterHires> for QuarterHiresRow {
+    fn from(row: hiring_domain::QuarterHires) -> Self {
+        Self {
+            department: row.department,
+            job: row.job,
+            q1: row.q1,
+            q2: row.q2,
+            q3: row.q3,
+            q4: row.q4,
+        }
+    }
+}
+
+/// One department that hired more than the mean per department in the year.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DepartmentHiresRow {
+    /// The department's id.
+    #[schema(example = 7)]
+    pub id: i32,
+    /// The department.
+    #[schema(example = "Support")]
+    pub department: String,
+    /// Its hires in the year.
+    #[schema(example = 221)]
+    pub hired: u64,
+}
+
+impl From<hiring_domain::DepartmentHires> for DepartmentHiresRow {
+    fn from(row: hiring_domain::DepartmentHires) -> Self {
+        Self {
+            id: row.id.get(),
+            department: row.department,
+            hired: row.hired,
+        }
+    }
 }

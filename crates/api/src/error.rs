@@ -4,10 +4,11 @@
 use crate::dto::IngestResponse;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-use hiring_domain::BatchError;
+use hiring_domain::{BatchError, ReportYearError};
+use hiring_ports::backup::{BackupRunError, RestoreError};
 use hiring_ports::ingest::{IngestError, IngestReport, NotCsv};
 use hiring_ports::migrate::LoadError;
-use hiring_ports::RepoError;
+use hiring_ports::{BackupError, RepoError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -61,6 +62,22 @@ pub enum ApiError {
     /// `?atomic=true` and some rows are invalid: nothing was written.
     #[error("{} of {} rows are invalid; nothing was written", .0.rejected.len(), .0.received)]
     Refused(Box<IngestReport>),
+    /// A backup file could not be listed, written, found or read: 404 for a missing file, 400
+    /// for a name leading out of the backup folder, 422 for a damaged or incompatible file,
+    /// 500 for a file-system failure.
+    #[error(transparent)]
+    Backup(BackupError),
+    /// A restore was refused and no table changed: 422 when a file does not fit its table
+    /// (see [`ApiError::Backup`] for file errors), 409 when the result would leave hires
+    /// pointing at missing departments or jobs.
+    #[error(transparent)]
+    Restore(RestoreError),
+    /// The server was built without a backup folder.
+    #[error("backups are not configured on this server")]
+    BackupsDisabled,
+    /// No representation the `Accept` header allows.
+    #[error("{0}")]
+    NotAcceptable(String),
     /// Storage failed.
     #[error("storage failed: {0}")]
     Storage(RepoError),
@@ -75,6 +92,12 @@ impl From<IngestError> for ApiError {
             IngestError::Refused(report) => Self::Refused(Box::new(report)),
             IngestError::Storage(e) => Self::Storage(e),
         }
+    }
+}
+
+impl From<ReportYearError> for ApiError {
+    fn from(e: ReportYearError) -> Self {
+        Self::BadRequest(e.to_string())
     }
 }
 
@@ -94,6 +117,80 @@ impl From<LoadError> for ApiError {
                 Self::Storage(error)
             }
         }
+    }
+}
+
+impl From<BackupError> for ApiError {
+    fn from(e: BackupError) -> Self {
+        Self::Backup(e)
+    }
+}
+
+impl From<BackupRunError> for ApiError {
+    fn from(e: BackupRunError) -> Self {
+        match e {
+            BackupRunError::Files(e) => Self::Backup(e),
+            BackupRunError::Storage(e) => Self::Storage(e),
+        }
+    }
+}
+
+impl From<RestoreError> for ApiError {
+    fn from(e: RestoreError) -> Self {
+        match e {
+            RestoreError::Storage(e) => Self::Storage(e),
+            other => Self::Restore(other),
+        }
+    }
+}
+
+/// Status, kind slug and title of a backup-file failure.
+fn backup_problem(e: &BackupError) -> (StatusCode, &'static str, &'static str) {
+    match e {
+        BackupError::NotFound(_) => (
+            StatusCode::NOT_FOUND,
+            "backup-not-found",
+            "Backup not found",
+        ),
+        BackupError::UnsafeName { .. } => (
+            StatusCode::BAD_REQUEST,
+            "unsafe-file-name",
+            "Unsafe backup file name",
+        ),
+        BackupError::Corrupt { .. }
+        | BackupError::IncompatibleSchema { .. }
+        | BackupError::InvalidRecord { .. } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-backup",
+            "Invalid backup file",
+        ),
+        BackupError::Io { .. } => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal server error",
+        ),
+    }
+}
+
+/// Status, kind slug and title of a refused restore.
+fn restore_problem(e: &RestoreError) -> (StatusCode, &'static str, &'static str) {
+    match e {
+        RestoreError::Files(e) => backup_problem(e),
+        RestoreError::WrongTable { .. } | RestoreError::DuplicateId { .. } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-backup",
+            "Invalid backup file",
+        ),
+        RestoreError::MissingParents(_) => (
+            StatusCode::CONFLICT,
+            "missing-parents",
+            "Restore would leave rows without parents",
+        ),
+        RestoreError::Storage(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal server error",
+        ),
     }
 }
 
@@ -140,7 +237,17 @@ impl ApiError {
             Self::TooLarge { .. } => ("body-too-large", "Body too large"),
             Self::BadRequest(_) => ("bad-request", "Bad request"),
             Self::Unauthorized(_) => ("unauthorized", "Unauthorized"),
+            Self::NotAcceptable(_) => ("not-acceptable", "Not acceptable"),
             Self::Refused(_) => ("invalid-rows", "Invalid rows"),
+            Self::Backup(e) => {
+                let (_, slug, title) = backup_problem(e);
+                (slug, title)
+            }
+            Self::Restore(e) => {
+                let (_, slug, title) = restore_problem(e);
+                (slug, title)
+            }
+            Self::BackupsDisabled => ("backups-disabled", "Backups not configured"),
             Self::Storage(RepoError::Conflict(_)) => ("busy", "Too many concurrent writers"),
             Self::Storage(RepoError::Unavailable(_)) => {
                 ("database-unavailable", "Database unavailable")
@@ -158,7 +265,8 @@ impl ApiError {
             Self::Storage(RepoError::Unavailable(_)) => {
                 "the database cannot be reached; nothing was written, try again later".into()
             }
-            Self::Storage(_) | Self::Internal(_) => {
+            Self::BackupsDisabled => self.to_string(),
+            other if other.status_code().is_server_error() => {
                 "the server failed to handle the request; it has been logged".into()
             }
             other => other.to_string(),
@@ -189,7 +297,11 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Backup(e) => backup_problem(e).0,
+            Self::Restore(e) => restore_problem(e).0,
+            Self::BackupsDisabled => StatusCode::SERVICE_UNAVAILABLE,
             Self::Storage(RepoError::Conflict(_) | RepoError::Unavailable(_)) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -250,6 +362,57 @@ mod tests {
         assert_eq!(status, 503);
         assert!(!body.to_string().contains("password"), "{body}");
         assert_eq!(body["type"], "urn:hiring:problem:database-unavailable");
+    }
+
+    #[test]
+    fn backup_and_restore_failures_map_to_documented_statuses() {
+        let file = || "departments/d.avro".to_owned();
+        let cases = [
+            (
+                ApiError::from(BackupError::NotFound("no such file".into())),
+                404,
+            ),
+            (
+                BackupError::UnsafeName {
+                    name: "../x".into(),
+                    reason: "`..` is not allowed".into(),
+                }
+                .into(),
+                400,
+            ),
+            (
+                RestoreError::Files(BackupError::Corrupt {
+                    file: file(),
+                    reason: "truncated".into(),
+                })
+                .into(),
+                422,
+            ),
+            (
+                RestoreError::WrongTable {
+                    file: file(),
+                    expected: hiring_domain::Table::Departments,
+                    found: hiring_domain::Table::Jobs,
+                }
+                .into(),
+                422,
+            ),
+            (RestoreError::MissingParents(Vec::new()).into(), 409),
+        ];
+        for (error, status) in cases {
+            let (got, body) = body_of(error);
+            assert_eq!(got, status, "{body}");
+            assert!(!body["detail"].as_str().unwrap().is_empty());
+        }
+        let (status, body) = body_of(
+            BackupRunError::Files(BackupError::Io {
+                file: "/srv/secret/backups".into(),
+                message: "disk full".into(),
+            })
+            .into(),
+        );
+        assert_eq!(status, 500);
+        assert!(!body.to_string().contains("secret"), "{body}");
     }
 
     #[test]

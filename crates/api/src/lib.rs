@@ -9,6 +9,9 @@
 //! | `POST /api/v1/{table}` | 1 to 1000 rows (JSON array or headerless CSV), validated; valid rows inserted in one transaction, the others rejected and logged; `?atomic=true` for all-or-nothing |
 //! | `POST /api/v1/{table}/upload` | a whole CSV file, streamed through the migration use case |
 //! | `GET /api/v1/rejects?table=&limit=` | the reject log |
+//! | `POST /api/v1/backups`, `GET /api/v1/backups` | back up tables into the backup folder (Avro), list the backups (token always required) |
+//! | `POST /api/v1/{table}/restore`, `POST /api/v1/restore` | replace a table (or every table) with a backup in one transaction (token required) |
+//! | `GET /api/v1/reports/hires-by-quarter?year=`, `GET /api/v1/reports/departments-above-mean?year=` | the two reports over one year's hires, as JSON, CSV (`?format=csv` or `Accept: text/csv`) or an SVG chart (`?format=svg`) |
 //! | `GET /health` | 200 when the database answers, 503 otherwise |
 //! | `GET /api-docs/openapi.json`, `GET /docs/` | the OpenAPI document and Swagger UI (served by the binary) |
 //!
@@ -29,6 +32,7 @@
 //! ```
 
 mod blocking;
+mod charts;
 mod config;
 pub mod dto;
 mod error;
@@ -39,4 +43,4 @@ mod startup;
 
 pub use config::{ApiConfig, Tokens, DEFAULT_BODY_LIMIT};
 pub use error::{ApiError, Problem, RefusedProblem, PROBLEM_JSON};
-pub use startup::{serve, AppState, Application};
+pub use startup::{serve, AppState, Application, BackupPorts};

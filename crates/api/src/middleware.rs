@@ -93,14 +93,19 @@ pub async fn trace_requests(
     Ok(response)
 }
 
+/// Paths whose reads need a token whatever `protect_reads` says (they list the backup files).
+const ALWAYS_PROTECTED: &[&str] = &["/api/v1/backups"];
+
 /// Lets a request through when it needs no token or carries a valid one. Every method but
 /// `GET`, `HEAD` and `OPTIONS` writes and needs a token; reads need one when `protect_reads` is
-/// set.
+/// set, and always on [`ALWAYS_PROTECTED`] paths.
 pub async fn require_token(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        // The path as the router matches it (percent-decoded), so no spelling slips past.
+        && !ALWAYS_PROTECTED.contains(&req.match_info().as_str().trim_end_matches('/'));
     let verdict = match req.app_data::<web::Data<AppState>>() {
         Some(state) if reads && !state.config.protect_reads => Ok(()),
         Some(state) => check(&req, &state.config.tokens),

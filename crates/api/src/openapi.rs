@@ -9,13 +9,19 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(
         title = "hiring API",
-        description = "Ingest validated batches of departments, jobs and hired employees; upload historical CSV files; read the reject log.",
+        description = "Ingest validated batches of departments, jobs and hired employees; upload historical CSV files; read the reject log; back up tables to Avro files and restore them.",
     ),
     paths(
         routes::ingest::post_batch,
         routes::upload::upload,
         routes::rejects::list_rejects,
         routes::health::health,
+        routes::reports::hires_by_quarter,
+        routes::reports::departments_above_mean,
+        routes::backups::create_backup,
+        routes::backups::list_backups,
+        routes::backups::restore_table,
+        routes::backups::restore_all,
     ),
     components(schemas(
         dto::IngestResponse,
@@ -27,6 +33,18 @@ use utoipa::{Modify, OpenApi};
         dto::UploadSummary,
         dto::Health,
         dto::TableName,
+        dto::CodecName,
+        dto::BackupRequest,
+        dto::RestoreRequest,
+        dto::RestoreAllRequest,
+        dto::BackupFile,
+        dto::BackupResponse,
+        dto::BackupList,
+        dto::RestoredTable,
+        dto::RestoreResponse,
+        dto::ReportFormat,
+        dto::QuarterHiresRow,
+        dto::DepartmentHiresRow,
         error::Problem,
         error::RefusedProblem,
     )),
@@ -35,6 +53,8 @@ use utoipa::{Modify, OpenApi};
         (name = "ingest", description = "Write rows (bearer token required)"),
         (name = "rejects", description = "The log of refused rows"),
         (name = "operations", description = "Health"),
+        (name = "reports", description = "Reports over one year's hires, as JSON, CSV or an SVG chart"),
+        (name = "backups", description = "Avro backups of whole tables and restores from them (bearer token required)"),
     ),
 )]
 pub struct ApiDoc;

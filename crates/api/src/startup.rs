@@ -8,8 +8,9 @@ use crate::ApiConfig;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use hiring_ports::Repositories;
+use hiring_ports::{BackupStore, BulkStorage, Repositories};
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -23,6 +24,25 @@ pub struct AppState {
     pub repos: Repositories,
     /// Tokens, read protection, body limit.
     pub config: ApiConfig,
+    /// What backups and restores use; `None` when the server was built without them.
+    pub backups: Option<BackupPorts>,
+}
+
+impl AppState {
+    /// The backup ports, or a 503 answer when the server has none.
+    pub(crate) fn backups(&self) -> Result<BackupPorts, ApiError> {
+        self.backups.clone().ok_or(ApiError::BackupsDisabled)
+    }
+}
+
+/// What the backup endpoints need: whole-table storage on the same database as the
+/// [`Repositories`], and the backup folder.
+#[derive(Clone)]
+pub struct BackupPorts {
+    /// Consistent snapshots and multi-table replacement.
+    pub bulk: Arc<dyn BulkStorage>,
+    /// The backup folder (names from requests are resolved strictly inside it).
+    pub files: Arc<dyn BackupStore>,
 }
 
 /// A server bound to its port, not yet running.
@@ -35,9 +55,29 @@ impl Application {
     /// Binds `address` (`127.0.0.1:8080`; port 0 picks a free one) and builds the server. Must
     /// be called inside an actix or tokio runtime. SIGINT and SIGTERM stop it gracefully:
     /// requests in flight finish (each batch is one transaction), new ones are refused.
+    /// The backup endpoints answer 503: see [`Application::build_with_backups`].
     pub fn build(
         config: ApiConfig,
         repos: Repositories,
+        address: &str,
+    ) -> std::io::Result<Application> {
+        Self::build_with(config, repos, None, address)
+    }
+
+    /// Like [`Application::build`], with the backup endpoints working on `backups`.
+    pub fn build_with_backups(
+        config: ApiConfig,
+        repos: Repositories,
+        backups: BackupPorts,
+        address: &str,
+    ) -> std::io::Result<Application> {
+        Self::build_with(config, repos, Some(backups), address)
+    }
+
+    fn build_with(
+        config: ApiConfig,
+        repos: Repositories,
+        backups: Option<BackupPorts>,
         address: &str,
     ) -> std::io::Result<Application> {
         let listener = TcpListener::bind(address)?;
@@ -52,9 +92,14 @@ impl Application {
             database = %repos.description,
             tokens = config.tokens.len(),
             protect_reads = config.protect_reads,
+            backups = backups.is_some(),
             "HTTP API listening"
         );
-        let state = web::Data::new(AppState { repos, config });
+        let state = web::Data::new(AppState {
+            repos,
+            config,
+            backups,
+        });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -88,10 +133,16 @@ impl Application {
     }
 }
 
-/// Opens an actix system on this thread and serves on `address` until a stop signal.
-pub fn serve(config: ApiConfig, repos: Repositories, address: &str) -> std::io::Result<()> {
+/// Opens an actix system on this thread and serves on `address` until a stop signal; the backup
+/// endpoints work when `backups` is given.
+pub fn serve(
+    config: ApiConfig,
+    repos: Repositories,
+    backups: Option<BackupPorts>,
+    address: &str,
+) -> std::io::Result<()> {
     actix_web::rt::System::new().block_on(async move {
-        let application = Application::build(config, repos, address)?;
+        let application = Application::build_with(config, repos, backups, address)?;
         application.run_until_stopped().await?;
         tracing::info!("HTTP API stopped");
         Ok(())
@@ -103,6 +154,32 @@ fn routes_of(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/api/v1/rejects")
                 .route(web::get().to(routes::rejects::list_rejects))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/api/v1/reports/hires-by-quarter")
+                .route(web::get().to(routes::reports::hires_by_quarter))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/api/v1/reports/departments-above-mean")
+                .route(web::get().to(routes::reports::departments_above_mean))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/api/v1/backups")
+                .route(web::post().to(routes::backups::create_backup))
+                .route(web::get().to(routes::backups::list_backups))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/api/v1/restore")
+                .route(web::post().to(routes::backups::restore_all))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/api/v1/{table}/restore")
+                .route(web::post().to(routes::backups::restore_table))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(

@@ -6,12 +6,16 @@
 #[macro_use]
 mod support;
 
+mod backups;
+
 use actix_web::dev::ServerHandle;
 use hiring_adapters::generate::{generate, GenerateOptions};
-use hiring_api::{ApiConfig, Application, Tokens};
+use hiring_adapters::AvroBackupStore;
+use hiring_api::{ApiConfig, Application, BackupPorts, Tokens};
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{json, Value};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 use support::{Engine, TestDb};
@@ -24,6 +28,8 @@ struct TestApp {
     client: Client,
     handle: ServerHandle,
     thread: Option<JoinHandle<()>>,
+    /// The server's backup folder.
+    backup_dir: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -38,11 +44,18 @@ impl TestApp {
     }
 
     fn spawn_with(db: &TestDb, config: ApiConfig) -> Self {
-        let repos = hiring_adapters::open(&db.url).unwrap();
+        let storage = hiring_adapters::open_storage(&db.url).unwrap();
+        let backup_dir = tempfile::tempdir().unwrap();
+        let backups = BackupPorts {
+            bulk: storage.bulk,
+            files: Arc::new(AvroBackupStore::new(backup_dir.path())),
+        };
         let (sender, receiver) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let app = Application::build(config, repos, "127.0.0.1:0").unwrap();
+                let app =
+                    Application::build_with_backups(config, storage.repos, backups, "127.0.0.1:0")
+                        .unwrap();
                 sender.send((app.port(), app.handle())).unwrap();
                 app.run_until_stopped().await.unwrap();
             });
@@ -56,6 +69,7 @@ impl TestApp {
                 .unwrap(),
             handle,
             thread: Some(thread),
+            backup_dir,
         }
     }
 
@@ -716,3 +730,6 @@ on_every_backend!(
     concurrent_clients_lose_and_duplicate_nothing,
     concurrent_overlapping_ids_are_stored_once_and_the_rest_rejected,
 );
+
+#[path = "reports/mod.rs"]
+mod reports;

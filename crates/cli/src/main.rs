@@ -6,6 +6,7 @@ mod generate;
 mod migrate;
 mod output;
 mod rejects;
+mod report;
 mod serve;
 mod settings;
 mod telemetry;
@@ -56,6 +57,8 @@ enum Command {
     Backups(backup::ListArgs),
     /// Replace a table (or, with --all, every table) with its newest or a given backup.
     Restore(backup::RestoreArgs),
+    /// Print a report over the hires of one year: hires-by-quarter or departments-above-mean.
+    Report(report::Args),
     /// Serve the HTTP API (batch ingestion, CSV upload, reject log, health, OpenAPI docs).
     Serve(serve::Args),
 }
@@ -82,9 +85,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate(args) => migrate::run(args, &settings, &database_url),
         Command::Rejects(args) => rejects::run(args, &database_url),
         Command::Generate(args) => generate::run(args),
-        Command::Backup(args) => backup::backup(args, &database_url),
-        Command::Backups(args) => backup::list(args),
-        Command::Restore(args) => backup::restore(args, &database_url),
+        Command::Backup(args) => backup::backup(args, &settings, &database_url),
+        Command::Backups(args) => backup::list(args, &settings),
+        Command::Restore(args) => backup::restore(args, &settings, &database_url),
+        Command::Report(args) => report::run(args, &database_url),
         Command::Serve(args) => serve::run(args, &settings, &database_url),
     }
 }

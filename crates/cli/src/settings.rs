@@ -19,6 +19,23 @@ pub struct Settings {
     pub migrate: MigrateSettings,
     /// The HTTP API of `hiring serve`.
     pub api: ApiSettings,
+    /// Avro backups (`hiring backup`, `backups`, `restore` and the API's backup endpoints).
+    pub backup: BackupSettings,
+}
+
+/// Where backups are kept.
+#[derive(Debug, Deserialize)]
+pub struct BackupSettings {
+    /// The backup folder (one sub-folder per table); `--dir` or `HIRING_BACKUP_DIR` overrides it.
+    pub dir: PathBuf,
+}
+
+impl BackupSettings {
+    /// The backup folder: `overridden` (a `--dir` flag or `HIRING_BACKUP_DIR`) when given,
+    /// otherwise the configured one.
+    pub fn dir(&self, overridden: Option<&Path>) -> PathBuf {
+        overridden.map_or_else(|| self.dir.clone(), Path::to_path_buf)
+    }
 }
 
 /// The database to use. The URL may hold a password, so it never shows in `Debug` output.
@@ -87,6 +104,7 @@ impl Settings {
             .set_default("api.tokens", Vec::<String>::new())?
             .set_default("api.protect_reads", false)?
             .set_default("api.body_limit", hiring_api::DEFAULT_BODY_LIMIT as u64)?
+            .set_default("backup.dir", "avro_files")?
             .add_source(config::File::from(path).required(required))
             .add_source(
                 config::Environment::with_prefix("HIRING")
@@ -131,6 +149,9 @@ mod tests {
                 protect_reads: false,
                 body_limit: 1024,
             },
+            backup: BackupSettings {
+                dir: "avro_files".into(),
+            },
         };
         let shown = format!("{settings:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
@@ -159,5 +180,13 @@ mod tests {
         assert_eq!(settings.migrate.dir, PathBuf::from("csv_files"));
         assert_eq!(settings.api.bind, "127.0.0.1:8080");
         assert!(settings.api.tokens.is_empty() && !settings.api.protect_reads);
+        assert_eq!(settings.backup.dir, PathBuf::from("avro_files"));
+        assert_eq!(
+            settings.backup.dir(Some(Path::new("elsewhere"))),
+            PathBuf::from("elsewhere")
+        );
+        std::fs::write(&file, "[backup]\ndir = \"/srv/backups\"\n").unwrap();
+        let settings = Settings::load(Some(&file)).unwrap();
+        assert_eq!(settings.backup.dir(None), PathBuf::from("/srv/backups"));
     }
 }

@@ -367,3 +367,6 @@ fn short_commands_on_postgresql_exit_cleanly_every_time() {
 
 #[path = "backup/mod.rs"]
 mod backup;
+
+#[path = "report/mod.rs"]
+mod report;

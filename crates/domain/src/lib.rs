@@ -23,6 +23,7 @@ mod batch;
 mod entities;
 mod error;
 mod rejection;
+mod report;
 mod table;
 mod values;
 
@@ -30,5 +31,8 @@ pub use batch::{Batch, BatchError, MAX_BATCH_ROWS};
 pub use entities::{Department, HiredEmployee, Job, Record};
 pub use error::{FieldError, RowErrors};
 pub use rejection::Rejection;
+pub use report::{
+    name_order, DepartmentHires, QuarterHires, ReportRow, ReportYear, ReportYearError,
+};
 pub use table::{Table, UnknownTable};
 pub use values::{HireTime, Id, Text, MAX_TEXT_CHARS};

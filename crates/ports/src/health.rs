@@ -21,6 +21,7 @@ mod tests {
             hired_employees: Arc::new(MockTableRepository::new()),
             keys: Arc::new(MockKeyLookup::new()),
             rejects: Arc::new(MockRejectLog::new()),
+            reports: Arc::new(crate::MockReports::new()),
             description: "mock".into(),
         }
     }

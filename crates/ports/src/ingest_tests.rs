@@ -49,6 +49,7 @@ fn repos_with(
         hired_employees: Arc::new(employees),
         keys: Arc::new(keys()),
         rejects: Arc::new(MockRejectLog::new()),
+        reports: Arc::new(crate::MockReports::new()),
         description: "mock".into(),
     }
 }

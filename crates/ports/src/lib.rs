@@ -5,7 +5,8 @@
 //! their own errors into the error enum of the port they implement.
 //!
 //! With the `mock` feature every port gets a mockall mock (`MockTableRepository`,
-//! `MockKeyLookup`, `MockRejectLog`); switch it on in `[dev-dependencies]` only.
+//! `MockKeyLookup`, `MockRejectLog`, `MockReports`, ...); switch it on in `[dev-dependencies]`
+//! only.
 
 pub mod backup;
 mod backup_store;
@@ -15,6 +16,7 @@ pub mod health;
 pub mod ingest;
 pub mod migrate;
 mod pending;
+pub mod reports;
 mod repository;
 
 pub use backup_store::{
@@ -26,6 +28,8 @@ pub use repository::{
     KeyLookup, RejectFilter, RejectLog, Repositories, RowSink, StoredRejection, TableRepository,
 };
 
+#[cfg(feature = "mock")]
+pub use reports::MockReports;
 #[cfg(feature = "mock")]
 pub use repository::{MockKeyLookup, MockRejectLog, MockTableRepository};
 

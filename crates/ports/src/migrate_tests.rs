@@ -55,6 +55,7 @@ fn repos(
         hired_employees: Arc::new(employees),
         keys: Arc::new(keys),
         rejects: Arc::new(MockRejectLog::new()),
+        reports: Arc::new(crate::MockReports::new()),
         description: "mock".into(),
     }
 }

@@ -100,6 +100,8 @@ pub struct Repositories {
     pub keys: std::sync::Arc<dyn KeyLookup>,
     /// The reject log.
     pub rejects: std::sync::Arc<dyn RejectLog>,
+    /// Grouped counts of hires for the reports.
+    pub reports: std::sync::Arc<dyn crate::reports::Reports>,
     /// A human description of the storage (`sqlite data/hiring.db`), without secrets.
     pub description: String,
 }

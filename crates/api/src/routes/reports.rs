@@ -1,0 +1,155 @@
+//! `GET /api/v1/reports/hires-by-quarter` and `GET /api/v1/reports/departments-above-mean`: the
+//! two reports over the hires of one year, as JSON, CSV or an SVG chart.
+
+use crate::blocking::spawn_blocking_with_tracing;
+use crate::charts;
+use crate::dto::{DepartmentHiresRow, QuarterHiresRow, ReportFormat, ReportQuery};
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+use actix_web::http::header::{self, Header};
+use actix_web::{web, HttpRequest, HttpResponse};
+use hiring_domain::{ReportRow, ReportYear};
+use hiring_ports::reports;
+
+/// The media type of CSV answers.
+const TEXT_CSV: &str = "text/csv; charset=utf-8";
+/// The media type of chart answers.
+const IMAGE_SVG: &str = "image/svg+xml";
+
+/// For every department and job with a hire in the year, the hires per quarter (by UTC month),
+/// ordered by department then job (case-insensitively, ties broken byte-wise).
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/hires-by-quarter",
+    tag = "reports",
+    params(ReportQuery),
+    responses(
+        (status = 200, description = "One row per department and job with hires in the year; CSV has the header `department,job,Q1,Q2,Q3,Q4`; the chart groups the quarters per department", content(
+            (Vec<QuarterHiresRow> = "application/json"),
+            (String = "text/csv"),
+            (String = "image/svg+xml"),
+        )),
+        (status = 400, description = "Year not a whole number or outside 1900..=2100, or unknown format", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "No `format` and the `Accept` header names none of application/json, text/csv, image/svg+xml", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = [])),
+)]
+pub async fn hires_by_quarter(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (year, format) = parse(&req, &query)?;
+    let repos = state.repos.clone();
+    let rows = spawn_blocking_with_tracing(move || reports::hires_by_quarter(&repos, year))
+        .await?
+        .map_err(ApiError::Storage)?;
+    match format {
+        ReportFormat::Json => Ok(HttpResponse::Ok().json(
+            rows.into_iter()
+                .map(QuarterHiresRow::from)
+                .collect::<Vec<_>>(),
+        )),
+        ReportFormat::Csv => csv(&rows),
+        ReportFormat::Svg => svg(charts::hires_by_quarter(&rows, year)),
+    }
+}
+
+/// The departments whose hires in the year exceed the mean per department (every department
+/// counts, one without hires as 0), by hires descending, then id.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/departments-above-mean",
+    tag = "reports",
+    params(ReportQuery),
+    responses(
+        (status = 200, description = "The departments above the mean; CSV has the header `id,department,hired`; the chart shows their hires against the mean", content(
+            (Vec<DepartmentHiresRow> = "application/json"),
+            (String = "text/csv"),
+            (String = "image/svg+xml"),
+        )),
+        (status = 400, description = "Year not a whole number or outside 1900..=2100, or unknown format", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "No `format` and the `Accept` header names none of application/json, text/csv, image/svg+xml", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = [])),
+)]
+pub async fn departments_above_mean(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (year, format) = parse(&req, &query)?;
+    let repos = state.repos.clone();
+    let report = spawn_blocking_with_tracing(move || reports::departments_above_mean(&repos, year))
+        .await?
+        .map_err(ApiError::Storage)?;
+    match format {
+        ReportFormat::Json => Ok(HttpResponse::Ok().json(
+            report
+                .departments
+                .into_iter()
+                .map(DepartmentHiresRow::from)
+                .collect::<Vec<_>>(),
+        )),
+        ReportFormat::Csv => csv(&report.departments),
+        ReportFormat::Svg => svg(charts::departments_above_mean(
+            &report.departments,
+            report.mean,
+            year,
+        )),
+    }
+}
+
+/// The year (default 2021) and the format: `?format=` first, else the `Accept` header.
+fn parse(req: &HttpRequest, query: &ReportQuery) -> Result<(ReportYear, ReportFormat), ApiError> {
+    let year = match query.year.as_deref() {
+        None => ReportYear::DEFAULT,
+        Some(year) => ReportYear::parse(year)?,
+    };
+    let format = match query.format {
+        Some(format) => format,
+        None => negotiate(req)?,
+    };
+    Ok((year, format))
+}
+
+/// The format the `Accept` header prefers; JSON when it is absent, empty or unreadable.
+fn negotiate(req: &HttpRequest) -> Result<ReportFormat, ApiError> {
+    let Some(value) = req.headers().get(header::ACCEPT) else {
+        return Ok(ReportFormat::Json);
+    };
+    let Ok(accept) = header::Accept::parse(req) else {
+        return Ok(ReportFormat::Json);
+    };
+    if accept.is_empty() {
+        return Ok(ReportFormat::Json);
+    }
+    for mime in accept.ranked() {
+        let format = match (mime.type_().as_str(), mime.subtype().as_str()) {
+            ("*", "*") | ("application", "*" | "json") => ReportFormat::Json,
+            ("text", "csv" | "*") => ReportFormat::Csv,
+            ("image", "svg" | "*") => ReportFormat::Svg,
+            _ => continue,
+        };
+        return Ok(format);
+    }
+    Err(ApiError::NotAcceptable(format!(
+        "cannot answer {:?}: accept application/json, text/csv or image/svg+xml, or use ?format=json|csv|svg",
+        value.to_str().unwrap_or("?")
+    )))
+}
+
+fn csv<R: ReportRow>(rows: &[R]) -> Result<HttpResponse, ApiError> {
+    let text =
+        reports::to_csv(rows).map_err(|e| ApiError::Internal(format!("report as CSV: {e}")))?;
+    Ok(HttpResponse::Ok().content_type(TEXT_CSV).body(text))
+}
+
+fn svg(chart: Result<String, charts::ChartError>) -> Result<HttpResponse, ApiError> {
+    let chart = chart.map_err(|e| ApiError::Internal(format!("report chart: {e}")))?;
+    Ok(HttpResponse::Ok().content_type(IMAGE_SVG).body(chart))
+}

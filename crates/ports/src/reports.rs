@@ -1,0 +1,252 @@
+//! Use cases: the two reports over the hires of one year.
+//!
+//! The storage does the heavy part — one `GROUP BY` over the year's hires (an index range on
+//! `datetime`) — and answers grouped counts: at most one row per department and job, or per
+//! department. The ordering and the mean are applied here, in Rust, so that every backend gives
+//! byte-identical output whatever its collation: names compare case-insensitively, ties broken
+//! byte-wise ([`name_order`]).
+
+use crate::{RepoError, Repositories};
+use hiring_domain::{name_order, DepartmentHires, Id, QuarterHires, ReportRow, ReportYear};
+
+/// The hires of one department for one job in one year, per quarter, as storage counts them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarterCounts {
+    /// The department's id.
+    pub department_id: Id,
+    /// The department's name.
+    pub department: String,
+    /// The job's id.
+    pub job_id: Id,
+    /// The job's name.
+    pub job: String,
+    /// Hires in Q1, Q2, Q3 and Q4 (by UTC month).
+    pub quarters: [u64; 4],
+}
+
+/// Grouped counts of hires, computed by the database.
+#[cfg_attr(feature = "mock", mockall::automock)]
+pub trait Reports: Send + Sync {
+    /// For every department and job with at least one hire in `year`, the hires per quarter
+    /// (any order).
+    fn quarter_counts(&self, year: ReportYear) -> Result<Vec<QuarterCounts>, RepoError>;
+
+    /// Every stored department with the number of people it hired in `year` (0 when none), in
+    /// any order.
+    fn department_counts(&self, year: ReportYear) -> Result<Vec<DepartmentHires>, RepoError>;
+}
+
+/// Report 1: for every department and job with a hire in `year`, the hires per quarter, ordered
+/// by department then job ([`name_order`]; equal names by id).
+pub fn hires_by_quarter(
+    repos: &Repositories,
+    year: ReportYear,
+) -> Result<Vec<QuarterHires>, RepoError> {
+    let mut counts = repos.reports.quarter_counts(year)?;
+    counts.retain(|c| c.quarters.iter().any(|&n| n > 0));
+    counts.sort_by(|a, b| {
+        name_order(&a.department, &b.department)
+            .then_with(|| a.department_id.cmp(&b.department_id))
+            .then_with(|| name_order(&a.job, &b.job))
+            .then_with(|| a.job_id.cmp(&b.job_id))
+    });
+    Ok(counts
+        .into_iter()
+        .map(|c| {
+            let [q1, q2, q3, q4] = c.quarters;
+            QuarterHires {
+                department: c.department,
+                job: c.job,
+                q1,
+                q2,
+                q3,
+                q4,
+            }
+        })
+        .collect())
+}
+
+/// Report 2, with what it was compared against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AboveMean {
+    /// The mean number of hires per department in the year (every department counts, one
+    /// without hires as 0); 0 when there are no departments.
+    pub mean: f64,
+    /// The departments that hired more than the mean, by hires descending, then id.
+    pub departments: Vec<DepartmentHires>,
+}
+
+/// Report 2: the departments whose hires in `year` exceed the mean per department.
+pub fn departments_above_mean(
+    repos: &Repositories,
+    year: ReportYear,
+) -> Result<AboveMean, RepoError> {
+    let all = repos.reports.department_counts(year)?;
+    let departments = u128::try_from(all.len()).unwrap_or(u128::MAX);
+    let total: u128 = all.iter().map(|d| u128::from(d.hired)).sum();
+    let mean = if all.is_empty() {
+        0.0
+    } else {
+        total as f64 / all.len() as f64
+    };
+    // hired > total / n, in exact integers.
+    let mut above: Vec<DepartmentHires> = all
+        .into_iter()
+        .filter(|d| u128::from(d.hired) * departments > total)
+        .collect();
+    above.sort_by(|a, b| b.hired.cmp(&a.hired).then_with(|| a.id.cmp(&b.id)));
+    Ok(AboveMean {
+        mean,
+        departments: above,
+    })
+}
+
+/// `rows` as CSV text: the header row ([`ReportRow::COLUMNS`]) even when there are no rows, then
+/// one line per row (LF line endings, fields quoted when needed).
+pub fn to_csv<R: ReportRow>(rows: &[R]) -> Result<String, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(R::COLUMNS)?;
+    for row in rows {
+        writer.write_record(row.fields())?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(std::io::Error::other(e.to_string())))?;
+    // Every field written is UTF-8 text.
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MockKeyLookup, MockRejectLog, MockReports, MockTableRepository};
+    use std::sync::Arc;
+
+    fn id(n: i64) -> Id {
+        Id::new(n).unwrap()
+    }
+
+    fn repos(reports: MockReports) -> Repositories {
+        Repositories {
+            departments: Arc::new(MockTableRepository::new()),
+            jobs: Arc::new(MockTableRepository::new()),
+            hired_employees: Arc::new(MockTableRepository::new()),
+            keys: Arc::new(MockKeyLookup::new()),
+            rejects: Arc::new(MockRejectLog::new()),
+            reports: Arc::new(reports),
+            description: "mock".into(),
+        }
+    }
+
+    fn counts(department: (i64, &str), job: (i64, &str), quarters: [u64; 4]) -> QuarterCounts {
+        QuarterCounts {
+            department_id: id(department.0),
+            department: department.1.into(),
+            job_id: id(job.0),
+            job: job.1.into(),
+            quarters,
+        }
+    }
+
+    fn dept(n: i64, name: &str, hired: u64) -> DepartmentHires {
+        DepartmentHires {
+            id: id(n),
+            department: name.into(),
+            hired,
+        }
+    }
+
+    #[test]
+    fn quarters_are_ordered_by_department_then_job_case_insensitively() {
+        let year = ReportYear::new(2021).unwrap();
+        let mut reports = MockReports::new();
+        reports
+            .expect_quarter_counts()
+            .withf(move |y| *y == year)
+            .returning(|_| {
+                Ok(vec![
+                    counts((3, "support"), (1, "zeta"), [1, 0, 0, 0]),
+                    counts((2, "Support"), (2, "alpha"), [0, 2, 0, 0]),
+                    counts((1, "accounting"), (3, "Beta"), [0, 0, 3, 0]),
+                    counts((1, "accounting"), (4, "alpha"), [0, 0, 0, 4]),
+                    counts((1, "accounting"), (5, "ALPHA"), [1, 1, 1, 1]),
+                    counts((4, "Nobody"), (5, "ALPHA"), [0, 0, 0, 0]),
+                ])
+            });
+        let rows = hires_by_quarter(&repos(reports), year).unwrap();
+        let order: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.department.as_str(), r.job.as_str()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("accounting", "ALPHA"),
+                ("accounting", "alpha"),
+                ("accounting", "Beta"),
+                ("Support", "alpha"),
+                ("support", "zeta"),
+            ]
+        );
+        assert_eq!(rows[2].quarters(), [0, 0, 3, 0]);
+    }
+
+    #[test]
+    fn only_departments_strictly_above_the_mean_are_listed_by_hires_then_id() {
+        let mut reports = MockReports::new();
+        reports.expect_department_counts().returning(|_| {
+            // 0 + 3 + 9 + 9 + 4 = 25 over 5 departments: the mean is 5.
+            Ok(vec![
+                dept(5, "Empty", 0),
+                dept(4, "Four", 9),
+                dept(1, "One", 3),
+                dept(2, "Two", 9),
+                dept(3, "Three", 4),
+            ])
+        });
+        let report = departments_above_mean(&repos(reports), ReportYear::DEFAULT).unwrap();
+        assert_eq!(report.mean, 5.0);
+        assert_eq!(report.departments, [dept(2, "Two", 9), dept(4, "Four", 9)]);
+    }
+
+    #[test]
+    fn a_department_at_the_mean_is_not_above_it() {
+        let mut reports = MockReports::new();
+        reports
+            .expect_department_counts()
+            .returning(|_| Ok(vec![dept(1, "A", 2), dept(2, "B", 2), dept(3, "C", 2)]));
+        let report = departments_above_mean(&repos(reports), ReportYear::DEFAULT).unwrap();
+        assert_eq!(report.mean, 2.0);
+        assert!(report.departments.is_empty());
+
+        let mut reports = MockReports::new();
+        reports.expect_department_counts().returning(|_| Ok(vec![]));
+        let report = departments_above_mean(&repos(reports), ReportYear::DEFAULT).unwrap();
+        assert_eq!(report.mean, 0.0);
+        assert!(report.departments.is_empty());
+    }
+
+    #[test]
+    fn storage_failures_are_passed_on() {
+        let mut reports = MockReports::new();
+        reports
+            .expect_quarter_counts()
+            .returning(|_| Err(RepoError::Unavailable("down".into())));
+        assert_eq!(
+            hires_by_quarter(&repos(reports), ReportYear::DEFAULT),
+            Err(RepoError::Unavailable("down".into()))
+        );
+    }
+
+    #[test]
+    fn csv_has_the_header_even_without_rows_and_quotes_when_needed() {
+        assert_eq!(
+            to_csv::<QuarterHires>(&[]).unwrap(),
+            "department,job,Q1,Q2,Q3,Q4\n"
+        );
+        assert_eq!(
+            to_csv(&[dept(1, "Sales, North", 4)]).unwrap(),
+            "id,department,hired\n1,\"Sales, North\",4\n"
+        );
+    }
+}
