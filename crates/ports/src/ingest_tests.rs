@@ -1,61 +1,19 @@
 use super::*;
-use crate::{MockKeyLookup, MockRejectLog, MockTableRepository};
-use hiring_domain::{Department, HiredEmployee, Job, Rejection};
+use crate::test_support::{dept, keys, racing_repo, recording_repo, repos, Written};
+use crate::MockTableRepository;
+use hiring_domain::{Department, HiredEmployee, Job};
 use serde_json::json;
-use std::sync::{Arc, Mutex};
-
-type Written<E> = Arc<Mutex<Vec<(Vec<E>, Vec<Rejection>)>>>;
-
-/// A repository that knows `stored` and records every write.
-fn recording_repo<E: Record>(stored: Vec<E>) -> (MockTableRepository<E>, Written<E>) {
-    let written: Written<E> = Arc::default();
-    let mut repo = MockTableRepository::<E>::new();
-    repo.expect_find_by_ids().returning(move |ids| {
-        Ok(stored
-            .iter()
-            .filter(|r| ids.contains(&r.id()))
-            .cloned()
-            .collect())
-    });
-    let sink = written.clone();
-    repo.expect_write_batch().returning(move |rows, rejects| {
-        sink.lock().unwrap().push((rows.to_vec(), rejects.to_vec()));
-        Ok(rows.len() as u64)
-    });
-    (repo, written)
-}
-
-/// Keys that exist: departments 1..=3, jobs 1..=5.
-fn keys() -> MockKeyLookup {
-    let mut keys = MockKeyLookup::new();
-    keys.expect_existing_ids().returning(|table, ids| {
-        let max = match table {
-            Table::Departments => 3,
-            Table::Jobs => 5,
-            Table::HiredEmployees => 0,
-        };
-        Ok(ids.iter().copied().filter(|id| id.get() <= max).collect())
-    });
-    keys
-}
 
 fn repos_with(
     departments: MockTableRepository<Department>,
     employees: MockTableRepository<HiredEmployee>,
 ) -> Repositories {
-    Repositories {
-        departments: Arc::new(departments),
-        jobs: Arc::new(MockTableRepository::<Job>::new()),
-        hired_employees: Arc::new(employees),
-        keys: Arc::new(keys()),
-        rejects: Arc::new(MockRejectLog::new()),
-        reports: Arc::new(crate::MockReports::new()),
-        description: "mock".into(),
-    }
-}
-
-fn dept(id: i64, name: &str) -> Department {
-    Department::from_fields(&[&id.to_string(), name]).unwrap()
+    repos(
+        departments,
+        MockTableRepository::<Job>::new(),
+        employees,
+        keys(),
+    )
 }
 
 fn json_batch(table: Table, rows: serde_json::Value) -> Batch<IncomingRow> {
@@ -242,29 +200,7 @@ fn an_atomic_batch_of_valid_rows_is_stored() {
 
 #[test]
 fn a_conflict_is_checked_again_and_the_row_a_concurrent_writer_stored_is_rejected() {
-    let mut repo = MockTableRepository::<Department>::new();
-    let mut lookups = 0;
-    repo.expect_find_by_ids().times(2).returning(move |_| {
-        lookups += 1;
-        Ok(if lookups == 1 {
-            vec![]
-        } else {
-            vec![dept(1, "Sales")]
-        })
-    });
-    let mut writes = 0;
-    let written: Written<Department> = Arc::default();
-    let sink = written.clone();
-    repo.expect_write_batch()
-        .times(2)
-        .returning(move |rows, rejects| {
-            writes += 1;
-            if writes == 1 {
-                return Err(RepoError::Conflict("duplicate key".into()));
-            }
-            sink.lock().unwrap().push((rows.to_vec(), rejects.to_vec()));
-            Ok(rows.len() as u64)
-        });
+    let (repo, written) = racing_repo();
     let repos = repos_with(repo, MockTableRepository::new());
     let batch = json_batch(
         Table::Departments,

@@ -37,3 +37,6 @@ pub use repository::{MockKeyLookup, MockRejectLog, MockTableRepository};
 pub use backup_store::{MockBackupReader, MockBackupStore, MockBackupWriter};
 #[cfg(feature = "mock")]
 pub use bulk::MockBulkStorage;
+
+#[cfg(test)]
+mod test_support;

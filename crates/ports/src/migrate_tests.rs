@@ -1,67 +1,12 @@
 use super::*;
-use crate::{MockKeyLookup, MockRejectLog, MockTableRepository};
+use crate::test_support::{dept, keys, racing_repo, recording_repo, repos, Written};
+use crate::{MockKeyLookup, MockTableRepository};
 use hiring_domain::Rejection;
-use hiring_domain::{Department, HiredEmployee, Job};
-use std::sync::{Arc, Mutex};
-
-type Written<E> = Arc<Mutex<Vec<(Vec<E>, Vec<Rejection>)>>>;
-
-/// A repository that stores nothing, knows `stored`, and records every write.
-fn recording_repo<E: Record>(stored: Vec<E>) -> (MockTableRepository<E>, Written<E>) {
-    let written: Written<E> = Arc::default();
-    let mut repo = MockTableRepository::<E>::new();
-    repo.expect_find_by_ids().returning(move |ids| {
-        Ok(stored
-            .iter()
-            .filter(|r| ids.contains(&r.id()))
-            .cloned()
-            .collect())
-    });
-    let sink = written.clone();
-    repo.expect_write_batch().returning(move |rows, rejects| {
-        sink.lock().unwrap().push((rows.to_vec(), rejects.to_vec()));
-        Ok(rows.len() as u64)
-    });
-    (repo, written)
-}
+use hiring_domain::{Department, HiredEmployee};
+use std::sync::Mutex;
 
 fn unused_repo<E: Record>() -> MockTableRepository<E> {
     MockTableRepository::<E>::new()
-}
-
-/// Keys that exist: departments 1..=3, jobs 1..=5.
-fn keys() -> MockKeyLookup {
-    let mut keys = MockKeyLookup::new();
-    keys.expect_existing_ids().returning(|table, ids| {
-        let max = match table {
-            Table::Departments => 3,
-            Table::Jobs => 5,
-            Table::HiredEmployees => 0,
-        };
-        Ok(ids.iter().copied().filter(|id| id.get() <= max).collect())
-    });
-    keys
-}
-
-fn repos(
-    departments: MockTableRepository<Department>,
-    jobs: MockTableRepository<Job>,
-    employees: MockTableRepository<HiredEmployee>,
-    keys: MockKeyLookup,
-) -> Repositories {
-    Repositories {
-        departments: Arc::new(departments),
-        jobs: Arc::new(jobs),
-        hired_employees: Arc::new(employees),
-        keys: Arc::new(keys),
-        rejects: Arc::new(MockRejectLog::new()),
-        reports: Arc::new(crate::MockReports::new()),
-        description: "mock".into(),
-    }
-}
-
-fn dept(id: i64, name: &str) -> Department {
-    Department::from_fields(&[&id.to_string(), name]).unwrap()
 }
 
 fn all_rows<E: Clone>(written: &Written<E>) -> Vec<E> {
@@ -295,30 +240,7 @@ fn a_storage_failure_midway_surfaces_and_counts_only_committed_batches() {
 
 #[test]
 fn a_conflicting_write_is_checked_again_and_retried() {
-    let mut repo = MockTableRepository::<Department>::new();
-    let mut lookups = 0;
-    // The second look-up sees that a concurrent writer stored id 1 meanwhile.
-    repo.expect_find_by_ids().times(2).returning(move |_| {
-        lookups += 1;
-        Ok(if lookups == 1 {
-            vec![]
-        } else {
-            vec![dept(1, "Sales")]
-        })
-    });
-    let mut writes = 0;
-    let written: Written<Department> = Arc::default();
-    let sink = written.clone();
-    repo.expect_write_batch()
-        .times(2)
-        .returning(move |rows, rejects| {
-            writes += 1;
-            if writes == 1 {
-                return Err(RepoError::Conflict("duplicate key".into()));
-            }
-            sink.lock().unwrap().push((rows.to_vec(), rejects.to_vec()));
-            Ok(rows.len() as u64)
-        });
+    let (repo, written) = racing_repo();
     let repos = repos(repo, unused_repo(), unused_repo(), keys());
     let summary = Migration::new(&repos, LoadOptions::default())
         .load(Table::Departments, &b"1,Sales\r\n2,Legal"[..], "d.csv", &())
