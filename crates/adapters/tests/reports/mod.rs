@@ -6,19 +6,8 @@ use hiring_domain::{DepartmentHires, Id, QuarterHires, Record, ReportYear};
 use hiring_ports::reports::{departments_above_mean, hires_by_quarter};
 use hiring_ports::Repositories;
 
-/// The fixture's rows of one file, parsed by the domain rules.
 fn rows<E: Record>(file: &str) -> Vec<E> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/reports")
-        .join(file);
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let fields: Vec<&str> = line.split(',').collect();
-            E::from_fields(&fields).unwrap_or_else(|e| panic!("{line}: {e:?}"))
-        })
-        .collect()
+    crate::support::reports_fixture_rows(file)
 }
 
 /// Stores the fixture.

@@ -221,3 +221,21 @@ pub fn without_password(url: &str) -> String {
         _ => url.to_owned(),
     }
 }
+
+/// The folder of the reports fixture (`crates/adapters/tests/fixtures/reports`), from any crate
+/// of the workspace that includes this module.
+pub fn reports_fixture_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../adapters/tests/fixtures/reports")
+}
+
+/// The rows of one file of the reports fixture, parsed by the domain rules.
+pub fn reports_fixture_rows<E: hiring_domain::Record>(file: &str) -> Vec<E> {
+    std::fs::read_to_string(reports_fixture_dir().join(file))
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            E::from_fields(&fields).unwrap_or_else(|e| panic!("{line}: {e:?}"))
+        })
+        .collect()
+}

@@ -9,14 +9,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::{json, Value};
 
 fn rows<E: Record>(file: &str) -> Vec<E> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../adapters/tests/fixtures/reports")
-        .join(file);
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|line| E::from_fields(&line.split(',').collect::<Vec<_>>()).unwrap())
-        .collect()
+    crate::support::reports_fixture_rows(file)
 }
 
 fn seeded(db: &TestDb) -> TestApp {

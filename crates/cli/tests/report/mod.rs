@@ -7,7 +7,7 @@ use serde_json::json;
 use std::path::PathBuf;
 
 fn fixture() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../adapters/tests/fixtures/reports")
+    crate::support::reports_fixture_dir()
 }
 
 fn stdout_text(db: &str, args: &[&str]) -> String {
