@@ -790,6 +790,13 @@ where
         })
     }
 
+    /// No bulk path yet: every load writes batch by batch.
+    pub(crate) fn bulk_load<E: TableOps<D>>(
+        &self,
+    ) -> Result<Option<Box<dyn hiring_ports::BulkLoad<E>>>, RepoError> {
+        Ok(None)
+    }
+
     pub(crate) fn count<E: TableOps<D>>(&self) -> Result<u64, RepoError> {
         self.with_conn(|conn| E::count(conn))
     }
@@ -1066,6 +1073,13 @@ macro_rules! impl_ports {
                 rows: &mut dyn Iterator<Item = $entity>,
             ) -> Result<u64, hiring_ports::RepoError> {
                 self.0.replace_all(rows)
+            }
+
+            fn bulk_load(
+                &self,
+            ) -> Result<Option<Box<dyn hiring_ports::BulkLoad<$entity>>>, hiring_ports::RepoError>
+            {
+                self.0.bulk_load::<$entity>()
             }
         }
     };

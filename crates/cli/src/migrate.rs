@@ -38,6 +38,11 @@ pub struct Args {
     #[arg(long)]
     dry_run: bool,
 
+    /// Write batch by batch, each committed on its own, even into an empty table (by default
+    /// such a table is loaded in one transaction on the database's bulk path)
+    #[arg(long)]
+    no_bulk: bool,
+
     /// Rows per transaction [default: migrate.batch_size of the config, 10000]
     #[arg(long, value_name = "ROWS", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     batch_size: Option<u64>,
@@ -58,6 +63,7 @@ pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Resul
             .map_or(settings.migrate.batch_size, |n| n as usize),
         max_rejects: args.max_rejects,
         dry_run: args.dry_run,
+        bulk: !args.no_bulk,
     };
     let mut migration = Migration::new(&repos, options);
     let mut summaries = Vec::new();

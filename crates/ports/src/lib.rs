@@ -25,13 +25,14 @@ pub use backup_store::{
 pub use bulk::{AnyRow, BulkStorage, MissingParents, ReplaceError, RowSource, SnapshotSink};
 pub use error::RepoError;
 pub use repository::{
-    KeyLookup, RejectFilter, RejectLog, Repositories, RowSink, StoredRejection, TableRepository,
+    BulkLoad, KeyLookup, RejectFilter, RejectLog, Repositories, RowSink, StoredRejection,
+    TableRepository,
 };
 
 #[cfg(feature = "mock")]
 pub use reports::MockReports;
 #[cfg(feature = "mock")]
-pub use repository::{MockKeyLookup, MockRejectLog, MockTableRepository};
+pub use repository::{MockBulkLoad, MockKeyLookup, MockRejectLog, MockTableRepository};
 
 #[cfg(feature = "mock")]
 pub use backup_store::{MockBackupReader, MockBackupStore, MockBackupWriter};

@@ -5,7 +5,7 @@
 //! together with the rejects of that batch. A load that stops midway leaves only whole batches,
 //! and rerunning it completes the load without duplicating rows or reject records.
 
-use crate::pending::{self, Duplicates, Origin, PendingBatch, WRITE_ATTEMPTS};
+use crate::pending::{self, Duplicates, LoadTarget, Origin, PendingBatch, WRITE_ATTEMPTS};
 use crate::{RepoError, Repositories, TableRepository};
 use hiring_domain::{Record, Table};
 use roaring::RoaringBitmap;
@@ -25,6 +25,10 @@ pub struct LoadOptions {
     pub max_rejects: Option<u64>,
     /// Validate and check against storage without writing anything.
     pub dry_run: bool,
+    /// Load each table in one transaction on the adapter's bulk path when it offers one (see
+    /// [`TableRepository::bulk_load`]): much faster into an empty table, but a load that stops
+    /// midway keeps nothing of that table, and other writers of the table wait until it ends.
+    pub bulk: bool,
 }
 
 impl Default for LoadOptions {
@@ -33,6 +37,7 @@ impl Default for LoadOptions {
             batch_size: DEFAULT_BATCH_SIZE,
             max_rejects: None,
             dry_run: false,
+            bulk: false,
         }
     }
 }
@@ -120,6 +125,12 @@ pub enum LoadError {
     },
 }
 
+/// Why streaming a file stopped.
+enum Stop {
+    Read(String),
+    Storage(RepoError),
+}
+
 /// Told how far a load has come, e.g. to drive a progress bar.
 pub trait Progress {
     /// `bytes` of the input and `rows` records have been processed so far.
@@ -201,43 +212,42 @@ impl<'a> Migration<'a> {
             .has_headers(false)
             .flexible(true)
             .from_reader(reader);
-        let mut record = csv::ByteRecord::new();
-        let mut batch =
-            PendingBatch::<E>::new(Origin::File(source.to_owned()), self.options.batch_size);
-        loop {
-            let more = csv
-                .read_byte_record(&mut record)
-                .map_err(|e| LoadError::Read {
-                    source_name: source.to_owned(),
-                    message: e.to_string(),
-                })?;
-            if more {
-                // The reader now stands at or just past the record's final newline.
-                let end = csv.position().byte().saturating_sub(1);
-                let last_line = csv.get_mut().get_mut().line_at(end);
-                let inner_newlines = record.as_slice().iter().filter(|&&b| b == b'\n').count();
-                let line = last_line.saturating_sub(inner_newlines as u64);
-                batch.push_record(&record, line);
+        let bulk = if self.options.bulk && !self.options.dry_run {
+            repo.bulk_load().map_err(|error| LoadError::Storage {
+                summary: Box::new(summary.clone()),
+                error,
+            })?
+        } else {
+            None
+        };
+        let in_one_transaction = bulk.is_some();
+        let streamed = match &bulk {
+            Some(load) => self.stream(&**load, 1, &mut csv, &mut summary, progress),
+            None => self.stream(repo, WRITE_ATTEMPTS, &mut csv, &mut summary, progress),
+        };
+        let result = match (streamed, bulk) {
+            (Ok(()), Some(load)) => load.finish().map(|_| ()).map_err(Stop::Storage),
+            (result, _) => result,
+        };
+        if let Err(stop) = result {
+            if in_one_transaction {
+                // Whatever the bulk load wrote was rolled back with it.
+                self.rejected -= summary.rejected;
+                summary.inserted = 0;
+                summary.already_present = 0;
+                summary.rejected = 0;
             }
-            if batch.len() >= self.options.batch_size || (!more && batch.len() > 0) {
-                let result = self.flush(repo, &mut batch, &mut summary);
-                let bytes = csv.position().byte();
-                progress.advance(bytes, summary.read);
-                if let Err(error) = result {
-                    summary.elapsed = started.elapsed();
-                    return Err(LoadError::Storage {
-                        summary: Box::new(summary),
-                        error,
-                    });
-                }
-                if self.stopped {
-                    summary.stopped_early = true;
-                    break;
-                }
-            }
-            if !more {
-                break;
-            }
+            summary.elapsed = started.elapsed();
+            return Err(match stop {
+                Stop::Read(message) => LoadError::Read {
+                    source_name: summary.source,
+                    message,
+                },
+                Stop::Storage(error) => LoadError::Storage {
+                    summary: Box::new(summary),
+                    error,
+                },
+            });
         }
         summary.elapsed = started.elapsed();
         tracing::info!(
@@ -255,10 +265,52 @@ impl<'a> Migration<'a> {
         Ok(summary)
     }
 
+    /// Reads every record of `csv` and checks, writes and counts it batch by batch into
+    /// `target`, trying each batch at most `attempts` times.
+    fn stream<E: Record, R: Read>(
+        &mut self,
+        target: &(impl LoadTarget<E> + ?Sized),
+        attempts: usize,
+        csv: &mut csv::Reader<BufReader<LineCounter<R>>>,
+        summary: &mut TableSummary,
+        progress: &dyn Progress,
+    ) -> Result<(), Stop> {
+        let source = summary.source.clone();
+        let mut record = csv::ByteRecord::new();
+        let mut batch =
+            PendingBatch::<E>::new(Origin::File(source.clone()), self.options.batch_size);
+        loop {
+            let more = csv
+                .read_byte_record(&mut record)
+                .map_err(|e| Stop::Read(e.to_string()))?;
+            if more {
+                // The reader now stands at or just past the record's final newline.
+                let end = csv.position().byte().saturating_sub(1);
+                let last_line = csv.get_mut().get_mut().line_at(end);
+                let inner_newlines = record.as_slice().iter().filter(|&&b| b == b'\n').count();
+                let line = last_line.saturating_sub(inner_newlines as u64);
+                batch.push_record(&record, line);
+            }
+            if batch.len() >= self.options.batch_size || (!more && batch.len() > 0) {
+                let result = self.flush(target, attempts, &mut batch, summary);
+                progress.advance(csv.position().byte(), summary.read);
+                result.map_err(Stop::Storage)?;
+                if self.stopped {
+                    summary.stopped_early = true;
+                    return Ok(());
+                }
+            }
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+
     /// Checks, writes and counts one batch, then empties it.
     fn flush<E: Record>(
         &mut self,
-        repo: &dyn TableRepository<E>,
+        repo: &(impl LoadTarget<E> + ?Sized),
+        attempts: usize,
         batch: &mut PendingBatch<E>,
         summary: &mut TableSummary,
     ) -> Result<(), RepoError> {
@@ -268,7 +320,7 @@ impl<'a> Migration<'a> {
         let (plan, inserted) = pending::commit(
             repo,
             batch,
-            WRITE_ATTEMPTS,
+            attempts,
             |batch| {
                 let mut plan =
                     pending::classify(keys, repo, batch, Duplicates::CompareContent, accepted)?;

@@ -434,3 +434,133 @@ fn summary_reports_rows_per_second() {
     summary.elapsed = Duration::from_millis(500);
     assert_eq!(summary.rows_per_second(), 200.0);
 }
+
+/// A bulk load that knows `stored`, records its writes, and notes whether it was finished.
+fn recording_bulk(
+    stored: Vec<Department>,
+    fail_write: bool,
+) -> (
+    crate::MockBulkLoad<Department>,
+    Written<Department>,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    let written: Written<Department> = Default::default();
+    let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut load = crate::MockBulkLoad::<Department>::new();
+    load.expect_find_by_ids().returning(move |ids| {
+        Ok(stored
+            .iter()
+            .filter(|r| ids.contains(&r.id()))
+            .cloned()
+            .collect())
+    });
+    let sink = written.clone();
+    load.expect_write_batch().returning(move |rows, rejects| {
+        if fail_write && !sink.lock().unwrap().is_empty() {
+            return Err(RepoError::Other("disk full".into()));
+        }
+        sink.lock().unwrap().push((rows.to_vec(), rejects.to_vec()));
+        Ok(rows.len() as u64)
+    });
+    let done = finished.clone();
+    load.expect_finish().returning(move || {
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(0)
+    });
+    (load, written, finished)
+}
+
+fn bulk_options() -> LoadOptions {
+    LoadOptions {
+        bulk: true,
+        batch_size: 2,
+        ..LoadOptions::default()
+    }
+}
+
+#[test]
+fn bulk_load_writes_every_batch_through_the_load_and_finishes_it() {
+    let (load, written, finished) = recording_bulk(vec![dept(2, "Sales")], false);
+    let mut repo = MockTableRepository::<Department>::new();
+    repo.expect_bulk_load()
+        .times(1)
+        .return_once(move || Ok(Some(Box::new(load))));
+    repo.expect_write_batch().never();
+    repo.expect_find_by_ids().never();
+    let repos = repos(repo, unused_repo(), unused_repo(), keys());
+    let input = "1,Research\n2,Sales\n3,Legal\n4,\n5,Ops";
+    let summary = Migration::new(&repos, bulk_options())
+        .load(Table::Departments, input.as_bytes(), "d.csv", &())
+        .unwrap();
+    assert_eq!(
+        (summary.inserted, summary.already_present, summary.rejected),
+        (3, 1, 1)
+    );
+    assert_eq!(
+        all_rows(&written),
+        vec![dept(1, "Research"), dept(3, "Legal"), dept(5, "Ops")]
+    );
+    assert_eq!(all_rejects(&written)[0].source(), "d.csv:4");
+    assert!(finished.load(std::sync::atomic::Ordering::SeqCst));
+}
+
+#[test]
+fn bulk_load_declined_by_the_adapter_writes_batch_by_batch() {
+    let (mut repo, written) = recording_repo(vec![]);
+    repo.expect_bulk_load().times(1).returning(|| Ok(None));
+    let repos = repos(repo, unused_repo(), unused_repo(), keys());
+    let summary = Migration::new(&repos, bulk_options())
+        .load(
+            Table::Departments,
+            &b"1,Research\n2,Sales\n3,Legal"[..],
+            "d.csv",
+            &(),
+        )
+        .unwrap();
+    assert_eq!(summary.inserted, 3);
+    assert_eq!(
+        written.lock().unwrap().len(),
+        2,
+        "two batches of at most two rows"
+    );
+}
+
+#[test]
+fn failed_bulk_load_reports_nothing_stored_and_is_not_finished() {
+    let (load, _written, finished) = recording_bulk(vec![], true);
+    let mut repo = MockTableRepository::<Department>::new();
+    repo.expect_bulk_load()
+        .return_once(move || Ok(Some(Box::new(load))));
+    let repos = repos(repo, unused_repo(), unused_repo(), keys());
+    let mut migration = Migration::new(&repos, bulk_options());
+    let err = migration
+        .load(Table::Departments, &b"1,A\n,B\n3,C\n4,D"[..], "d.csv", &())
+        .unwrap_err();
+    let LoadError::Storage { summary, error } = err else {
+        panic!("expected a storage error, got {err:?}");
+    };
+    assert_eq!(error, RepoError::Other("disk full".into()));
+    assert_eq!((summary.inserted, summary.rejected), (0, 0));
+    assert_eq!(
+        migration.rejected(),
+        0,
+        "the rolled-back reject is not counted"
+    );
+    assert!(!finished.load(std::sync::atomic::Ordering::SeqCst));
+}
+
+#[test]
+fn dry_run_never_starts_a_bulk_load() {
+    let (mut repo, written) = recording_repo(vec![]);
+    repo.expect_bulk_load().never();
+    let repos = repos(repo, unused_repo(), unused_repo(), keys());
+    let options = LoadOptions {
+        dry_run: true,
+        ..bulk_options()
+    };
+    let summary = Migration::new(&repos, options)
+        .load(Table::Departments, &b"1,Research"[..], "d.csv", &())
+        .unwrap();
+    assert_eq!(summary.inserted, 1);
+    assert!(written.lock().unwrap().is_empty());
+}

@@ -6,7 +6,7 @@
 //! stored; [`commit`] writes the decided rows and rejects in one transaction, classifying again
 //! and retrying when a concurrent writer made the batch conflict.
 
-use crate::{KeyLookup, RepoError, TableRepository};
+use crate::{BulkLoad, KeyLookup, RepoError, TableRepository};
 use hiring_domain::{FieldError, Id, Record, Rejection, RowErrors, Table};
 use roaring::RoaringBitmap;
 use std::collections::{HashMap, HashSet};
@@ -22,6 +22,32 @@ pub(crate) enum Origin {
     File(String),
     /// An API request: positions are 0-based indexes, rows are `api <request id> row <index>`.
     Api(String),
+}
+
+/// Where a batch is checked and written: a table repository, or a bulk load in progress.
+pub(crate) trait LoadTarget<E> {
+    fn find_by_ids(&self, ids: &[Id]) -> Result<Vec<E>, RepoError>;
+    fn write_batch(&self, rows: &[E], rejects: &[Rejection]) -> Result<u64, RepoError>;
+}
+
+impl<E: Record> LoadTarget<E> for dyn TableRepository<E> + '_ {
+    fn find_by_ids(&self, ids: &[Id]) -> Result<Vec<E>, RepoError> {
+        TableRepository::find_by_ids(self, ids)
+    }
+
+    fn write_batch(&self, rows: &[E], rejects: &[Rejection]) -> Result<u64, RepoError> {
+        TableRepository::write_batch(self, rows, rejects)
+    }
+}
+
+impl<E: Record> LoadTarget<E> for dyn BulkLoad<E> + '_ {
+    fn find_by_ids(&self, ids: &[Id]) -> Result<Vec<E>, RepoError> {
+        BulkLoad::find_by_ids(self, ids)
+    }
+
+    fn write_batch(&self, rows: &[E], rejects: &[Rejection]) -> Result<u64, RepoError> {
+        BulkLoad::write_batch(self, rows, rejects)
+    }
 }
 
 /// What to do with a row whose id is already stored or appears earlier in the batch.
@@ -299,7 +325,7 @@ impl Plan {
 /// `accepted` holds ids a dry run accepted without writing them, per table.
 pub(crate) fn classify<E: Record>(
     keys: &dyn KeyLookup,
-    repo: &dyn TableRepository<E>,
+    repo: &(impl LoadTarget<E> + ?Sized),
     batch: &PendingBatch<E>,
     duplicates: Duplicates,
     accepted: &HashMap<Table, RoaringBitmap>,
@@ -435,7 +461,7 @@ pub(crate) const WRITE_ATTEMPTS: usize = 5;
 /// one transaction. On a [`RepoError::Conflict`] the batch is planned and written again, at most
 /// `attempts` times in all. Returns the plan and the rows inserted (0 when not written).
 pub(crate) fn commit<E: Record>(
-    repo: &dyn TableRepository<E>,
+    repo: &(impl LoadTarget<E> + ?Sized),
     batch: &mut PendingBatch<E>,
     attempts: usize,
     mut plan_for: impl FnMut(&PendingBatch<E>) -> Result<Plan, RepoError>,

@@ -38,6 +38,30 @@ pub trait TableRepository<E: Record>: Send + Sync {
     /// Replaces the table's contents with `rows` in one transaction. On any error the table is
     /// left as it was. Returns the number of rows stored.
     fn replace_all(&self, rows: &mut dyn Iterator<Item = E>) -> Result<u64, RepoError>;
+
+    /// Starts a bulk load of this table: one transaction, holding the table's write lock, that
+    /// the adapter may speed up by setting secondary indexes and foreign-key checks aside while
+    /// it lasts and restoring them set-wise in [`BulkLoad::finish`]. `None` when the adapter has
+    /// no faster path for the table as it stands (for instance, it already holds many rows);
+    /// the caller then writes batch by batch with [`TableRepository::write_batch`].
+    fn bulk_load(&self) -> Result<Option<Box<dyn BulkLoad<E>>>, RepoError>;
+}
+
+/// One bulk load in progress (see [`TableRepository::bulk_load`]). Everything written through
+/// it becomes visible, constraints and indexes in place, only when [`BulkLoad::finish`]
+/// succeeds; dropped without finishing, or after any error, nothing of it is stored and the
+/// table keeps its constraints and indexes.
+#[cfg_attr(feature = "mock", mockall::automock)]
+pub trait BulkLoad<E: Record>: Send {
+    /// Like [`TableRepository::find_by_ids`], seeing the rows this load wrote so far.
+    fn find_by_ids(&self, ids: &[Id]) -> Result<Vec<E>, RepoError>;
+
+    /// Like [`TableRepository::write_batch`], inside the load's transaction.
+    fn write_batch(&self, rows: &[E], rejects: &[Rejection]) -> Result<u64, RepoError>;
+
+    /// Restores and checks what was set aside (foreign keys, indexes) and commits. Returns the
+    /// rows the load inserted.
+    fn finish(self: Box<Self>) -> Result<u64, RepoError>;
 }
 
 /// Set-wise existence checks, used for foreign keys.
