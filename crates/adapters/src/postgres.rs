@@ -102,6 +102,9 @@ macro_rules! copy_in {
 
 store::queries!(dialect: PgDialect, schema: pg, insert: copy_in);
 
+/// No bulk path yet.
+impl store::BulkLoadOps for PgDialect {}
+
 impl store::ReportOps for PgDialect {
     fn quarter_rows(
         conn: &mut PgConnection,

@@ -94,6 +94,9 @@ fn year_bound(year: i32) -> String {
     format!("{year:04}-01-01T00:00:00")
 }
 
+/// No bulk path yet.
+impl store::BulkLoadOps for SqliteDialect {}
+
 impl store::ReportOps for SqliteDialect {
     fn quarter_rows(
         conn: &mut SqliteConnection,

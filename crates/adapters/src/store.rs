@@ -699,6 +699,17 @@ macro_rules! table_ops {
 }
 pub(crate) use table_ops;
 
+/// A backend's bulk path for large loads (see [`hiring_ports::BulkLoad`]).
+pub(crate) trait BulkLoadOps: Dialect {
+    /// Starts a bulk load of `E`'s table on a connection of `pool`, or declines (`None`).
+    fn bulk_load<E: TableOps<Self>>(
+        pool: &Pool<ConnectionManager<Self::Conn>>,
+    ) -> Result<Option<Box<dyn hiring_ports::BulkLoad<E>>>, RepoError> {
+        let _ = pool;
+        Ok(None)
+    }
+}
+
 /// A pool of one backend's connections and the port methods written once over [`Dialect`].
 pub(crate) struct Store<D: Dialect> {
     pool: Pool<ConnectionManager<D::Conn>>,
@@ -732,7 +743,7 @@ fn keys(ids: &[Id]) -> Vec<i32> {
 
 impl<D> Store<D>
 where
-    D: RejectOps + BulkOps + ReportOps,
+    D: RejectOps + BulkOps + ReportOps + BulkLoadOps,
     Department: TableOps<D>,
     Job: TableOps<D>,
     HiredEmployee: TableOps<D>,
@@ -790,11 +801,10 @@ where
         })
     }
 
-    /// No bulk path yet: every load writes batch by batch.
     pub(crate) fn bulk_load<E: TableOps<D>>(
         &self,
     ) -> Result<Option<Box<dyn hiring_ports::BulkLoad<E>>>, RepoError> {
-        Ok(None)
+        D::bulk_load::<E>(&self.pool)
     }
 
     pub(crate) fn count<E: TableOps<D>>(&self) -> Result<u64, RepoError> {
