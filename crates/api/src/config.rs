@@ -69,7 +69,8 @@ impl std::fmt::Debug for Tokens {
 pub struct ApiConfig {
     /// Tokens accepted in `Authorization: Bearer <token>`.
     pub tokens: Tokens,
-    /// When true, reads (rejects, health, docs) need a token too.
+    /// When true, reads (rejects, reports, health, docs) need a token too; the console page and
+    /// its files (no data) never do.
     pub protect_reads: bool,
     /// Most bytes of a batch body.
     pub body_limit: usize,

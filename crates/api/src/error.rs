@@ -120,6 +120,12 @@ impl From<LoadError> for ApiError {
     }
 }
 
+impl From<actix_multipart::MultipartError> for ApiError {
+    fn from(e: actix_multipart::MultipartError) -> Self {
+        Self::BadRequest(format!("the multipart form could not be read: {e}"))
+    }
+}
+
 impl From<BackupError> for ApiError {
     fn from(e: BackupError) -> Self {
         Self::Backup(e)

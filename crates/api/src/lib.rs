@@ -14,9 +14,11 @@
 //! | `GET /api/v1/reports/hires-by-quarter?year=`, `GET /api/v1/reports/departments-above-mean?year=` | the two reports over one year's hires, as JSON, CSV (`?format=csv` or `Accept: text/csv`) or an SVG chart (`?format=svg`) |
 //! | `GET /health` | 200 when the database answers, 503 otherwise |
 //! | `GET /api-docs/openapi.json`, `GET /docs/` | the OpenAPI document and Swagger UI (served by the binary) |
+//! | `GET /`, `GET /console/{file}` | the web console (HTML, CSS and JavaScript modules embedded in the binary) |
+//! | `POST /upload`, `POST /backup`, `POST /restore-backup`, `GET /hired_employees_2021`, `GET /departments_above_mean` | deprecated aliases of the proof of concept's addresses (`Deprecation: true`, `Link` to the successor) |
 //!
 //! Writes need `Authorization: Bearer <token>` ([`Tokens`]); reads too when
-//! [`ApiConfig::protect_reads`] is set.
+//! [`ApiConfig::protect_reads`] is set, except those of the console page and its files.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {

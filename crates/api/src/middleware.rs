@@ -1,6 +1,7 @@
 //! Request ids, request logs and bearer-token checks, applied to every route.
 
 use crate::error::ApiError;
+use crate::routes::console;
 use crate::startup::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -98,15 +99,19 @@ const ALWAYS_PROTECTED: &[&str] = &["/api/v1/backups"];
 
 /// Lets a request through when it needs no token or carries a valid one. Every method but
 /// `GET`, `HEAD` and `OPTIONS` writes and needs a token; reads need one when `protect_reads` is
-/// set, and always on [`ALWAYS_PROTECTED`] paths.
+/// set, and always on [`ALWAYS_PROTECTED`] paths. Reads of the web console's page and files
+/// never need one: they hold no data, and the page is where the token is typed.
 pub async fn require_token(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        // The path as the router matches it (percent-decoded), so no spelling slips past.
-        && !ALWAYS_PROTECTED.contains(&req.match_info().as_str().trim_end_matches('/'));
+    // The path as the router matches it (percent-decoded), so no spelling slips past.
+    let path = req.match_info().as_str();
+    let method_reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let reads = method_reads && !ALWAYS_PROTECTED.contains(&path.trim_end_matches('/'));
+    let public = method_reads && console::serves(path);
     let verdict = match req.app_data::<web::Data<AppState>>() {
+        Some(_) if public => Ok(()),
         Some(state) if reads && !state.config.protect_reads => Ok(()),
         Some(state) => check(&req, &state.config.tokens),
         None => Err(ApiError::Internal("application state missing".into())),

@@ -22,6 +22,11 @@ use utoipa::{Modify, OpenApi};
         routes::backups::list_backups,
         routes::backups::restore_table,
         routes::backups::restore_all,
+        routes::legacy::upload,
+        routes::legacy::backup,
+        routes::legacy::restore_backup,
+        routes::legacy::hired_employees_2021,
+        routes::legacy::departments_above_mean,
     ),
     components(schemas(
         dto::IngestResponse,
@@ -47,6 +52,8 @@ use utoipa::{Modify, OpenApi};
         dto::DepartmentHiresRow,
         error::Problem,
         error::RefusedProblem,
+        routes::legacy::LegacyUploadForm,
+        routes::legacy::LegacyRestoreRequest,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -55,6 +62,7 @@ use utoipa::{Modify, OpenApi};
         (name = "operations", description = "Health"),
         (name = "reports", description = "Reports over one year's hires, as JSON, CSV or an SVG chart"),
         (name = "backups", description = "Avro backups of whole tables and restores from them (bearer token required)"),
+        (name = "legacy", description = "Deprecated addresses of the first proof of concept, aliases of the endpoints above (each answer has `Deprecation: true` and a `Link` to its successor)"),
     ),
 )]
 pub struct ApiDoc;

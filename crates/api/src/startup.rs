@@ -107,6 +107,8 @@ impl Application {
                     ApiError::BadRequest(format!("invalid query string: {e}")).into()
                 }))
                 .wrap(from_fn(require_token))
+                // Outside the token check, so that the aliases' 401s are marked deprecated too.
+                .wrap(from_fn(routes::legacy::mark_deprecated))
                 .wrap(from_fn(trace_requests))
                 .configure(routes_of)
                 .default_service(web::to(not_found))
@@ -200,7 +202,44 @@ fn routes_of(cfg: &mut web::ServiceConfig) {
                     .finish()
             }),
         )
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()));
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
+        .service(
+            web::resource("/")
+                .route(web::get().to(routes::console::index))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/console/{file}")
+                .route(web::get().to(routes::console::asset))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .configure(legacy_routes);
+}
+
+/// The deprecated addresses of the Flask proof of concept (see [`routes::legacy`]; its
+/// `mark_deprecated` middleware adds their `Deprecation` and `Link` headers).
+#[allow(deprecated)]
+fn legacy_routes(cfg: &mut web::ServiceConfig) {
+    use routes::legacy;
+    let alias = |path: &str, route: actix_web::Route| {
+        web::resource(path)
+            .route(route)
+            .default_service(web::to(method_not_allowed))
+    };
+    cfg.service(alias("/upload", web::post().to(legacy::upload)))
+        .service(alias("/backup", web::post().to(legacy::backup)))
+        .service(alias(
+            "/restore-backup",
+            web::post().to(legacy::restore_backup),
+        ))
+        .service(alias(
+            "/hired_employees_2021",
+            web::get().to(legacy::hired_employees_2021),
+        ))
+        .service(alias(
+            "/departments_above_mean",
+            web::get().to(legacy::departments_above_mean),
+        ));
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -7,6 +7,8 @@
 mod support;
 
 mod backups;
+mod console;
+mod legacy;
 
 use actix_web::dev::ServerHandle;
 use hiring_adapters::generate::{generate, GenerateOptions};

@@ -12,7 +12,7 @@ use crate::{
 use hiring_domain::{Id, Table};
 use roaring::RoaringBitmap;
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Why a backup failed. Files of tables finished before the failure are complete and kept;
@@ -161,6 +161,33 @@ impl<'a> Backups<'a> {
         self.restore(&[(table, source)])
     }
 
+    /// The table of the backup file `name`, received from outside: its folder
+    /// (`departments/...`) or its name (`departments-20261125T104500Z.avro`) says; otherwise the
+    /// file itself, found in the folder of one of the tables (the first whose folder holds it,
+    /// in [`Table::ALL`] order). Unsafe names are refused by [`BackupStore::resolve`].
+    pub fn table_of(&self, name: &str) -> Result<Table, BackupError> {
+        if let Some(table) = table_named_by(name) {
+            return Ok(table);
+        }
+        for table in Table::ALL {
+            match self.files.resolve(table, name) {
+                Ok(path) => return Ok(self.files.open(&path)?.info().table),
+                Err(BackupError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(BackupError::NotFound(format!(
+            "there is no backup file {name:?}"
+        )))
+    }
+
+    /// Restores the table of the backup file `name` (see [`Backups::table_of`]) from it,
+    /// replacing its contents.
+    pub fn restore_named(&self, name: &str) -> Result<RestoreSummary, RestoreError> {
+        let table = self.table_of(name)?;
+        self.restore_table(table, RestoreSource::Named(name.to_owned()))
+    }
+
     /// Restores the newest backup of every table, in one transaction.
     pub fn restore_all(&self) -> Result<RestoreSummary, RestoreError> {
         let plan: Vec<(Table, RestoreSource)> = Table::ALL
@@ -233,6 +260,24 @@ impl<'a> Backups<'a> {
             seconds: started.elapsed().as_secs_f64(),
         })
     }
+}
+
+/// The table that the first folder of `name` or the start of its file name (up to the first
+/// `-` or `.`) names, if any.
+fn table_named_by(name: &str) -> Option<Table> {
+    let path = Path::new(name);
+    let folder = path
+        .parent()
+        .and_then(|p| p.iter().next())
+        .map(|f| f.to_string_lossy().into_owned());
+    let stem = path.file_name().map(|f| {
+        let f = f.to_string_lossy();
+        f.split(['-', '.']).next().unwrap_or_default().to_owned()
+    });
+    [folder, stem]
+        .into_iter()
+        .flatten()
+        .find_map(|n| n.parse::<Table>().ok())
 }
 
 /// Position of `table` in [`Table::ALL`], the one declaration of the dependency order.

@@ -1,8 +1,10 @@
 //! The handlers: parse, call a use case of `hiring-ports`, render.
 
 pub mod backups;
+pub mod console;
 pub mod health;
 pub mod ingest;
+pub mod legacy;
 pub mod rejects;
 pub mod reports;
 pub mod upload;

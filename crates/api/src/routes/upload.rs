@@ -8,9 +8,10 @@ use crate::error::{ApiError, Problem};
 use crate::middleware::RequestId;
 use crate::startup::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
+use hiring_domain::Table;
 use hiring_ports::migrate::{LoadOptions, Migration};
-use std::io::Read;
+use std::io::{Read, Seek, Write};
 use tokio::sync::mpsc;
 
 /// Chunks of the body in flight between the request and the loader.
@@ -43,32 +44,104 @@ pub async fn upload(
     state: web::Data<AppState>,
     path: web::Path<String>,
     request_id: RequestId,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let table = super::table(&path)?;
     BodyFormat::of(&req, &[BodyFormat::Csv], "text/csv")?;
-    let (sender, receiver) = mpsc::channel(CHUNKS_IN_FLIGHT);
+    let summary = load_streamed(&state, table, &request_id, payload).await?;
+    Ok(HttpResponse::Ok().json(summary))
+}
+
+/// The name an upload has in the reject log.
+fn source_of(request_id: &RequestId) -> String {
+    format!("api {request_id} upload")
+}
+
+/// Streams `body`, a headerless CSV file, through the migration use case into `table`, chunk
+/// by chunk: the file is never held in memory.
+pub(crate) async fn load_streamed<S, E>(
+    state: &AppState,
+    table: Table,
+    request_id: &RequestId,
+    body: S,
+) -> Result<UploadSummary, ApiError>
+where
+    S: Stream<Item = Result<web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
     let repos = state.repos.clone();
-    let source = format!("api {request_id} upload");
-    let load = spawn_blocking_with_tracing(move || {
-        Migration::new(&repos, LoadOptions::default()).load(
-            table,
-            ChannelReader::new(receiver),
-            &source,
-            &(),
-        )
-    });
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(std::io::Error::other);
+    let source = source_of(request_id);
+    let summary = feed_blocking(body, move |reader| {
+        Migration::new(&repos, LoadOptions::default()).load(table, reader, &source, &())
+    })
+    .await??;
+    Ok(UploadSummary::from(summary))
+}
+
+/// Loads a file spooled by [`spool`] like [`load_streamed`].
+pub(crate) async fn load_spooled(
+    state: &AppState,
+    table: Table,
+    request_id: &RequestId,
+    file: std::fs::File,
+) -> Result<UploadSummary, ApiError> {
+    let repos = state.repos.clone();
+    let source = source_of(request_id);
+    let summary = spawn_blocking_with_tracing(move || {
+        Migration::new(&repos, LoadOptions::default()).load(table, file, &source, &())
+    })
+    .await??;
+    Ok(UploadSummary::from(summary))
+}
+
+/// Copies `body` into an anonymous temporary file (removed when dropped), chunk by chunk, for
+/// a file that must wait for others to be loaded first.
+pub(crate) async fn spool<S, E>(body: S) -> Result<std::fs::File, ApiError>
+where
+    S: Stream<Item = Result<web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    feed_blocking(body, |mut reader| {
+        let internal = |e: std::io::Error| ApiError::Internal(format!("spooling an upload: {e}"));
+        let mut file = tempfile::tempfile().map_err(internal)?;
+        let mut buffer = vec![0; 64 * 1024];
+        loop {
+            let n = reader
+                .read(&mut buffer)
+                .map_err(|e| ApiError::BadRequest(format!("the upload could not be read: {e}")))?;
+            if n == 0 {
+                break;
+            }
+            file.write_all(&buffer[..n]).map_err(internal)?;
+        }
+        file.rewind().map_err(internal)?;
+        Ok(file)
+    })
+    .await?
+}
+
+/// Runs `consume` on the blocking pool with a reader of `body`, sending it the chunks as they
+/// arrive (at most [`CHUNKS_IN_FLIGHT`] waiting). A failed chunk is a read error of the reader;
+/// when `consume` stops reading early, the rest of `body` is left unread.
+async fn feed_blocking<S, E, T, F>(mut body: S, consume: F) -> Result<T, ApiError>
+where
+    S: Stream<Item = Result<web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+    F: FnOnce(ChannelReader) -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let (sender, receiver) = mpsc::channel(CHUNKS_IN_FLIGHT);
+    let work = spawn_blocking_with_tracing(move || consume(ChannelReader::new(receiver)));
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| std::io::Error::other(e.to_string()));
         let failed = chunk.is_err();
-        // A closed channel means the loader stopped early (not CSV, storage failure).
+        // A closed channel means the reader stopped early (not CSV, storage failure).
         if sender.send(chunk).await.is_err() || failed {
             break;
         }
     }
     drop(sender);
-    let summary = load.await??;
-    Ok(HttpResponse::Ok().json(UploadSummary::from(summary)))
+    work.await
 }
 
 type Chunk = Result<web::Bytes, std::io::Error>;

@@ -1,0 +1,93 @@
+// Calls to the hiring API: the bearer token, and every failure turned into plain words.
+
+const TOKEN_KEY = 'hiring.apiToken';
+
+/** The token of this tab, or ''. */
+export function token() {
+  return sessionStorage.getItem(TOKEN_KEY) ?? '';
+}
+
+/** Keeps `value` for this tab; an empty value forgets the token. */
+export function setToken(value) {
+  if (value) {
+    sessionStorage.setItem(TOKEN_KEY, value);
+  } else {
+    sessionStorage.removeItem(TOKEN_KEY);
+  }
+}
+
+/** A failed call, with a message meant for a person. */
+export class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+}
+
+/**
+ * Sends a request and answers the response when its status is 2xx; otherwise throws an ApiError
+ * saying what went wrong.
+ */
+export async function call(method, path, { body, type, accept } = {}) {
+  const headers = {};
+  const bearer = token();
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  if (type) headers['Content-Type'] = type;
+  if (accept) headers.Accept = accept;
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body, cache: 'no-store' });
+  } catch {
+    throw new ApiError(
+      'The server could not be reached. Check that it is running and your network, then try again.',
+      0,
+    );
+  }
+  if (!response.ok) throw await failure(response);
+  return response;
+}
+
+/** Like `call`, answering the JSON body. */
+export async function callJson(method, path, options) {
+  const response = await call(method, path, options);
+  try {
+    return await response.json();
+  } catch {
+    throw new ApiError('The server sent an answer that could not be read.', response.status);
+  }
+}
+
+/** The error of a non-2xx answer: its problem's title and detail, in plain words. */
+async function failure(response) {
+  let title = '';
+  let detail = '';
+  const type = response.headers.get('Content-Type') ?? '';
+  if (type.includes('json')) {
+    try {
+      const problem = await response.json();
+      if (typeof problem.title === 'string') title = problem.title;
+      if (typeof problem.detail === 'string') detail = problem.detail;
+    } catch {
+      // No readable problem: the status says enough.
+    }
+  }
+  if (response.status === 401) {
+    const why = detail || 'this needs a valid API token';
+    const what = token()
+      ? 'The API token was refused'
+      : 'No API token has been entered';
+    return new ApiError(`${what} (${why}). Enter a valid token under "API token".`, 401);
+  }
+  const what = title || response.statusText || 'The request failed';
+  const text = detail
+    ? `${what}: ${sentence(detail)}`
+    : `${what} (the server answered ${response.status}).`;
+  return new ApiError(text, response.status);
+}
+
+function sentence(text) {
+  const trimmed = text.trim();
+  const first = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(first) ? first : `${first}.`;
+}

@@ -1,0 +1,310 @@
+// The hiring console: every action is a call of the public API (see /docs/).
+
+import { call, callJson, setToken, token } from './api.js';
+import {
+  busy, count, el, errorText, message, show, showError, table,
+} from './render.js';
+
+const TABLES = ['departments', 'jobs', 'hired_employees'];
+const byId = (id) => document.getElementById(id);
+
+/* ---------- Token ---------- */
+
+function tokenStatus() {
+  show(byId('token-status'), message(token()
+    ? 'A token is set for this tab.'
+    : 'No token is set: reads work, writes, backups and restores will be refused.'));
+}
+
+byId('token-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const value = byId('token').value.trim();
+  setToken(value);
+  byId('token').value = '';
+  tokenStatus();
+  if (value) listBackups();
+});
+
+byId('token-forget').addEventListener('click', () => {
+  setToken('');
+  tokenStatus();
+});
+
+/* ---------- Upload ---------- */
+
+byId('upload-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const region = byId('upload-result');
+  const chosen = TABLES
+    .map((name) => [name, form.elements[name].files[0]])
+    .filter(([, file]) => file);
+  if (chosen.length === 0) {
+    show(region, message('Choose at least one file to upload.', 'error'));
+    return;
+  }
+  busy(form.querySelector('button[type=submit]'), region, () => upload(chosen, region));
+});
+
+async function upload(chosen, region) {
+  const summaries = [];
+  const progress = message('');
+  const render = (extra = []) => show(region, progress, summaryTable(summaries), ...extra);
+  try {
+    for (const [name, file] of chosen) {
+      progress.textContent = `Uploading ${file.name} into ${name}…`;
+      render();
+      summaries.push(await callJson('POST', `/api/v1/${name}/upload`, { body: file, type: 'text/csv' }));
+    }
+    progress.textContent = `Uploaded ${summaries.length} file(s).`;
+    progress.className = 'message success';
+    const rejects = [];
+    for (const summary of summaries.filter((s) => s.rejected > 0)) {
+      rejects.push(await rejectTable(summary));
+    }
+    render(rejects);
+  } catch (error) {
+    render();
+    region.append(message(errorText(error), 'error'));
+  }
+}
+
+function summaryTable(summaries) {
+  return table('What each upload did', [
+    ['Table', (s) => s.table],
+    ['Rows read', (s) => count(s.read), { numeric: true }],
+    ['Inserted', (s) => count(s.inserted), { numeric: true }],
+    ['Already present', (s) => count(s.already_present), { numeric: true }],
+    ['Rejected', (s) => count(s.rejected), { numeric: true }],
+    ['Seconds', (s) => s.seconds.toFixed(2), { numeric: true }],
+  ], summaries, 'No file loaded yet.');
+}
+
+const REJECTS_SHOWN = 100;
+
+/** The rejected rows of one upload (its newest REJECTS_SHOWN), from the reject log. */
+async function rejectTable(summary) {
+  const limit = Math.min(summary.rejected, REJECTS_SHOWN);
+  const log = await callJson('GET', `/api/v1/rejects?table=${summary.table}&limit=${limit}`);
+  const mine = log.rejects.filter((r) => r.source.startsWith(summary.source));
+  const more = summary.rejected > mine.length ? ` (the newest ${mine.length} of ${count(summary.rejected)})` : '';
+  return table(`Rejected rows of ${summary.table}${more}`, [
+    ['Line', (r) => r.source.slice(summary.source.length).replace(/^:/, '')],
+    ['Record', (r) => r.raw],
+    ['Why', (r) => reasons(r.errors)],
+  ], mine, 'None.');
+}
+
+function reasons(errors) {
+  return errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+}
+
+/* ---------- Batch ---------- */
+
+byId('batch-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const region = byId('batch-result');
+  busy(form.querySelector('button[type=submit]'), region, async () => {
+    const name = byId('batch-table').value;
+    const text = byId('batch-rows').value.trim();
+    const json = text.startsWith('[') || text.startsWith('{');
+    try {
+      const result = await callJson('POST', `/api/v1/${name}`, {
+        body: text,
+        type: json ? 'application/json' : 'text/csv',
+      });
+      show(region, batchSummary(result), batchTable(result, json ? sentIds(text) : []));
+    } catch (error) {
+      showError(region, error);
+    }
+  });
+});
+
+function batchSummary(result) {
+  const rejected = result.rejected.length;
+  return message(
+    `${count(result.inserted)} of ${count(result.received)} row(s) inserted into ${result.table}`
+      + (rejected ? `, ${rejected} rejected.` : '.'),
+    rejected ? 'info' : 'success',
+  );
+}
+
+/** The ids of the rows of a JSON batch, as sent. */
+function sentIds(text) {
+  try {
+    const rows = JSON.parse(text);
+    return Array.isArray(rows) ? rows.map((row) => row?.id ?? '') : [];
+  } catch {
+    return [];
+  }
+}
+
+function batchTable(result, ids) {
+  const rejected = new Map(result.rejected.map((r) => [r.index, r]));
+  const rows = Array.from({ length: result.received }, (_, index) => ({ index, reject: rejected.get(index) }));
+  return table('Result of each row', [
+    ['Row', (r) => r.index + 1, { numeric: true }],
+    ['Id', (r) => r.reject?.id ?? String(ids[r.index] ?? '')],
+    ['Result', (r) => (r.reject ? 'rejected' : 'inserted')],
+    ['Why', (r) => (r.reject ? reasons(r.reject.errors) : '')],
+  ], rows);
+}
+
+/* ---------- Backups and restores ---------- */
+
+let backups = [];
+
+byId('backup-now').addEventListener('click', (event) => {
+  const region = byId('backup-result');
+  busy(event.currentTarget, region, async () => {
+    show(region, message('Backing up…'));
+    try {
+      const written = await callJson('POST', '/api/v1/backups');
+      const files = written.files.map((f) => `${f.file} (${count(f.rows)} rows)`).join(', ');
+      show(region, message(`Backed up ${written.files.length} table(s): ${files}.`, 'success'));
+      await listBackups();
+    } catch (error) {
+      showError(region, error);
+    }
+  });
+});
+
+byId('backup-refresh').addEventListener('click', (event) => {
+  busy(event.currentTarget, byId('backup-list'), listBackups);
+});
+
+async function listBackups() {
+  const region = byId('backup-list');
+  try {
+    backups = (await callJson('GET', '/api/v1/backups')).backups;
+    show(region, table('Backups in the backup folder, newest first', [
+      ['Table', (b) => b.table],
+      ['File', (b) => b.file],
+      ['Rows', (b) => count(b.rows), { numeric: true }],
+      ['Taken (UTC)', (b) => b.created_at ?? ''],
+      ['Bytes', (b) => count(b.size), { numeric: true }],
+      ['Compression', (b) => b.codec],
+    ], backups, 'No backup yet.'));
+  } catch (error) {
+    backups = [];
+    showError(region, error);
+  }
+  fillRestoreChoices();
+}
+
+function fillRestoreChoices() {
+  const name = byId('restore-table').value;
+  const mine = backups.filter((b) => b.table === name);
+  const options = mine.length
+    ? mine.map((b) => el('option', { value: b.file, text: `${b.file} (${count(b.rows)} rows)` }))
+    : [el('option', { value: '', text: `(no backup of ${name})` })];
+  byId('restore-file').replaceChildren(...options);
+}
+
+byId('restore-table').addEventListener('change', fillRestoreChoices);
+
+byId('restore-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const region = byId('restore-result');
+  busy(form.querySelector('button[type=submit]'), region, async () => {
+    const name = byId('restore-table').value;
+    const file = byId('restore-file').value;
+    if (!file) {
+      show(region, message(`Choose a backup of ${name} (list the backups first).`, 'error'));
+      return;
+    }
+    try {
+      const result = await callJson('POST', `/api/v1/${name}/restore`, {
+        body: JSON.stringify({ file }),
+        type: 'application/json',
+      });
+      const [restored] = result.tables;
+      show(region, message(
+        `${restored.table} restored from ${restored.file}: ${count(restored.rows)} rows.`, 'success'));
+    } catch (error) {
+      showError(region, error);
+    }
+  });
+});
+
+/* ---------- Reports ---------- */
+
+const chartUrls = new Map();
+
+byId('reports-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  busy(form.querySelector('button[type=submit]'), byId('reports-status'), showReports);
+});
+
+async function showReports() {
+  const status = byId('reports-status');
+  const input = byId('year');
+  const year = Number(input.value);
+  if (!Number.isInteger(year) || year < 1900 || year > 2100) {
+    show(status, message('The year must be a whole number from 1900 to 2100.', 'error'));
+    input.focus();
+    return;
+  }
+  show(status, message(`Loading the reports of ${year}…`));
+  const results = await Promise.allSettled([
+    report('hires-by-quarter', year, 'quarters', (rows) => table(
+      `Hires per quarter of ${year}, by department and job`,
+      [
+        ['Department', (r) => r.department],
+        ['Job', (r) => r.job],
+        ...['Q1', 'Q2', 'Q3', 'Q4'].map((q) => [q, (r) => count(r[q]), { numeric: true }]),
+      ],
+      rows,
+      `No hires in ${year}.`,
+    ), `Bar chart of the hires of ${year} per department, one bar per quarter`),
+    report('departments-above-mean', year, 'above', (rows) => table(
+      `Departments that hired more than the mean in ${year}`,
+      [
+        ['Id', (r) => r.id, { numeric: true }],
+        ['Department', (r) => r.department],
+        ['Hired', (r) => count(r.hired), { numeric: true }],
+      ],
+      rows,
+      `No department hired more than the mean in ${year}.`,
+    ), `Bar chart of the departments that hired more than the mean in ${year}, with the mean as a line`),
+  ]);
+  const failed = results.filter((r) => r.status === 'rejected');
+  show(status, failed.length
+    ? message(failed.map((r) => errorText(r.reason)).join(' '), 'error')
+    : message(`Reports of ${year}.`, 'success'));
+}
+
+/** One report: its rows as a table, and its chart (fetched as a blob, shown as an image). */
+async function report(path, year, id, render, description) {
+  const region = byId(`${id}-table`);
+  const image = byId(`${id}-chart`);
+  try {
+    const query = `year=${year}`;
+    const [rows, chart] = await Promise.all([
+      callJson('GET', `/api/v1/reports/${path}?${query}&format=json`),
+      call('GET', `/api/v1/reports/${path}?${query}&format=svg`).then((r) => r.blob()),
+    ]);
+    show(region, render(rows));
+    const url = URL.createObjectURL(chart);
+    if (chartUrls.has(id)) URL.revokeObjectURL(chartUrls.get(id));
+    chartUrls.set(id, url);
+    image.alt = description;
+    image.src = url;
+    image.hidden = false;
+  } catch (error) {
+    image.hidden = true;
+    showError(region, error);
+    throw error;
+  }
+}
+
+/* ---------- Start ---------- */
+
+tokenStatus();
+if (token()) listBackups();
+else show(byId('backup-list'), message('Enter the API token to list the backups.'));
+fillRestoreChoices();
+showReports();

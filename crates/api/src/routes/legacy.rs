@@ -1,0 +1,406 @@
+//! The addresses of the old Flask proof of concept, kept as deprecated aliases of the `/api/v1`
+//! endpoints: same rules, same token, same answers, plus `Deprecation: true` and a `Link` to the
+//! successor on every answer of the resource, the token check's refusals included. Remove this
+//! module and its routes once no caller uses them.
+
+use super::upload::{load_spooled, load_streamed, spool};
+use super::{backups, read_body, reports, BodyFormat};
+use crate::blocking::spawn_blocking_with_tracing;
+use crate::dto::{
+    BackupResponse, DepartmentHiresRow, QuarterHiresRow, ReportFormat, ReportQuery,
+    RestoreResponse, UploadSummary,
+};
+use crate::error::{ApiError, Problem};
+use crate::middleware::RequestId;
+use crate::startup::AppState;
+use actix_multipart::{Field, Multipart};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use hiring_domain::Table;
+use hiring_ports::backup::Backups;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+/// What the bodies of `POST /restore-backup` may be.
+const RESTORE_TYPES: &str =
+    "application/json, application/x-www-form-urlencoded or multipart/form-data";
+
+/// Each alias and its successor, named by the `Link` header of its answers.
+const SUCCESSORS: &[(&str, &str)] = &[
+    ("/upload", "/api/v1/{table}/upload"),
+    ("/backup", "/api/v1/backups"),
+    ("/restore-backup", "/api/v1/{table}/restore"),
+    (
+        "/hired_employees_2021",
+        "/api/v1/reports/hires-by-quarter?year=2021",
+    ),
+    (
+        "/departments_above_mean",
+        "/api/v1/reports/departments-above-mean",
+    ),
+];
+
+/// Adds `Deprecation: true` and a `Link` to the successor to every answer of an alias. It wraps
+/// the token check, so that its refusals (401) carry them too.
+pub async fn mark_deprecated(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // The path as the router matches it (percent-decoded): exactly the requests of the aliases.
+    let path = req.match_info().as_str();
+    let successor = SUCCESSORS
+        .iter()
+        .find(|(alias, _)| *alias == path)
+        .map(|(_, successor)| *successor);
+    let mut response = next.call(req).await?.map_into_boxed_body();
+    if let Some(successor) = successor {
+        let headers = response.headers_mut();
+        headers.insert(
+            HeaderName::from_static("deprecation"),
+            HeaderValue::from_static("true"),
+        );
+        let link = format!("<{successor}>; rel=\"successor-version\"");
+        if let Ok(link) = HeaderValue::from_str(&link) {
+            headers.insert(header::LINK, link);
+        }
+    }
+    Ok(response)
+}
+
+/// The form of `POST /upload`: any of the three headerless CSV files, each as a part named after
+/// its table (or whose file name is `departments.csv`, `jobs.csv`, `hired_employees.csv`).
+// (No `min_properties = 1`: utoipa 5.5 writes it as `maxProperties`.)
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct LegacyUploadForm {
+    /// `departments.csv`.
+    #[schema(value_type = String, format = Binary, required = false)]
+    departments: Option<Vec<u8>>,
+    /// `jobs.csv`.
+    #[schema(value_type = String, format = Binary, required = false)]
+    jobs: Option<Vec<u8>>,
+    /// `hired_employees.csv`.
+    #[schema(value_type = String, format = Binary, required = false)]
+    hired_employees: Option<Vec<u8>>,
+}
+
+/// Which backup file to restore.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct LegacyRestoreRequest {
+    /// The backup file, as `GET /api/v1/backups` lists it or bare
+    /// (`departments-20261125T104500Z.avro`); its table is read from its name (or folder), else
+    /// from the file. `..`, absolute paths and links leading out of the backup folder are refused.
+    #[schema(value_type = String, required = true, min_length = 1, example = "departments-20261125T104500Z.avro")]
+    pub file: Option<String>,
+}
+
+/// The query of `GET /hired_employees_2021`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LegacyFormatQuery {
+    /// `json` (the default), `csv` or `svg`; without it the `Accept` header chooses.
+    pub format: Option<ReportFormat>,
+}
+
+/// Deprecated: `POST /api/v1/{table}/upload` once per file. Loads the CSV files of the form
+/// through the migration use case, parents first (a file whose parents come later in the form
+/// waits in a temporary file), and answers the summary of each table loaded, parents first.
+/// Files loaded before a failure stay loaded.
+#[utoipa::path(
+    post,
+    path = "/upload",
+    tag = "legacy",
+    request_body(
+        description = "A multipart form with the files departments, jobs and/or hired_employees",
+        content((LegacyUploadForm = "multipart/form-data")),
+    ),
+    responses(
+        (status = 200, description = "The files were loaded; the summary of each table, parents first", body = Vec<UploadSummary>),
+        (status = 400, description = "Not a readable form, no file, a file twice, an unknown part, or a file that is not CSV text", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not multipart/form-data", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable; batches committed before stay stored", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+#[deprecated = "use POST /api/v1/{table}/upload"]
+pub async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    request_id: RequestId,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    if !is_multipart(&req) {
+        return Err(ApiError::UnsupportedMediaType {
+            found: req.content_type().to_owned(),
+            expected: "multipart/form-data",
+        });
+    }
+    let mut form = Multipart::new(req.headers(), payload);
+    let summaries = load_form(&state, &request_id, &mut form).await?;
+    Ok(HttpResponse::Ok().json(summaries))
+}
+
+/// Deprecated: `POST /api/v1/backups`.
+#[utoipa::path(
+    post,
+    path = "/backup",
+    tag = "legacy",
+    request_body(
+        description = "Optional, as for POST /api/v1/backups",
+        content((Option<crate::dto::BackupRequest> = "application/json")),
+    ),
+    responses(
+        (status = 201, description = "The backup files written, parents first", body = BackupResponse),
+        (status = 400, description = "Malformed JSON or an unknown table or codec in the body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, or backups not configured", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+#[deprecated = "use POST /api/v1/backups"]
+pub async fn backup(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    backups::create_backup(req, state, payload).await
+}
+
+/// Deprecated: `POST /api/v1/{table}/restore` with `{"file": NAME}`. Replaces the table of the
+/// named backup file with its contents in one transaction.
+#[utoipa::path(
+    post,
+    path = "/restore-backup",
+    tag = "legacy",
+    request_body(
+        description = "The backup file: JSON `{\"file\": NAME}` or the form field `file`",
+        content(
+            (LegacyRestoreRequest = "application/json"),
+            (LegacyRestoreRequest = "application/x-www-form-urlencoded"),
+            (LegacyRestoreRequest = "multipart/form-data"),
+        ),
+    ),
+    responses(
+        (status = 200, description = "The table was replaced", body = RestoreResponse),
+        (status = 400, description = "No file named, an unreadable body, or a file name leading out of the backup folder (`..`, absolute path, link)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such backup file", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The result would leave hired_employees rows pointing at missing departments or jobs; nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "A body of another type", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The file is truncated or corrupt, an incompatible schema, an invalid record or an id twice; nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, or backups not configured; nothing changed", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+#[deprecated = "use POST /api/v1/{table}/restore"]
+pub async fn restore_backup(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let file = requested_file(&req, payload, state.config.body_limit).await?;
+    let ports = state.backups()?;
+    let summary = spawn_blocking_with_tracing(move || {
+        Backups::new(&*ports.bulk, &*ports.files).restore_named(&file)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
+}
+
+/// Deprecated: `GET /api/v1/reports/hires-by-quarter?year=2021`.
+#[utoipa::path(
+    get,
+    path = "/hired_employees_2021",
+    tag = "legacy",
+    params(LegacyFormatQuery),
+    responses(
+        (status = 200, description = "As GET /api/v1/reports/hires-by-quarter?year=2021", content(
+            (Vec<QuarterHiresRow> = "application/json"),
+            (String = "text/csv"),
+            (String = "image/svg+xml"),
+        )),
+        (status = 400, description = "Unknown format", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "No `format` and the `Accept` header names none of application/json, text/csv, image/svg+xml", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = [])),
+)]
+#[deprecated = "use GET /api/v1/reports/hires-by-quarter?year=2021"]
+pub async fn hired_employees_2021(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<LegacyFormatQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = ReportQuery {
+        year: Some("2021".to_owned()),
+        format: query.into_inner().format,
+    };
+    reports::hires_by_quarter(req, state, web::Query(query)).await
+}
+
+/// Deprecated: `GET /api/v1/reports/departments-above-mean` (2021 unless `?year=`).
+#[utoipa::path(
+    get,
+    path = "/departments_above_mean",
+    tag = "legacy",
+    params(ReportQuery),
+    responses(
+        (status = 200, description = "As GET /api/v1/reports/departments-above-mean", content(
+            (Vec<DepartmentHiresRow> = "application/json"),
+            (String = "text/csv"),
+            (String = "image/svg+xml"),
+        )),
+        (status = 400, description = "Year not a whole number or outside 1900..=2100, or unknown format", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "No `format` and the `Accept` header names none of application/json, text/csv, image/svg+xml", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = [])),
+)]
+#[deprecated = "use GET /api/v1/reports/departments-above-mean"]
+pub async fn departments_above_mean(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    reports::departments_above_mean(req, state, query).await
+}
+
+fn is_multipart(req: &HttpRequest) -> bool {
+    matches!(req.mime_type(), Ok(Some(m)) if m.type_() == "multipart" && m.subtype() == "form-data")
+}
+
+/// Loads each file part of `form` as it arrives when the tables it references are loaded,
+/// otherwise spools it and loads it after the form; the summaries in [`Table::ALL`] order.
+async fn load_form(
+    state: &AppState,
+    request_id: &RequestId,
+    form: &mut Multipart,
+) -> Result<Vec<UploadSummary>, ApiError> {
+    let mut loaded: Vec<(Table, UploadSummary)> = Vec::new();
+    let mut waiting: Vec<(Table, std::fs::File)> = Vec::new();
+    while let Some(field) = form.next().await {
+        let field = field?;
+        let table = table_of_part(&field)?;
+        // Fused: a field must not be polled again once it has ended.
+        let mut field = field.fuse();
+        if let Some(table) = table {
+            let mut received = loaded
+                .iter()
+                .map(|(t, _)| *t)
+                .chain(waiting.iter().map(|(t, _)| *t));
+            if received.any(|t| t == table) {
+                return Err(ApiError::BadRequest(format!(
+                    "the form has two {table} files"
+                )));
+            }
+            let parents_loaded =
+                (table.parents().iter()).all(|(parent, _)| loaded.iter().any(|(t, _)| t == parent));
+            if parents_loaded {
+                let summary = load_streamed(state, table, request_id, &mut field).await?;
+                loaded.push((table, summary));
+            } else {
+                waiting.push((table, spool(&mut field).await?));
+            }
+        }
+        while field.next().await.transpose()?.is_some() {}
+    }
+    waiting.sort_by_key(|(table, _)| rank(*table));
+    for (table, file) in waiting {
+        loaded.push((table, load_spooled(state, table, request_id, file).await?));
+    }
+    if loaded.is_empty() {
+        return Err(ApiError::BadRequest(
+            "the form has no file: send parts named departments, jobs or hired_employees".into(),
+        ));
+    }
+    loaded.sort_by_key(|(table, _)| rank(*table));
+    Ok(loaded.into_iter().map(|(_, summary)| summary).collect())
+}
+
+/// Position of `table` in the dependency order.
+fn rank(table: Table) -> usize {
+    Table::ALL
+        .iter()
+        .position(|t| *t == table)
+        .unwrap_or(usize::MAX)
+}
+
+/// The table a part of the upload form holds: its name, else its file name; `None` for a file
+/// input left empty (a file name but no file).
+fn table_of_part(field: &Field) -> Result<Option<Table>, ApiError> {
+    let disposition = field.content_disposition();
+    let name = disposition.and_then(|d| d.get_name()).unwrap_or_default();
+    let file_name = disposition.and_then(|d| d.get_filename());
+    if file_name == Some("") {
+        return Ok(None);
+    }
+    let by_file = file_name.and_then(|f| Table::ALL.into_iter().find(|t| t.file_name() == f));
+    match name.parse::<Table>().ok().or(by_file) {
+        Some(table) => Ok(Some(table)),
+        None => Err(ApiError::BadRequest(format!(
+            "the form part {name:?} (file {:?}) is none of departments, jobs, hired_employees",
+            file_name.unwrap_or_default()
+        ))),
+    }
+}
+
+/// The backup file named by the body of `POST /restore-backup`.
+async fn requested_file(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<String, ApiError> {
+    let request = if is_multipart(req) {
+        file_field(Multipart::new(req.headers(), payload), limit).await?
+    } else {
+        let body = read_body(req, payload, limit).await?;
+        let urlencoded = matches!(req.mime_type(), Ok(Some(m)) if m.essence_str() == "application/x-www-form-urlencoded");
+        if body.is_empty() {
+            LegacyRestoreRequest::default()
+        } else if urlencoded {
+            let text = std::str::from_utf8(&body)
+                .map_err(|_| ApiError::BadRequest("the form is not UTF-8 text".into()))?;
+            // The query-string parser is the form parser (both are `application/x-www-form-urlencoded`).
+            web::Query::<LegacyRestoreRequest>::from_query(text)
+                .map_err(|e| ApiError::BadRequest(format!("the form could not be read: {e}")))?
+                .into_inner()
+        } else {
+            BodyFormat::of(req, &[BodyFormat::Json], RESTORE_TYPES)?;
+            serde_json::from_slice::<LegacyRestoreRequest>(&body)
+                .map_err(|e| ApiError::MalformedJson(e.to_string()))?
+        }
+    };
+    request.file.filter(|f| !f.is_empty()).ok_or_else(|| {
+        ApiError::BadRequest(
+            "name the backup file to restore: {\"file\": NAME} or the form field file".into(),
+        )
+    })
+}
+
+/// The field `file` of a multipart form, each part read up to `limit` bytes.
+async fn file_field(mut form: Multipart, limit: usize) -> Result<LegacyRestoreRequest, ApiError> {
+    let mut request = LegacyRestoreRequest::default();
+    while let Some(field) = form.next().await {
+        let mut field = field?;
+        let bytes = field
+            .bytes(limit)
+            .await
+            .map_err(|_| ApiError::TooLarge { limit })??;
+        if field.name() == Some("file") && request.file.is_none() {
+            let text = String::from_utf8(bytes.to_vec())
+                .map_err(|_| ApiError::BadRequest("the field file is not UTF-8 text".into()))?;
+            request.file = Some(text);
+        }
+    }
+    Ok(request)
+}
