@@ -31,6 +31,16 @@ macro_rules! tables {
         }
 
         diesel::table! {
+            hire_counts (year, department_id, job_id, quarter) {
+                year -> Integer,
+                quarter -> Integer,
+                department_id -> Integer,
+                job_id -> Integer,
+                hired -> BigInt,
+            }
+        }
+
+        diesel::table! {
             use diesel::sql_types::*;
 
             rejected_rows (id) {

@@ -2,6 +2,8 @@
 //! the fixture in `fixtures/reports/` (see its README).
 
 use crate::support::TestDb;
+
+mod aggregate;
 use hiring_domain::{DepartmentHires, Id, QuarterHires, Record, ReportYear};
 use hiring_ports::reports::{departments_above_mean, hires_by_quarter};
 use hiring_ports::Repositories;

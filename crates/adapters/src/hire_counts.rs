@@ -1,0 +1,178 @@
+//! The `hire_counts` aggregate: hires per year, quarter (of the UTC timestamp), department and
+//! job. Every path that inserts hires adds them to it in the same transaction, and every path
+//! that empties `hired_employees` empties it too, so it always equals a `GROUP BY` over the
+//! table; the reports read it instead of scanning every hire.
+
+use crate::store::{Dialect, StoreError};
+use chrono::Datelike;
+use hiring_domain::{Department, HiredEmployee, Job, Record};
+use std::collections::HashMap;
+
+/// One group's key: year, quarter, department id, job id.
+pub(crate) type GroupKey = (i32, i32, i32, i32);
+
+/// Hires counted per group, not yet added to the stored aggregate.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Tally(HashMap<GroupKey, i64>);
+
+impl Tally {
+    /// Counts `hire`.
+    pub(crate) fn add(&mut self, hire: &HiredEmployee) {
+        let at = hire.datetime().get();
+        let quarter = at.month0() / 3 + 1;
+        let key = (
+            at.year(),
+            i32::try_from(quarter).unwrap_or(4),
+            hire.department_id().get(),
+            hire.job_id().get(),
+        );
+        *self.0.entry(key).or_default() += 1;
+    }
+
+    /// The counted groups, in key order (writers that upsert in one order cannot deadlock).
+    pub(crate) fn groups(&self) -> Vec<(GroupKey, i64)> {
+        let mut groups: Vec<(GroupKey, i64)> = self.0.iter().map(|(&k, &n)| (k, n)).collect();
+        groups.sort_unstable();
+        groups
+    }
+
+    /// Adds the counted hires to the stored aggregate and forgets them.
+    pub(crate) fn apply<D: HireCountOps>(&mut self, conn: &mut D::Conn) -> Result<(), StoreError> {
+        if !self.0.is_empty() {
+            D::add_counts(conn, &self.groups())?;
+            self.0.clear();
+        }
+        Ok(())
+    }
+}
+
+/// A backend's writes to the aggregate.
+pub(crate) trait HireCountOps: Dialect {
+    /// Adds `groups` to the stored counts (inserting groups not stored yet).
+    fn add_counts(conn: &mut Self::Conn, groups: &[(GroupKey, i64)]) -> Result<(), StoreError>;
+    /// Forgets every count (with the hires they counted).
+    fn clear_counts(conn: &mut Self::Conn) -> Result<(), StoreError>;
+}
+
+/// What a table's writes do to the aggregate: only hires count.
+pub(crate) trait Counted: Record {
+    /// Called in the transaction that inserted `rows`.
+    fn inserted<D: HireCountOps>(conn: &mut D::Conn, rows: &[Self]) -> Result<(), StoreError>;
+    /// Called in the transaction that deleted every row of the table.
+    fn emptied<D: HireCountOps>(conn: &mut D::Conn) -> Result<(), StoreError>;
+}
+
+impl Counted for HiredEmployee {
+    fn inserted<D: HireCountOps>(conn: &mut D::Conn, rows: &[Self]) -> Result<(), StoreError> {
+        let mut tally = Tally::default();
+        rows.iter().for_each(|hire| tally.add(hire));
+        tally.apply::<D>(conn)
+    }
+
+    fn emptied<D: HireCountOps>(conn: &mut D::Conn) -> Result<(), StoreError> {
+        D::clear_counts(conn)
+    }
+}
+
+macro_rules! not_counted {
+    ($($entity:ty),+) => {$(
+        impl Counted for $entity {
+            fn inserted<D: HireCountOps>(_: &mut D::Conn, _: &[Self]) -> Result<(), StoreError> {
+                Ok(())
+            }
+
+            fn emptied<D: HireCountOps>(_: &mut D::Conn) -> Result<(), StoreError> {
+                Ok(())
+            }
+        }
+    )+};
+}
+not_counted!(Department, Job);
+
+/// Implements [`HireCountOps`] for a dialect with the diesel schema `$s`.
+macro_rules! hire_count_ops {
+    ($d:ty, $s:ident) => {
+        impl $crate::hire_counts::HireCountOps for $d {
+            fn add_counts(
+                conn: &mut Self::Conn,
+                groups: &[($crate::hire_counts::GroupKey, i64)],
+            ) -> Result<(), $crate::store::StoreError> {
+                use diesel::prelude::*;
+                use diesel::upsert::excluded;
+                use $crate::schema::$s::hire_counts as t;
+                // 5 parameters a row: stay far below either backend's limit.
+                for chunk in groups.chunks(1_000) {
+                    let values: Vec<_> = chunk
+                        .iter()
+                        .map(|&((year, quarter, department_id, job_id), hired)| {
+                            (
+                                t::year.eq(year),
+                                t::quarter.eq(quarter),
+                                t::department_id.eq(department_id),
+                                t::job_id.eq(job_id),
+                                t::hired.eq(hired),
+                            )
+                        })
+                        .collect();
+                    diesel::insert_into(t::table)
+                        .values(values)
+                        .on_conflict((t::year, t::department_id, t::job_id, t::quarter))
+                        .do_update()
+                        .set(t::hired.eq(t::hired + excluded(t::hired)))
+                        .execute(conn)?;
+                }
+                Ok(())
+            }
+
+            fn clear_counts(conn: &mut Self::Conn) -> Result<(), $crate::store::StoreError> {
+                use diesel::prelude::*;
+                use $crate::schema::$s::hire_counts as t;
+                diesel::delete(t::table).execute(conn)?;
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use hire_count_ops;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hire(id: i64, at: &str, department: i64, job: i64) -> HiredEmployee {
+        HiredEmployee::from_fields(&[
+            &id.to_string(),
+            "Ann",
+            at,
+            &department.to_string(),
+            &job.to_string(),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn tally_groups_by_utc_year_and_quarter() {
+        let mut tally = Tally::default();
+        for h in [
+            hire(1, "2021-03-31T23:59:59Z", 1, 2),
+            // 00:30 on April 1st at +02:00 is still March 31st in UTC.
+            hire(2, "2021-04-01T00:30:00+02:00", 1, 2),
+            hire(3, "2021-04-01T00:00:00Z", 1, 2),
+            hire(4, "2021-12-31T23:59:59Z", 1, 2),
+            hire(5, "2022-01-01T00:00:00Z", 1, 2),
+            hire(6, "2021-01-01T00:00:00Z", 3, 2),
+        ] {
+            tally.add(&h);
+        }
+        assert_eq!(
+            tally.groups(),
+            vec![
+                ((2021, 1, 1, 2), 2),
+                ((2021, 1, 3, 2), 1),
+                ((2021, 2, 1, 2), 1),
+                ((2021, 4, 1, 2), 1),
+                ((2022, 1, 1, 2), 1),
+            ]
+        );
+    }
+}

@@ -1,0 +1,1 @@
+DROP TABLE hire_counts;
