@@ -10,6 +10,12 @@
 #   --out   markdown file whose "migrate-<rows>" section is rewritten (default docs/benchmarks.md)
 # PostgreSQL runs against BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres),
 # in databases it creates and drops; it is skipped when that server does not answer.
+# ENGINES (default "sqlite postgres") names the engines to run; the section keeps the rows of
+# the others from its previous run (their raw runs are carried over, marked with their date).
+# INCREMENTAL (default 100000; 0 skips it) adds, on PostgreSQL, the incremental case: that many
+# new rows (`hiring generate --seed 43`, ids moved past the base rows) loaded into a table
+# already holding the base rows, next to `psql \copy` of the same rows pre-cleaned; each run
+# starts from a copy of one template database holding the base load, vacuumed and analysed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +31,11 @@ while [ $# -gt 0 ]; do
     esac
 done
 pg_admin=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+engines=" ${ENGINES:-sqlite postgres} "
+incremental=${INCREMENTAL:-100000}
+run_sqlite=false; run_pg=false
+case "$engines" in *" sqlite "*) run_sqlite=true ;; esac
+case "$engines" in *" postgres "*) run_pg=true ;; esac
 
 for tool in sqlite3 /usr/bin/time; do
     if ! command -v "$tool" >/dev/null; then
@@ -66,16 +77,38 @@ done
 clean_rows=$(wc -l < "$work/clean/hired_employees.csv")
 
 pg_ok=false
-if psql -q "$pg_admin" -c "SELECT 1" >/dev/null 2>&1; then pg_ok=true; fi
-# new_pg_db NAME: creates database NAME (dropped on exit) and sets $db_url to it.
+if $run_pg && psql -q "$pg_admin" -c "SELECT 1" >/dev/null 2>&1; then pg_ok=true; fi
+# new_pg_db NAME [TEMPLATE]: creates database NAME (dropped on exit), as a copy of TEMPLATE if
+# given, and sets $db_url to it.
 new_pg_db() {
-    psql -q "$pg_admin" -c "CREATE DATABASE $1" >/dev/null
+    psql -q "$pg_admin" -c "CREATE DATABASE $1${2:+ TEMPLATE $2}" >/dev/null
     pg_dbs+=("$1")
     db_url="${pg_admin%/*}/$1"
 }
 
+inc_rows=0; clean_inc_rows=0; base_db=""
+if $pg_ok && [ "$incremental" -gt 0 ]; then
+    echo "preparing the incremental case: $incremental rows into $rows"
+    "$bin" generate --rows "$incremental" --out "$work/inc-raw" --seed 43 >/dev/null
+    mkdir -p "$work/inc"
+    # Positive integer ids move past the base rows; other ids (rejected anyway) stay as they are.
+    awk -F, -v OFS=, -v off="$rows" '$1 ~ /^[0-9]+$/ && $1 + 0 > 0 { $1 = $1 + off } { print }' \
+        "$work/inc-raw/hired_employees.csv" > "$work/inc/hired_employees.csv"
+    "$bin" --database-url "$work/clean.db" migrate --table hired_employees \
+        --file "$work/inc/hired_employees.csv" >/dev/null 2>&1
+    sqlite3 -csv "$work/clean.db" "SELECT * FROM hired_employees WHERE id > $rows ORDER BY id" \
+        > "$work/clean/inc_hired_employees.csv"
+    inc_rows=$incremental
+    clean_inc_rows=$(wc -l < "$work/clean/inc_hired_employees.csv")
+    base_db="hiring_bench_$$_base"
+    new_pg_db "$base_db"
+    "$bin" --database-url "$db_url" migrate --dir "$work/csv" >/dev/null 2>&1
+    psql -q "$db_url" -c "VACUUM (ANALYZE)" >/dev/null
+fi
+
 for i in $(seq 1 "$runs"); do
     echo "run $i of $runs"
+    if $run_sqlite; then
     rm -f "$work"/ours.db* "$work"/anchor.db*
     measure hiring-sqlite "$bin" --database-url "$work/ours.db" migrate --dir "$work/csv"
     cat $sqlite_schema | sqlite3 "$work/anchor.db"
@@ -83,6 +116,7 @@ for i in $(seq 1 "$runs"); do
         ".import --csv $work/clean/departments.csv departments" \
         ".import --csv $work/clean/jobs.csv jobs" \
         ".import --csv $work/clean/hired_employees.csv hired_employees"
+    fi
     if $pg_ok; then
         new_pg_db "hiring_bench_$$_ours_$i"
         measure hiring-postgres "$bin" --database-url "$db_url" migrate --dir "$work/csv"
@@ -92,25 +126,66 @@ for i in $(seq 1 "$runs"); do
             -c "\\copy departments FROM '$work/clean/departments.csv' CSV" \
             -c "\\copy jobs FROM '$work/clean/jobs.csv' CSV" \
             -c "\\copy hired_employees FROM '$work/clean/hired_employees.csv' CSV"
-        for db in "${pg_dbs[@]}"; do psql -q "$pg_admin" -c "DROP DATABASE $db WITH (FORCE)" >/dev/null; done
-        pg_dbs=()
+        if [ -n "$base_db" ]; then
+            new_pg_db "hiring_bench_$$_ours_inc_$i" "$base_db"
+            measure hiring-postgres-incremental "$bin" --database-url "$db_url" migrate \
+                --table hired_employees --file "$work/inc/hired_employees.csv"
+            new_pg_db "hiring_bench_$$_anchor_inc_$i" "$base_db"
+            measure psql-copy-incremental psql -q -v ON_ERROR_STOP=1 "$db_url" \
+                -c "\\copy hired_employees FROM '$work/clean/inc_hired_employees.csv' CSV"
+        fi
+        for db in "${pg_dbs[@]}"; do
+            [ "$db" = "$base_db" ] && continue
+            psql -q "$pg_admin" -c "DROP DATABASE $db WITH (FORCE)" >/dev/null
+        done
+        pg_dbs=(${base_db:+"$base_db"})
     fi
 done
+touch "$work/results"
 
-python3 - "$work/results" "$out" "$rows" "$clean_rows" "$runs" "$(nproc)" <<'PY'
+python3 - "$work/results" "$out" "$rows" "$clean_rows" "$runs" "$(nproc)" "$inc_rows" "$clean_inc_rows" "${ENGINES:-sqlite postgres}" <<'PY'
 import statistics, sys, datetime, re, pathlib
 results, out, rows, clean, runs, cores = sys.argv[1], pathlib.Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
-data = {}
+inc, clean_inc, engines = int(sys.argv[7]), int(sys.argv[8]), sys.argv[9].split()
+today = datetime.date.today()
+engine_of = lambda name: "sqlite" if "sqlite" in name else "postgres"
+data, raw = {}, []
 for line in open(results):
     name, secs, kib = line.split()
     data.setdefault(name, []).append((float(secs), int(kib)))
+    raw.append(line.rstrip())
+text = out.read_text() if out.exists() else "# Benchmarks\n\nEach section is rewritten by the script it names.\n"
+pattern = re.compile(rf"<!-- migrate-{rows}:begin -->.*?<!-- migrate-{rows}:end -->", re.S)
+old = pattern.search(text)
+# Engines not run this time keep their previous raw runs (and the note of when they ran).
+carried, notes = [], {e: f"`ENGINES=\"{' '.join(engines)}\" scripts/bench_migrate.sh --rows {rows} --runs {runs}` on {today}" for e in engines}
+if old:
+    block = re.search(r"Raw runs.*?```\n(.*?)```", old.group(0), re.S)
+    for line in (block.group(1).splitlines() if block else []):
+        m = re.match(r"(\S+) ([0-9.]+) ([0-9]+)(.*)", line)
+        if m and engine_of(m.group(1)) not in engines:
+            name = m.group(1)
+            data.setdefault(name, []).append((float(m.group(2)), int(m.group(3))))
+            carried.append(line if m.group(4) else f"{line}  (carried over)")
+    for e in ("sqlite", "postgres"):
+        m = re.search(rf"^- {e}: (.*)$", old.group(0), re.M)
+        if e not in engines:
+            notes[e] = m.group(1) if m else "an earlier run of this section"
+    if not re.search(r"^- (sqlite|postgres): ", old.group(0), re.M):
+        d = re.search(r"on (\d{4}-\d{2}-\d{2})", old.group(0))
+        for e in ("sqlite", "postgres"):
+            if e not in engines:
+                notes[e] = f"`scripts/bench_migrate.sh --rows {rows}` on {d.group(1) if d else 'an earlier date'}"
 def med(name): return statistics.median(s for s, _ in data[name])
 def rss(name): return max(k for _, k in data[name]) / 1024
 lines = [
     f"<!-- migrate-{rows}:begin -->",
     f"## Migrate {rows:,} rows: `hiring migrate` next to the databases' own import tools",
     "",
-    f"Produced by `scripts/bench_migrate.sh --rows {rows} --runs {runs}` on {datetime.date.today()}, {cores} cores.",
+    f"Produced by `scripts/bench_migrate.sh`, {cores} cores; each engine's rows come from the run named here:",
+    "",
+    *[f"- {e}: {notes[e]}" for e in ("sqlite", "postgres") if e in notes],
+    "",
     f"Input: `hiring generate --rows {rows} --seed 42` (about 3.6% invalid rows). Our loader reads the raw files,",
     f"validates every row and logs every reject; the anchors load the {clean:,} pre-cleaned rows into the same schema.",
     "Runs alternate between contenders; times are medians of wall-clock seconds, peak RSS is the largest seen.",
@@ -118,19 +193,26 @@ lines = [
     "| contender | median s | rows/s | peak RSS MiB | anchor s / our s |",
     "|---|---:|---:|---:|---:|",
 ]
-pairs = [("hiring-sqlite", "sqlite3-import"), ("hiring-postgres", "psql-copy")]
-for ours, anchor in pairs:
-    if ours not in data:
+pairs = [("hiring-sqlite", "sqlite3-import", rows, clean), ("hiring-postgres", "psql-copy", rows, clean),
+         ("hiring-postgres-incremental", "psql-copy-incremental", inc, clean_inc)]
+for ours, anchor, n_ours, n_anchor in pairs:
+    if ours not in data or anchor not in data:
         continue
-    lines.append(f"| `{ours}` | {med(ours):.2f} | {rows / med(ours):,.0f} | {rss(ours):.1f} | {med(anchor) / med(ours):.2f} |")
-    lines.append(f"| `{anchor}` (anchor) | {med(anchor):.2f} | {clean / med(anchor):,.0f} | {rss(anchor):.1f} | 1.00 |")
+    if ours.endswith("-incremental"):
+        if not n_ours and old:  # carried over: the counts of the previous run
+            m = re.search(r"Incremental load \(PostgreSQL\): ([\d,]+) new rows.*?the ([\d,]+) pre-cleaned new rows", old.group(0), re.S)
+            n_ours, n_anchor = (int(m.group(1).replace(",", "")), int(m.group(2).replace(",", ""))) if m else (0, 0)
+        lines += ["", f"Incremental load (PostgreSQL): {n_ours:,} new rows (`hiring generate --rows {n_ours} --seed 43`, ids moved past the",
+                  f"base rows) into `hired_employees` already holding the {clean:,} base rows; the anchor loads the {n_anchor:,} pre-cleaned new rows.", "",
+                  "| contender | median s | rows/s | peak RSS MiB | anchor s / our s |", "|---|---:|---:|---:|---:|"]
+    rate = lambda n, name: f"{n / med(name):,.0f}" if n else "n/a"
+    lines.append(f"| `{ours}` | {med(ours):.2f} | {rate(n_ours, ours)} | {rss(ours):.1f} | {med(anchor) / med(ours):.2f} |")
+    lines.append(f"| `{anchor}` (anchor) | {med(anchor):.2f} | {rate(n_anchor, anchor)} | {rss(anchor):.1f} | 1.00 |")
 lines += ["", "Raw runs (name, seconds, peak KiB):", "", "```"]
-lines += [l.rstrip() for l in open(results)]
+lines += raw + carried
 lines += ["```", f"<!-- migrate-{rows}:end -->"]
 section = "\n".join(lines)
-text = out.read_text() if out.exists() else "# Benchmarks\n\nEach section is rewritten by the script it names.\n"
-pattern = re.compile(rf"<!-- migrate-{rows}:begin -->.*?<!-- migrate-{rows}:end -->", re.S)
-text = pattern.sub(section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
+text = pattern.sub(lambda _: section, text) if old else text.rstrip() + "\n\n" + section + "\n"
 out.write_text(text)
 print(section)
 PY

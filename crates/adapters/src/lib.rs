@@ -14,9 +14,13 @@
 
 pub mod backup_store;
 pub mod generate;
+mod hire_counts;
+mod pg_bulk;
 pub mod postgres;
 mod schema;
 pub mod sqlite;
+mod sqlite_bulk;
+mod sqlite_writer;
 mod store;
 
 use hiring_domain::{Department, HiredEmployee, Job};

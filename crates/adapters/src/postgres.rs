@@ -6,7 +6,7 @@ use crate::OpenError;
 use chrono::{DateTime, SecondsFormat, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, Pool};
-use diesel::sql_types::Timestamptz;
+use diesel::sql_types::{Integer, Timestamptz};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 use hiring_domain::{FieldError, HireTime, ReportYear};
@@ -21,6 +21,8 @@ const MIGRATION_LOCK: &str = include_str!("sql/pg_migration_lock.sql");
 /// The report queries; see the files.
 const QUARTER_COUNTS: &str = include_str!("sql/pg_quarter_counts.sql");
 const DEPARTMENT_COUNTS: &str = include_str!("sql/pg_department_counts.sql");
+const QUARTER_COUNTS_SCAN: &str = include_str!("sql/pg_quarter_counts_scan.sql");
+const DEPARTMENT_COUNTS_SCAN: &str = include_str!("sql/pg_department_counts_scan.sql");
 
 const POOL_SIZE: u32 = 8;
 
@@ -102,28 +104,55 @@ macro_rules! copy_in {
 
 store::queries!(dialect: PgDialect, schema: pg, insert: copy_in);
 
-/// No bulk path yet.
-impl store::BulkLoadOps for PgDialect {}
+/// Loads into empty or small tables, and restores, with indexes and foreign keys set aside
+/// (see [`crate::pg_bulk`]).
+impl store::BulkLoadOps for PgDialect {
+    fn bulk_load_holding<E: store::TableOps<Self>>(
+        pool: &Pool<ConnectionManager<PgConnection>>,
+        held: &store::HeldKeys,
+    ) -> Result<Option<Box<dyn hiring_ports::BulkLoad<E>>>, hiring_ports::RepoError> {
+        crate::pg_bulk::start::<E>(pool, held).map_err(store::repo_error)
+    }
+
+    fn set_aside_for_replace(
+        conn: &mut PgConnection,
+        tables: &[hiring_domain::Table],
+    ) -> Result<Option<store::SetAside>, StoreError> {
+        crate::pg_bulk::set_aside_for_replace(conn, tables)
+    }
+}
 
 impl store::ReportOps for PgDialect {
     fn quarter_rows(
         conn: &mut PgConnection,
         year: ReportYear,
+        source: store::Source,
     ) -> Result<Vec<store::QuarterRow>, StoreError> {
-        Ok(diesel::sql_query(QUARTER_COUNTS)
-            .bind::<Timestamptz, _>(year.start())
-            .bind::<Timestamptz, _>(year.end())
-            .load(conn)?)
+        Ok(match source {
+            store::Source::Aggregate => diesel::sql_query(QUARTER_COUNTS)
+                .bind::<Integer, _>(year.get())
+                .load(conn)?,
+            store::Source::Scan => diesel::sql_query(QUARTER_COUNTS_SCAN)
+                .bind::<Timestamptz, _>(year.start())
+                .bind::<Timestamptz, _>(year.end())
+                .load(conn)?,
+        })
     }
 
     fn department_rows(
         conn: &mut PgConnection,
         year: ReportYear,
+        source: store::Source,
     ) -> Result<Vec<store::DepartmentRow>, StoreError> {
-        Ok(diesel::sql_query(DEPARTMENT_COUNTS)
-            .bind::<Timestamptz, _>(year.start())
-            .bind::<Timestamptz, _>(year.end())
-            .load(conn)?)
+        Ok(match source {
+            store::Source::Aggregate => diesel::sql_query(DEPARTMENT_COUNTS)
+                .bind::<Integer, _>(year.get())
+                .load(conn)?,
+            store::Source::Scan => diesel::sql_query(DEPARTMENT_COUNTS_SCAN)
+                .bind::<Timestamptz, _>(year.start())
+                .bind::<Timestamptz, _>(year.end())
+                .load(conn)?,
+        })
     }
 }
 

@@ -7,7 +7,7 @@ use crate::store::{self, Dialect, Store, StoreError};
 use crate::OpenError;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
-use diesel::sql_types::Text;
+use diesel::sql_types::{Integer, Text};
 use diesel::{Connection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 use hiring_domain::{FieldError, HireTime, ReportYear};
@@ -21,6 +21,8 @@ const PRAGMAS: &str = include_str!("sql/sqlite_pragmas.sql");
 /// The report queries; see the files.
 const QUARTER_COUNTS: &str = include_str!("sql/sqlite_quarter_counts.sql");
 const DEPARTMENT_COUNTS: &str = include_str!("sql/sqlite_department_counts.sql");
+const QUARTER_COUNTS_SCAN: &str = include_str!("sql/sqlite_quarter_counts_scan.sql");
+const DEPARTMENT_COUNTS_SCAN: &str = include_str!("sql/sqlite_department_counts_scan.sql");
 
 /// SQLite writes one transaction at a time: a few connections are plenty.
 const POOL_SIZE: u32 = 4;
@@ -37,6 +39,7 @@ impl Dialect for SqliteDialect {
     const MAX_PARAMS: usize = 32_766;
     const IDS_PER_QUERY: usize = 1_000;
     const DEFER_FOREIGN_KEYS: &'static str = include_str!("sql/sqlite_defer_foreign_keys.sql");
+    const MISSING_PARENTS: &'static str = include_str!("sql/sqlite_missing_parents.sql");
 
     fn encode_time(at: HireTime) -> String {
         at.to_rfc3339()
@@ -62,8 +65,10 @@ impl Dialect for SqliteDialect {
     where
         F: FnOnce(&mut SqliteConnection) -> Result<T, StoreError>,
     {
-        // Take the write lock up front: a deferred transaction that starts writing after reading
-        // could fail with SQLITE_BUSY without waiting.
+        // Queue behind this process's other writers of the file, then take the write lock up
+        // front: a deferred transaction that starts writing after reading could fail with
+        // SQLITE_BUSY without waiting.
+        let _turn = crate::sqlite_writer::turn(conn);
         conn.immediate_transaction(f)
     }
 
@@ -74,15 +79,24 @@ impl Dialect for SqliteDialect {
 /// One prepared single-row `INSERT` per row, in the caller's transaction. Measured on a million
 /// hires, this beats multi-row `INSERT`s by about a quarter: a statement that writes several rows
 /// and may fail half-way (a key or foreign-key violation) makes SQLite keep a statement journal
-/// of every page it touches, which a single-row statement does not need. Diesel caches the
+/// of every index page it touches, which a single-row statement does not need. Diesel caches the
 /// prepared statement, so each row costs one bind and one step, as in `sqlite3 .import`.
+///
+/// Hires written while the table's secondary indexes are set aside (a restore) go in several
+/// rows per statement instead (see [`crate::sqlite_bulk::insert_hires`]): with no index page to
+/// journal, that is the faster form.
 macro_rules! insert_rows {
     ($conn:expr, $table:expr, $rows:expr, $to_values:expr) => {{
-        let mut inserted = 0;
-        for values in $rows.iter().map($to_values) {
-            inserted += diesel::insert_into($table).values(values).execute($conn)?;
+        match crate::sqlite_bulk::unindexed_hires($conn, $rows)? {
+            Some(hires) => crate::sqlite_bulk::insert_hires($conn, &hires)?,
+            None => {
+                let mut inserted = 0;
+                for values in $rows.iter().map($to_values) {
+                    inserted += diesel::insert_into($table).values(values).execute($conn)?;
+                }
+                inserted
+            }
         }
-        inserted
     }};
 }
 
@@ -94,28 +108,54 @@ fn year_bound(year: i32) -> String {
     format!("{year:04}-01-01T00:00:00")
 }
 
-/// No bulk path yet.
-impl store::BulkLoadOps for SqliteDialect {}
+/// Loads into empty or small tables, and restores, with secondary indexes set aside (see
+/// [`crate::sqlite_bulk`]).
+impl store::BulkLoadOps for SqliteDialect {
+    fn bulk_load<E: store::TableOps<Self>>(
+        pool: &Pool<ConnectionManager<SqliteConnection>>,
+    ) -> Result<Option<Box<dyn hiring_ports::BulkLoad<E>>>, hiring_ports::RepoError> {
+        crate::sqlite_bulk::start::<E>(pool).map_err(store::repo_error)
+    }
+
+    fn set_aside_for_replace(
+        conn: &mut SqliteConnection,
+        tables: &[hiring_domain::Table],
+    ) -> Result<Option<store::SetAside>, StoreError> {
+        crate::sqlite_bulk::set_aside_for_replace(conn, tables)
+    }
+}
 
 impl store::ReportOps for SqliteDialect {
     fn quarter_rows(
         conn: &mut SqliteConnection,
         year: ReportYear,
+        source: store::Source,
     ) -> Result<Vec<store::QuarterRow>, StoreError> {
-        Ok(diesel::sql_query(QUARTER_COUNTS)
-            .bind::<Text, _>(year_bound(year.get()))
-            .bind::<Text, _>(year_bound(year.get() + 1))
-            .load(conn)?)
+        Ok(match source {
+            store::Source::Aggregate => diesel::sql_query(QUARTER_COUNTS)
+                .bind::<Integer, _>(year.get())
+                .load(conn)?,
+            store::Source::Scan => diesel::sql_query(QUARTER_COUNTS_SCAN)
+                .bind::<Text, _>(year_bound(year.get()))
+                .bind::<Text, _>(year_bound(year.get() + 1))
+                .load(conn)?,
+        })
     }
 
     fn department_rows(
         conn: &mut SqliteConnection,
         year: ReportYear,
+        source: store::Source,
     ) -> Result<Vec<store::DepartmentRow>, StoreError> {
-        Ok(diesel::sql_query(DEPARTMENT_COUNTS)
-            .bind::<Text, _>(year_bound(year.get()))
-            .bind::<Text, _>(year_bound(year.get() + 1))
-            .load(conn)?)
+        Ok(match source {
+            store::Source::Aggregate => diesel::sql_query(DEPARTMENT_COUNTS)
+                .bind::<Integer, _>(year.get())
+                .load(conn)?,
+            store::Source::Scan => diesel::sql_query(DEPARTMENT_COUNTS_SCAN)
+                .bind::<Text, _>(year_bound(year.get()))
+                .bind::<Text, _>(year_bound(year.get() + 1))
+                .load(conn)?,
+        })
     }
 }
 
@@ -132,7 +172,13 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
 
 /// Every storage port on one SQLite database file. Cloning shares the connection pool.
 #[derive(Clone, Debug)]
-pub struct SqliteStore(Store<SqliteDialect>);
+pub struct SqliteStore(
+    Store<SqliteDialect>,
+    /// The file's writer lock, shared with every other store of this process on the file: held
+    /// only to keep it registered while the store lives.
+    #[allow(dead_code)]
+    std::sync::Arc<crate::sqlite_writer::WriterLock>,
+);
 
 impl SqliteStore {
     /// Opens the database file at `path`, creating it and its folder when missing, and applies
@@ -161,12 +207,16 @@ impl SqliteStore {
         conn.immediate_transaction(|conn| Ok(store::run_migrations(conn, MIGRATIONS)))
             .map_err(|e: diesel::result::Error| fail(e.to_string()))?
             .map_err(OpenError::Migrations)?;
+        let writers = crate::sqlite_writer::register(&mut conn);
         let pool = Pool::builder()
             .max_size(POOL_SIZE)
             .test_on_check_out(false)
             .connection_customizer(Box::new(Pragmas))
             .build_unchecked(ConnectionManager::new(url));
-        Ok(Self(Store::new(pool, format!("sqlite {}", path.display()))))
+        Ok(Self(
+            Store::new(pool, format!("sqlite {}", path.display())),
+            writers,
+        ))
     }
 
     /// The storage as `sqlite <path>`.

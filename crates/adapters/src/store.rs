@@ -97,6 +97,8 @@ pub(crate) trait Dialect: Sized + Send + Sync + 'static {
     const IDS_PER_QUERY: usize;
     /// The statement that defers the foreign-key checks of the current transaction to commit.
     const DEFER_FOREIGN_KEYS: &'static str;
+    /// The query of [`BulkOps::missing_parents`] (by default [`MISSING_PARENTS_SQL`]).
+    const MISSING_PARENTS: &'static str = MISSING_PARENTS_SQL;
 
     /// How a hire time is stored.
     fn encode_time(at: HireTime) -> Self::Instant;
@@ -183,15 +185,28 @@ pub(crate) struct MissingParentRow {
     hires: i64,
 }
 
-/// The report queries of one backend (each backend binds the year's bounds its own way).
+/// Where a report's counts come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// The maintained aggregate `hire_counts` (what the reports use).
+    Aggregate,
+    /// A `GROUP BY` over `hired_employees` itself (to check the aggregate against).
+    Scan,
+}
+
+/// The report queries of one backend (each backend binds the year its own way).
 pub(crate) trait ReportOps: Dialect {
-    /// Hires per department, job and quarter in `year` (`sql/*_quarter_counts.sql`).
-    fn quarter_rows(conn: &mut Self::Conn, year: ReportYear)
-        -> Result<Vec<QuarterRow>, StoreError>;
-    /// Every department with its hires in `year` (`sql/*_department_counts.sql`).
+    /// Hires per department, job and quarter in `year` (`sql/*_quarter_counts*.sql`).
+    fn quarter_rows(
+        conn: &mut Self::Conn,
+        year: ReportYear,
+        source: Source,
+    ) -> Result<Vec<QuarterRow>, StoreError>;
+    /// Every department with its hires in `year` (`sql/*_department_counts*.sql`).
     fn department_rows(
         conn: &mut Self::Conn,
         year: ReportYear,
+        source: Source,
     ) -> Result<Vec<DepartmentRow>, StoreError>;
 }
 
@@ -344,12 +359,42 @@ fn stream_table<D: Dialect, E: TableOps<D> + Into<AnyRow>>(
     Ok(visited)
 }
 
-/// Inserts the rows `source` gives for the entity's table, in chunks.
+/// Inserts the rows `source` gives for the entity's table, in chunks. Each chunk is written on
+/// a second thread while this one reads the next, so that reading and checking the rows and
+/// writing them overlap; at most three chunks are in memory.
 fn fill_table<D: Dialect, E: TableOps<D> + FromAnyRow>(
     conn: &mut D::Conn,
     source: &mut dyn RowSource,
 ) -> Result<u64, StoreError> {
-    let mut stored = 0;
+    std::thread::scope(|scope| {
+        let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<E>>(1);
+        let writer = scope.spawn(move || {
+            let mut stored = 0;
+            for chunk in received {
+                stored += E::insert(conn, &chunk)?;
+            }
+            Ok::<u64, StoreError>(stored)
+        });
+        let read = read_chunks::<E>(source, |chunk| chunks.send(chunk).is_ok());
+        drop(chunks);
+        let written = writer.join().unwrap_or_else(|_| {
+            Err(StoreError::Encode(
+                "the thread writing rows panicked".to_owned(),
+            ))
+        });
+        // A failed write stops the reading early: its error is the one to report.
+        let stored = written?;
+        read?;
+        Ok(stored)
+    })
+}
+
+/// Reads the rows `source` gives for the entity's table and hands them to `send` in chunks,
+/// until the source ends or `send` returns false.
+fn read_chunks<E: Record + FromAnyRow>(
+    source: &mut dyn RowSource,
+    mut send: impl FnMut(Vec<E>) -> bool,
+) -> Result<(), StoreError> {
     let mut chunk: Vec<E> = Vec::with_capacity(REPLACE_CHUNK);
     while let Some(row) = source.next_row(E::TABLE).map_err(StoreError::Port)? {
         let given = row.table();
@@ -361,14 +406,50 @@ fn fill_table<D: Dialect, E: TableOps<D> + FromAnyRow>(
         })?;
         chunk.push(row);
         if chunk.len() == REPLACE_CHUNK {
-            stored += E::insert(conn, &chunk)?;
-            chunk.clear();
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(REPLACE_CHUNK));
+            if !send(full) {
+                return Ok(());
+            }
         }
     }
     if !chunk.is_empty() {
-        stored += E::insert(conn, &chunk)?;
+        send(chunk);
     }
-    Ok(stored)
+    Ok(())
+}
+
+/// `(first, last)` of `ids` when they are sorted, distinct and dense (the span holds fewer
+/// than twice as many ids), so that one `id BETWEEN first AND last` statement, whose prepared
+/// form the connection caches, finds them: at most twice the rows asked for come back, where a
+/// list of ids (`id IN (...)`) is a new statement to prepare for every chunk of ids.
+pub(crate) fn dense_span(ids: &[i32]) -> Option<(i32, i32)> {
+    let (&first, &last) = (ids.first()?, ids.last()?);
+    let span = i64::from(last) - i64::from(first);
+    let sorted = ids.windows(2).all(|pair| pair[0] < pair[1]);
+    (sorted && span < 2 * i64::try_from(ids.len()).unwrap_or(i64::MAX)).then_some((first, last))
+}
+
+/// A stored row whose first column is its id.
+pub(crate) trait IdFirst {
+    /// The id.
+    fn id_first(&self) -> i32;
+}
+
+impl<A> IdFirst for (i32, A) {
+    fn id_first(&self) -> i32 {
+        self.0
+    }
+}
+
+impl<A, B, C, D> IdFirst for (i32, A, B, C, D) {
+    fn id_first(&self) -> i32 {
+        self.0
+    }
+}
+
+/// The id of a stored row, before it is decoded.
+pub(crate) fn first_key<R: IdFirst>(row: &R) -> i32 {
+    row.id_first()
 }
 
 /// A row count from SQL (never negative) as `u64`.
@@ -477,6 +558,7 @@ pub(crate) fn stored_rejection<D: Dialect>(
 /// which returns the rows inserted (`usize`) and uses `?` on diesel errors.
 macro_rules! queries {
     (dialect: $d:ty, schema: $s:ident, insert: $insert:ident) => {
+        $crate::hire_counts::hire_count_ops!($d, $s);
         $crate::store::table_ops!(
             $d,
             $insert,
@@ -540,7 +622,7 @@ macro_rules! queries {
                 conn: &mut Self::Conn,
             ) -> Result<Vec<hiring_ports::MissingParents>, $crate::store::StoreError> {
                 use diesel::RunQueryDsl;
-                let rows = diesel::sql_query($crate::store::MISSING_PARENTS_SQL)
+                let rows = diesel::sql_query(<Self as $crate::store::Dialect>::MISSING_PARENTS)
                     .load::<$crate::store::MissingParentRow>(conn)?;
                 Ok($crate::store::missing_parents(rows))
             }
@@ -622,6 +704,15 @@ macro_rules! table_ops {
                 use diesel::prelude::*;
                 use $crate::schema::$s::$t as t;
                 let mut found = Vec::with_capacity(ids.len());
+                if let Some((low, high)) = $crate::store::dense_span(ids) {
+                    for row in t::table.filter(t::id.between(low, high)).load(conn)? {
+                        // Rows in the gaps were not asked for: not even decoded.
+                        if ids.binary_search(&$crate::store::first_key(&row)).is_ok() {
+                            found.push($from_row(row)?);
+                        }
+                    }
+                    return Ok(found);
+                }
                 for chunk in ids.chunks(<$d as $crate::store::Dialect>::IDS_PER_QUERY) {
                     for row in t::table.filter(t::id.eq_any(chunk)).load(conn)? {
                         found.push($from_row(row)?);
@@ -654,6 +745,7 @@ macro_rules! table_ops {
                 use diesel::prelude::*;
                 use $crate::schema::$s::$t as t;
                 let inserted = $insert!(conn, t::table, rows, $to_values);
+                <$entity as $crate::hire_counts::Counted>::inserted::<$d>(conn, rows)?;
                 Ok($crate::store::affected(inserted))
             }
 
@@ -672,9 +764,9 @@ macro_rules! table_ops {
             ) -> Result<u64, $crate::store::StoreError> {
                 use diesel::prelude::*;
                 use $crate::schema::$s::$t as t;
-                Ok($crate::store::affected(
-                    diesel::delete(t::table).execute(conn)?,
-                ))
+                let deleted = diesel::delete(t::table).execute(conn)?;
+                <$entity as $crate::hire_counts::Counted>::emptied::<$d>(conn)?;
+                Ok($crate::store::affected(deleted))
             }
 
             fn existing(
@@ -684,6 +776,18 @@ macro_rules! table_ops {
                 use diesel::prelude::*;
                 use $crate::schema::$s::$t as t;
                 let mut found = Vec::with_capacity(ids.len());
+                if let Some((low, high)) = $crate::store::dense_span(ids) {
+                    let stored = t::table
+                        .select(t::id)
+                        .filter(t::id.between(low, high))
+                        .load::<i32>(conn)?;
+                    found.extend(
+                        stored
+                            .into_iter()
+                            .filter(|id| ids.binary_search(id).is_ok()),
+                    );
+                    return Ok(found);
+                }
                 for chunk in ids.chunks(<$d as $crate::store::Dialect>::IDS_PER_QUERY) {
                     found.extend(
                         t::table
@@ -708,12 +812,102 @@ pub(crate) trait BulkLoadOps: Dialect {
         let _ = pool;
         Ok(None)
     }
+
+    /// Like [`BulkLoadOps::bulk_load`], for a load that may lock its parent tables against
+    /// every other connection while it lasts: it then lends their keys to `held`, so that the
+    /// store's key lookups answer without waiting for it. By default, [`BulkLoadOps::bulk_load`].
+    fn bulk_load_holding<E: TableOps<Self>>(
+        pool: &Pool<ConnectionManager<Self::Conn>>,
+        held: &HeldKeys,
+    ) -> Result<Option<Box<dyn hiring_ports::BulkLoad<E>>>, RepoError> {
+        let _ = held;
+        Self::bulk_load::<E>(pool)
+    }
+
+    /// Called first in a replacement's transaction, before `tables` (parents first) are
+    /// emptied with [`TableOps::delete_all`] and filled: a backend may set constraints and
+    /// indexes aside and empty the tables its own faster way, returning what puts them back.
+    /// By default nothing (`None`).
+    fn set_aside_for_replace(
+        conn: &mut Self::Conn,
+        tables: &[Table],
+    ) -> Result<Option<SetAside>, StoreError> {
+        let _ = (conn, tables);
+        Ok(None)
+    }
+}
+
+/// What [`BulkLoadOps::set_aside_for_replace`] set aside: the statements that put it back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SetAside {
+    /// Rebuild the indexes and key constraints, run once the tables are filled.
+    pub(crate) indexes: Vec<String>,
+    /// Re-add the foreign keys. When there are any, re-adding them must check every foreign
+    /// key the replacement could break: the missing-parents query then runs only when they
+    /// refuse, to name the ids.
+    pub(crate) foreign_keys: Vec<String>,
+}
+
+/// Runs `statements` in order.
+fn run_statements<C: Connection>(conn: &mut C, statements: &[String]) -> Result<(), StoreError> {
+    for statement in statements {
+        diesel::connection::SimpleConnection::batch_execute(conn, statement)?;
+    }
+    Ok(())
+}
+
+/// The keys of parent tables that a bulk load in progress holds locked (so they cannot change
+/// until it ends), lent to the store's key lookups: those would otherwise wait for the lock,
+/// while the load waits for them. Shared by the clones of one store.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HeldKeys(std::sync::Arc<std::sync::RwLock<Vec<TableKeys>>>);
+
+/// The sorted keys of one table.
+type TableKeys = (Table, Vec<i32>);
+
+impl HeldKeys {
+    /// Lends the keys of `table` (sorted and without duplicates) until [`HeldKeys::release`].
+    pub(crate) fn hold(&self, table: Table, mut keys: Vec<i32>) {
+        keys.sort_unstable();
+        keys.dedup();
+        let mut held = self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.retain(|(t, _)| *t != table);
+        held.push((table, keys));
+    }
+
+    /// Takes back the keys of `tables`.
+    pub(crate) fn release(&self, tables: &[Table]) {
+        let mut held = self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.retain(|(t, _)| !tables.contains(t));
+    }
+
+    /// Which of `keys` are stored in `table`, when its keys are held.
+    fn existing(&self, table: Table, keys: &[i32]) -> Option<Vec<i32>> {
+        let held = self
+            .0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (_, stored) = held.iter().find(|(t, _)| *t == table)?;
+        Some(
+            keys.iter()
+                .copied()
+                .filter(|key| stored.binary_search(key).is_ok())
+                .collect(),
+        )
+    }
 }
 
 /// A pool of one backend's connections and the port methods written once over [`Dialect`].
 pub(crate) struct Store<D: Dialect> {
     pool: Pool<ConnectionManager<D::Conn>>,
     description: String,
+    held: HeldKeys,
 }
 
 impl<D: Dialect> Clone for Store<D> {
@@ -721,6 +915,7 @@ impl<D: Dialect> Clone for Store<D> {
         Self {
             pool: self.pool.clone(),
             description: self.description.clone(),
+            held: self.held.clone(),
         }
     }
 }
@@ -750,7 +945,11 @@ where
 {
     /// Wraps a pool; `description` names the storage without secrets.
     pub(crate) fn new(pool: Pool<ConnectionManager<D::Conn>>, description: String) -> Self {
-        Self { pool, description }
+        Self {
+            pool,
+            description,
+            held: HeldKeys::default(),
+        }
     }
 
     /// The storage, as `sqlite data/hiring.db` or `postgresql host:port/dbname`.
@@ -804,7 +1003,7 @@ where
     pub(crate) fn bulk_load<E: TableOps<D>>(
         &self,
     ) -> Result<Option<Box<dyn hiring_ports::BulkLoad<E>>>, RepoError> {
-        D::bulk_load::<E>(&self.pool)
+        D::bulk_load_holding::<E>(&self.pool, &self.held)
     }
 
     pub(crate) fn count<E: TableOps<D>>(&self) -> Result<u64, RepoError> {
@@ -885,6 +1084,7 @@ where
             .get()
             .map_err(|e| repo_error(StoreError::Pool(e.to_string())))?;
         D::write(&mut conn, |conn| {
+            let set_aside = D::set_aside_for_replace(conn, tables)?;
             D::defer_foreign_keys(conn)?;
             // Children first, although with deferred checks the order only spares work.
             for table in tables.iter().rev() {
@@ -902,11 +1102,23 @@ where
                     Table::HiredEmployees => fill_table::<D, HiredEmployee>(conn, source)?,
                 });
             }
+            let mut refused = None;
+            if let Some(set_aside) = &set_aside {
+                run_statements(conn, &set_aside.indexes)?;
+                // Re-added foreign keys check every row; only when they refuse (rolled back to
+                // a savepoint) does the missing-parents query run, to name the ids.
+                if !set_aside.foreign_keys.is_empty() {
+                    match conn.transaction(|conn| run_statements(conn, &set_aside.foreign_keys)) {
+                        Ok(()) => return Ok(counts),
+                        Err(e) => refused = Some(e),
+                    }
+                }
+            }
             let missing = D::missing_parents(conn)?;
-            if missing.is_empty() {
-                Ok(counts)
-            } else {
-                Err(StoreError::MissingParents(missing))
+            match (missing.is_empty(), refused) {
+                (false, _) => Err(StoreError::MissingParents(missing)),
+                (true, Some(e)) => Err(e),
+                (true, None) => Ok(counts),
             }
         })
         .map_err(|e| match e {
@@ -920,13 +1132,16 @@ where
             return Ok(Vec::new());
         }
         let keys = keys(ids);
-        let found = self.with_conn(|conn| {
-            D::read(conn, |conn| match table {
-                Table::Departments => <Department as TableOps<D>>::existing(conn, &keys),
-                Table::Jobs => <Job as TableOps<D>>::existing(conn, &keys),
-                Table::HiredEmployees => <HiredEmployee as TableOps<D>>::existing(conn, &keys),
-            })
-        })?;
+        let found = match self.held.existing(table, &keys) {
+            Some(found) => found,
+            None => self.with_conn(|conn| {
+                D::read(conn, |conn| match table {
+                    Table::Departments => <Department as TableOps<D>>::existing(conn, &keys),
+                    Table::Jobs => <Job as TableOps<D>>::existing(conn, &keys),
+                    Table::HiredEmployees => <HiredEmployee as TableOps<D>>::existing(conn, &keys),
+                })
+            })?,
+        };
         found
             .into_iter()
             .map(|id| {
@@ -954,9 +1169,13 @@ where
         self.with_conn(|conn| D::count_rejects(conn, table))
     }
 
-    pub(crate) fn quarter_counts(&self, year: ReportYear) -> Result<Vec<QuarterCounts>, RepoError> {
+    pub(crate) fn quarter_counts(
+        &self,
+        year: ReportYear,
+        source: Source,
+    ) -> Result<Vec<QuarterCounts>, RepoError> {
         self.with_conn(|conn| {
-            D::quarter_rows(conn, year)?
+            D::quarter_rows(conn, year, source)?
                 .into_iter()
                 .map(quarter_counts)
                 .collect()
@@ -966,9 +1185,10 @@ where
     pub(crate) fn department_counts(
         &self,
         year: ReportYear,
+        source: Source,
     ) -> Result<Vec<DepartmentHires>, RepoError> {
         self.with_conn(|conn| {
-            D::department_rows(conn, year)?
+            D::department_rows(conn, year, source)?
                 .into_iter()
                 .map(department_hires)
                 .collect()
@@ -1016,14 +1236,36 @@ macro_rules! impl_ports {
                 &self,
                 year: hiring_domain::ReportYear,
             ) -> Result<Vec<hiring_ports::reports::QuarterCounts>, hiring_ports::RepoError> {
-                self.0.quarter_counts(year)
+                self.0.quarter_counts(year, $crate::store::Source::Aggregate)
             }
 
             fn department_counts(
                 &self,
                 year: hiring_domain::ReportYear,
             ) -> Result<Vec<hiring_domain::DepartmentHires>, hiring_ports::RepoError> {
-                self.0.department_counts(year)
+                self.0.department_counts(year, $crate::store::Source::Aggregate)
+            }
+        }
+
+        impl $store {
+            /// The hires-by-quarter counts of `year` computed by a `GROUP BY` over every hire
+            /// of the year, bypassing the maintained aggregate the reports read: for checking
+            /// that aggregate, and as the plain query in benchmarks.
+            pub fn quarter_counts_by_scan(
+                &self,
+                year: hiring_domain::ReportYear,
+            ) -> Result<Vec<hiring_ports::reports::QuarterCounts>, hiring_ports::RepoError> {
+                self.0.quarter_counts(year, $crate::store::Source::Scan)
+            }
+
+            /// The departments' hires in `year` computed by a `GROUP BY` over every hire of
+            /// the year, bypassing the maintained aggregate (see
+            /// [`Self::quarter_counts_by_scan`]).
+            pub fn department_counts_by_scan(
+                &self,
+                year: hiring_domain::ReportYear,
+            ) -> Result<Vec<hiring_domain::DepartmentHires>, hiring_ports::RepoError> {
+                self.0.department_counts(year, $crate::store::Source::Scan)
             }
         }
 

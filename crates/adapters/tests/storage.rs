@@ -621,3 +621,9 @@ mod backups;
 
 #[path = "reports/mod.rs"]
 mod reports;
+
+#[path = "bulk/mod.rs"]
+mod bulk;
+
+#[path = "sqlite_bulk/mod.rs"]
+mod sqlite_bulk;

@@ -75,11 +75,9 @@ pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Resul
         match load_one(&mut migration, *table, path) {
             Ok(summary) => summaries.push(summary),
             Err(LoadError::Storage { summary, error }) => {
+                let context = format!("loading {} failed; {}", path.display(), kept(&summary));
                 summaries.push(*summary);
-                failure = Some(anyhow::Error::new(error).context(format!(
-                    "loading {} failed; batches committed before stay stored",
-                    path.display()
-                )));
+                failure = Some(anyhow::Error::new(error).context(context));
                 break;
             }
             Err(other) => {
@@ -106,6 +104,20 @@ pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Resul
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a failed load left stored of its file, from its summary (which counts only what was
+/// committed: nothing at all after a bulk load, which is one transaction).
+fn kept(summary: &TableSummary) -> String {
+    if summary.inserted == 0 && summary.rejected == 0 {
+        "nothing of it was stored; a rerun loads it".to_owned()
+    } else {
+        format!(
+            "the {} rows and {} rejects committed before the failure stay stored; a rerun \
+             completes the load",
+            summary.inserted, summary.rejected
+        )
+    }
 }
 
 /// The files to load, parents first, all checked to exist before anything is loaded.

@@ -312,6 +312,7 @@ fn a_killed_load_leaves_whole_batches_and_a_rerun_completes_it() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hiring"))
         .args([
             "migrate",
+            "--no-bulk",
             "--batch-size",
             "500",
             "--dir",
@@ -370,3 +371,9 @@ mod backup;
 
 #[path = "report/mod.rs"]
 mod report;
+
+#[path = "bulk/mod.rs"]
+mod bulk;
+
+#[path = "sqlite_bulk/mod.rs"]
+mod sqlite_bulk;

@@ -179,18 +179,23 @@ impl Record for HiredEmployee {
 
     fn from_fields(fields: &[&str]) -> Result<Self, RowErrors> {
         check_field_count(Self::TABLE, fields)?;
-        let mut errors = Collector::default();
-        let id = errors.take("id", Id::parse(fields[0]));
-        let name = errors.take("name", Text::parse(fields[1]));
-        let datetime = errors.take("datetime", HireTime::parse(fields[2]));
-        let department_id = errors.take("department_id", Id::parse(fields[3]));
-        let job_id = errors.take("job_id", Id::parse(fields[4]));
-        match (id, name, datetime, department_id, job_id) {
-            (Some(id), Some(name), Some(datetime), Some(department_id), Some(job_id)) => {
-                Ok(Self::new(id, name, datetime, department_id, job_id))
-            }
-            _ => Err(errors.finish()),
+        let parsed = (
+            Id::parse(fields[0]),
+            Text::parse(fields[1]),
+            HireTime::parse(fields[2]),
+            Id::parse(fields[3]),
+            Id::parse(fields[4]),
+        );
+        if let (Ok(id), Ok(name), Ok(datetime), Ok(department_id), Ok(job_id)) = parsed {
+            return Ok(Self::new(id, name, datetime, department_id, job_id));
         }
+        let mut errors = Collector::default();
+        errors.take("id", parsed.0);
+        errors.take("name", parsed.1);
+        errors.take("datetime", parsed.2);
+        errors.take("department_id", parsed.3);
+        errors.take("job_id", parsed.4);
+        Err(errors.finish())
     }
 
     fn parent_id(&self, parent: Table) -> Option<Id> {

@@ -6,11 +6,12 @@
 //! and rerunning it completes the load without duplicating rows or reject records.
 
 use crate::pending::{self, Duplicates, LoadTarget, Origin, PendingBatch, WRITE_ATTEMPTS};
-use crate::{RepoError, Repositories, TableRepository};
+use crate::{BulkLoad, RepoError, Repositories, TableRepository};
 use hiring_domain::{Record, Table};
 use roaring::RoaringBitmap;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Rows validated and written per transaction unless told otherwise.
@@ -96,7 +97,8 @@ impl TableSummary {
     }
 }
 
-/// Why a load could not go on. Batches committed before the failure stay stored.
+/// Why a load could not go on. What was committed before the failure stays stored: the batches
+/// before it, or nothing of the file when it was loaded in one transaction (a bulk load).
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The input is not CSV text.
@@ -124,6 +126,9 @@ pub enum LoadError {
         error: RepoError,
     },
 }
+
+/// A bulk load in progress, when the adapter offered one.
+type Bulk<E> = Option<Box<dyn BulkLoad<E>>>;
 
 /// Why streaming a file stopped.
 enum Stop {
@@ -221,10 +226,7 @@ impl<'a> Migration<'a> {
             None
         };
         let in_one_transaction = bulk.is_some();
-        let streamed = match &bulk {
-            Some(load) => self.stream(&**load, 1, &mut csv, &mut summary, progress),
-            None => self.stream(repo, WRITE_ATTEMPTS, &mut csv, &mut summary, progress),
-        };
+        let (streamed, bulk) = self.stream(repo, bulk, &mut csv, &mut summary, progress);
         let result = match (streamed, bulk) {
             (Ok(()), Some(load)) => load.finish().map(|_| ()).map_err(Stop::Storage),
             (result, _) => result,
@@ -265,48 +267,78 @@ impl<'a> Migration<'a> {
         Ok(summary)
     }
 
-    /// Reads every record of `csv` and checks, writes and counts it batch by batch into
-    /// `target`, trying each batch at most `attempts` times.
+    /// Reads every record of `csv` and checks, writes and counts it batch by batch into `bulk`
+    /// when given (each batch tried once: a failure ends the load), otherwise into `repo`
+    /// (each batch tried at most [`WRITE_ATTEMPTS`] times). Gives `bulk` back.
+    ///
+    /// Two threads share the work: this one reads and parses the records into batches, a
+    /// scoped worker checks and writes them in order, so that parsing the next batch overlaps
+    /// writing the last one. At most two parsed batches wait for the worker.
     fn stream<E: Record, R: Read>(
         &mut self,
-        target: &(impl LoadTarget<E> + ?Sized),
-        attempts: usize,
+        repo: &dyn TableRepository<E>,
+        bulk: Bulk<E>,
         csv: &mut csv::Reader<BufReader<LineCounter<R>>>,
         summary: &mut TableSummary,
         progress: &dyn Progress,
-    ) -> Result<(), Stop> {
-        let source = summary.source.clone();
-        let mut record = csv::ByteRecord::new();
-        let mut batch =
-            PendingBatch::<E>::new(Origin::File(source.clone()), self.options.batch_size);
-        loop {
-            let more = csv
-                .read_byte_record(&mut record)
-                .map_err(|e| Stop::Read(e.to_string()))?;
-            if more {
-                // The reader now stands at or just past the record's final newline.
-                let end = csv.position().byte().saturating_sub(1);
-                let last_line = csv.get_mut().get_mut().line_at(end);
-                let inner_newlines = record.as_slice().iter().filter(|&&b| b == b'\n').count();
-                let line = last_line.saturating_sub(inner_newlines as u64);
-                batch.push_record(&record, line);
-            }
-            if batch.len() >= self.options.batch_size || (!more && batch.len() > 0) {
-                let result = self.flush(target, attempts, &mut batch, summary);
-                progress.advance(csv.position().byte(), summary.read);
-                result.map_err(Stop::Storage)?;
-                if self.stopped {
-                    summary.stopped_early = true;
-                    return Ok(());
-                }
-            }
-            if !more {
-                return Ok(());
-            }
-        }
+    ) -> (Result<(), Stop>, Bulk<E>) {
+        let origin = Origin::File(summary.source.clone());
+        let batch_size = self.options.batch_size;
+        std::thread::scope(|scope| {
+            let (full_tx, full_rx) = mpsc::sync_channel::<PendingBatch<E>>(1);
+            let (empty_tx, empty_rx) = mpsc::channel::<PendingBatch<E>>();
+            let span = tracing::Span::current();
+            let worker = scope.spawn(move || {
+                let _entered = span.enter();
+                let result = self.write_batches(repo, bulk.as_deref(), full_rx, &empty_tx, summary);
+                (result, bulk)
+            });
+            let read = read_batches(csv, &origin, batch_size, &full_tx, &empty_rx, progress);
+            // Ends the worker's stream of batches (it stops earlier on an error or the limit).
+            drop(full_tx);
+            let (written, bulk) = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            // A storage error comes first; a load stopped by the reject limit ignores what
+            // could not be read after the limit.
+            let result = match (written, read) {
+                (Err(stop), _) => Err(stop),
+                (Ok(true), _) => Ok(()),
+                (Ok(false), read) => read,
+            };
+            (result, bulk)
+        })
     }
 
-    /// Checks, writes and counts one batch, then empties it.
+    /// Checks, writes and counts the batches of `batches` in order, handing each back emptied
+    /// to `emptied`. `Ok(true)` when the reject limit stopped the load.
+    fn write_batches<E: Record>(
+        &mut self,
+        repo: &dyn TableRepository<E>,
+        bulk: Option<&dyn BulkLoad<E>>,
+        batches: mpsc::Receiver<PendingBatch<E>>,
+        emptied: &mpsc::Sender<PendingBatch<E>>,
+        summary: &mut TableSummary,
+    ) -> Result<bool, Stop> {
+        for mut batch in batches {
+            match bulk {
+                Some(load) => self.flush(load, 1, &mut batch, summary),
+                None => self.flush(repo, WRITE_ATTEMPTS, &mut batch, summary),
+            }
+            .map_err(Stop::Storage)?;
+            if self.stopped {
+                summary.stopped_early = true;
+                return Ok(true);
+            }
+            // Handed back whole: the reader empties it, so that its rows are freed by the
+            // thread that allocated them. The reader may be gone already (it failed or
+            // finished): the batch is not needed then.
+            let _ = emptied.send(batch);
+        }
+        Ok(false)
+    }
+
+    /// Checks, writes and counts one batch (the caller empties it).
     fn flush<E: Record>(
         &mut self,
         repo: &(impl LoadTarget<E> + ?Sized),
@@ -350,8 +382,53 @@ impl<'a> Migration<'a> {
         if plan.considered < batch.len() {
             self.stopped = true;
         }
-        batch.clear();
         Ok(())
+    }
+}
+
+/// Reads every record of `csv` into batches of `batch_size` rows (reusing those handed back on
+/// `emptied`) and sends each full batch, and the last one, to `full`, reporting progress after
+/// each. Stops early, without error, when the receiver is gone.
+fn read_batches<E: Record, R: Read>(
+    csv: &mut csv::Reader<BufReader<LineCounter<R>>>,
+    origin: &Origin,
+    batch_size: usize,
+    full: &mpsc::SyncSender<PendingBatch<E>>,
+    emptied: &mpsc::Receiver<PendingBatch<E>>,
+    progress: &dyn Progress,
+) -> Result<(), Stop> {
+    let mut record = csv::ByteRecord::new();
+    let mut batch = PendingBatch::<E>::new(origin.clone(), batch_size);
+    let mut read = 0_u64;
+    loop {
+        let more = csv
+            .read_byte_record(&mut record)
+            .map_err(|e| Stop::Read(e.to_string()))?;
+        if more {
+            // The reader now stands at or just past the record's final newline.
+            let end = csv.position().byte().saturating_sub(1);
+            let last_line = csv.get_mut().get_mut().line_at(end);
+            let inner_newlines = record.as_slice().iter().filter(|&&b| b == b'\n').count();
+            let line = last_line.saturating_sub(inner_newlines as u64);
+            batch.push_record(&record, line);
+            read += 1;
+        }
+        if batch.len() >= batch_size || (!more && batch.len() > 0) {
+            let next = match emptied.try_recv() {
+                Ok(mut used) => {
+                    used.clear();
+                    used
+                }
+                Err(_) => PendingBatch::new(origin.clone(), batch_size),
+            };
+            if full.send(std::mem::replace(&mut batch, next)).is_err() {
+                return Ok(());
+            }
+            progress.advance(csv.position().byte(), read);
+        }
+        if !more {
+            return Ok(());
+        }
     }
 }
 
@@ -426,13 +503,8 @@ impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let base = self.read;
-        self.newlines.extend(
-            buf[..n]
-                .iter()
-                .enumerate()
-                .filter(|(_, &b)| b == b'\n')
-                .map(|(i, _)| base + i as u64),
-        );
+        self.newlines
+            .extend(memchr::memchr_iter(b'\n', &buf[..n]).map(|i| base + i as u64));
         self.read += n as u64;
         Ok(n)
     }

@@ -11,6 +11,51 @@ use hiring_domain::{FieldError, Id, Record, Rejection, RowErrors, Table};
 use roaring::RoaringBitmap;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Hashes the keys of the per-batch maps (ids, table and id pairs) with one multiply-rotate per
+/// word (the Fx hash) instead of SipHash, which dominated classifying a batch. Keys come from
+/// the input, but a batch holds at most a few thousand of them: even keys chosen to collide
+/// cost milliseconds, not an outage.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, word: u32) {
+        self.write_u64(u64::from(word));
+    }
+
+    fn write_i32(&mut self, word: i32) {
+        self.write_u64(u64::from(word.unsigned_abs()) | (u64::from(word < 0) << 32));
+    }
+
+    fn write_isize(&mut self, word: isize) {
+        self.write_u64(word as u64);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+}
+
+/// A map keyed by ids, hashed with [`KeyHasher`].
+pub(crate) type KeyMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
+/// A set of ids, hashed with [`KeyHasher`].
+pub(crate) type KeySet<K> = HashSet<K, BuildHasherDefault<KeyHasher>>;
 
 /// Longest raw record kept in a reject, in bytes; longer ones are cut and marked.
 pub(crate) const MAX_RAW_BYTES: usize = 4096;
@@ -101,6 +146,15 @@ impl<E: Record> PendingBatch<E> {
 
     /// Adds one CSV record read at `line`.
     pub(crate) fn push_record(&mut self, record: &csv::ByteRecord, line: u64) {
+        // The usual record: a few fields, all UTF-8, none needing quotes in the raw text. Its
+        // fields are borrowed in place, checked at once, and joined back as they are.
+        let mut fields = [""; FAST_FIELDS];
+        if let Some(n) = plain_fields(record, &mut fields) {
+            let fields = &fields[..n];
+            let parsed = E::from_fields(fields);
+            self.push(line, |raw| join_fields(raw, fields), parsed);
+            return;
+        }
         let parsed = parse_fields::<E>(record);
         self.push(line, |raw| push_raw(raw, record), parsed);
     }
@@ -183,6 +237,55 @@ impl<E: Record> PendingBatch<E> {
         for (&i, row) in positions.iter().zip(rows) {
             self.items[i] = Item::Valid(row);
         }
+    }
+}
+
+/// Most fields a record may have to take the fast path of [`PendingBatch::push_record`].
+const FAST_FIELDS: usize = 8;
+
+/// Fills `out` with the fields of `record` and returns how many there are, when there are at
+/// most [`FAST_FIELDS`], every one is UTF-8, and none holds a comma, a quote or a line break
+/// (so that its raw text is the fields joined by commas); `None` otherwise.
+fn plain_fields<'r>(
+    record: &'r csv::ByteRecord,
+    out: &mut [&'r str; FAST_FIELDS],
+) -> Option<usize> {
+    let n = record.len();
+    if n > FAST_FIELDS {
+        return None;
+    }
+    let bytes = record.as_slice();
+    if bytes
+        .iter()
+        .fold(false, |special, &b| special | NEEDS_QUOTES[usize::from(b)])
+    {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    for (i, slot) in out.iter_mut().enumerate().take(n) {
+        // `None` when a field boundary splits a character: that field is not UTF-8 by itself.
+        *slot = text.get(record.range(i)?)?;
+    }
+    Some(n)
+}
+
+/// The bytes that make a field need quotes in a record's raw text: comma, quote, CR, LF.
+static NEEDS_QUOTES: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b',' as usize] = true;
+    table[b'"' as usize] = true;
+    table[b'\r' as usize] = true;
+    table[b'\n' as usize] = true;
+    table
+};
+
+/// Appends `fields` joined by commas (the raw text of a record that needs no quoting).
+fn join_fields(out: &mut String, fields: &[&str]) {
+    for (n, field) in fields.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str(field);
     }
 }
 
@@ -333,8 +436,8 @@ pub(crate) fn classify<E: Record>(
     let valid: Vec<(usize, &E)> = batch.valid_rows().collect();
     let missing_parents = missing_parents(keys, valid.iter().map(|(_, row)| *row), accepted)?;
     let ids: Vec<Id> = valid.iter().map(|(_, row)| row.id()).collect();
-    let stored: HashMap<Id, E> = if ids.is_empty() {
-        HashMap::new()
+    let stored: KeyMap<Id, E> = if ids.is_empty() {
+        KeyMap::default()
     } else {
         repo.find_by_ids(&ids)?
             .into_iter()
@@ -342,7 +445,8 @@ pub(crate) fn classify<E: Record>(
             .collect()
     };
     let seen_in_run = accepted.get(&E::TABLE);
-    let mut first_in_batch: HashMap<Id, usize> = HashMap::with_capacity(valid.len());
+    let mut first_in_batch: KeyMap<Id, usize> =
+        KeyMap::with_capacity_and_hasher(valid.len(), Default::default());
     let mut plan = Plan::new(batch.len());
     for i in 0..batch.len() {
         let Some(row) = batch.row(i) else {
@@ -354,14 +458,18 @@ pub(crate) fn classify<E: Record>(
             .iter()
             .filter_map(|&(parent, column)| {
                 let key = row.parent_id(parent)?;
-                missing_parents
-                    .contains(&(parent, key))
+                (!missing_parents.is_empty() && missing_parents.contains(&(parent, key)))
                     .then(|| FieldError::new(column, format!("{parent} {key} does not exist")))
             })
             .collect();
         let id = row.id();
         let mut present = false;
-        match (duplicates, stored.get(&id), first_in_batch.get(&id)) {
+        let stored_row = if stored.is_empty() {
+            None
+        } else {
+            stored.get(&id)
+        };
+        match (duplicates, stored_row, first_in_batch.get(&id)) {
             (Duplicates::Reject, Some(_), _) => {
                 errors.push(FieldError::new("id", format!("id {id} already exists")));
             }
@@ -429,19 +537,19 @@ fn missing_parents<'r, E: Record>(
     keys: &dyn KeyLookup,
     rows: impl Iterator<Item = &'r E> + Clone,
     accepted: &HashMap<Table, RoaringBitmap>,
-) -> Result<HashSet<(Table, Id)>, RepoError> {
-    let mut missing = HashSet::new();
+) -> Result<KeySet<(Table, Id)>, RepoError> {
+    let mut missing = KeySet::default();
     for &(parent, _) in E::TABLE.parents() {
-        let wanted: Vec<Id> = rows
+        let mut wanted: Vec<Id> = rows
             .clone()
             .filter_map(|row| row.parent_id(parent))
-            .collect::<HashSet<Id>>()
-            .into_iter()
             .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
         if wanted.is_empty() {
             continue;
         }
-        let found: HashSet<Id> = keys.existing_ids(parent, &wanted)?.into_iter().collect();
+        let found: KeySet<Id> = keys.existing_ids(parent, &wanted)?.into_iter().collect();
         let seen = accepted.get(&parent);
         for key in wanted {
             let accepted_here = seen.is_some_and(|s| s.contains(key.get().unsigned_abs()));

@@ -8,3 +8,5 @@ PRAGMA foreign_keys = ON;
 -- 32 MiB of page cache (the default is 2 MiB): inserts into the datetime index land on random
 -- pages, and a large load runs about twice as fast when they stay cached.
 PRAGMA cache_size = -32768;
+-- No helper threads for sorting (SQLite's default; a bulk load's index build raises it).
+PRAGMA threads = 0;

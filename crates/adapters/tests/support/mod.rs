@@ -157,6 +157,27 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// PostgreSQL only: every constraint and index of the three data tables as the catalog
+    /// describes them (names, definitions with DEFERRABLE, deferral and validation flags), to
+    /// check that bulk writes put back exactly what the migrations created.
+    pub fn pg_schema(&self) -> String {
+        let constraints = self.text(
+            "(SELECT string_agg(conrelid::regclass || ' ' || conname || ' ' \
+             || pg_get_constraintdef(oid) || ' deferrable=' || condeferrable \
+             || ' deferred=' || condeferred || ' validated=' || convalidated, E'\\n' \
+             ORDER BY conrelid::regclass::text, conname) FROM pg_constraint \
+             WHERE conrelid IN ('departments'::regclass, 'jobs'::regclass, \
+             'hired_employees'::regclass))",
+        );
+        let indexes = self.text(
+            "(SELECT string_agg(indexname || ' ' || indexdef, E'\\n' ORDER BY indexname) \
+             FROM pg_indexes WHERE tablename IN ('departments', 'jobs', 'hired_employees'))",
+        );
+        format!("{constraints}\n{indexes}")
+    }
+}
+
 /// Drops the test database, even when connections to it are still open.
 struct DropDatabase {
     server: String,

@@ -1,0 +1,469 @@
+//! PostgreSQL's bulk paths: a migration's load of a table that is empty or small, and a
+//! restore's replacement of whole tables. Both follow PostgreSQL's "Populating a Database"
+//! advice and pg_restore: inside one transaction, set the foreign keys and secondary indexes
+//! aside (read from the catalog, `sql/pg_set_aside.sql`), `COPY` the rows in, then build each
+//! index once and re-add each foreign key, checked by one join over the table, and commit.
+//! PostgreSQL's DDL is transactional: a load that fails, or whose process dies, rolls back with
+//! its schema changes, and the table keeps its constraints and indexes.
+//!
+//! A bulk load takes an `ACCESS EXCLUSIVE` lock on its table first (`sql/pg_bulk_lock.sql`), so
+//! a second load of the same table waits, then sees the first one's rows. Dropping a foreign
+//! key also locks the table it references: while a load of `hired_employees` lasts,
+//! `departments` and `jobs` cannot be read by other sessions, so the load lends their keys
+//! (which cannot change meanwhile) to the store's key lookups ([`HeldKeys`]).
+//!
+//! The fast path is taken when the table holds at most [`FAST_PATH_MAX_ROWS`] rows once locked:
+//! putting the indexes and foreign keys back then costs a fraction of a second over the rows
+//! already there, whatever the load brings. A larger table keeps its indexes and keys, and the
+//! load is declined (written batch by batch, each row checked by the foreign keys as it comes).
+
+use crate::postgres::PgDialect;
+use crate::store::{self, HeldKeys, RejectOps, SetAside, StoreError, TableOps};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::sql_types::{Array, Bool, Text};
+use diesel::{PgConnection, QueryDsl, RunQueryDsl};
+use hiring_domain::{Id, Rejection, Table};
+use hiring_ports::{BulkLoad, RepoError};
+use roaring::RoaringBitmap;
+use std::cell::RefCell;
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::thread::JoinHandle;
+
+/// What a bulk write sets aside and how it is put back; see the file.
+const SET_ASIDE: &str = include_str!("sql/pg_set_aside.sql");
+/// The lock a bulk load takes first; `{table}` is filled in.
+const LOCK: &str = include_str!("sql/pg_bulk_lock.sql");
+/// Empties the tables of a replacement; `{tables}` is filled in.
+const TRUNCATE: &str = include_str!("sql/pg_truncate.sql");
+/// Run before the indexes are built again.
+const INDEX_BUILD: &str = include_str!("sql/pg_index_build.sql");
+
+/// Most rows a table may hold, once locked, for a bulk load to set its indexes and foreign keys
+/// aside. Rebuilding them over this many rows takes well under a second, so a small load into
+/// such a table loses little, while a large one gains several times over; a larger table is
+/// loaded batch by batch with its indexes and keys in place.
+pub(crate) const FAST_PATH_MAX_ROWS: usize = 100_000;
+
+type PgPooled = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// One row of [`SET_ASIDE`].
+#[derive(diesel::QueryableByName)]
+struct SetAsideRow {
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Text)]
+    drop_sql: String,
+    #[diesel(sql_type = Text)]
+    create_sql: String,
+}
+
+/// What re-creates the constraints and indexes set aside, in the order to run it.
+#[derive(Debug, Default)]
+struct PutBack {
+    /// Primary keys and unique constraints.
+    keys: Vec<String>,
+    /// Indexes that back no constraint.
+    indexes: Vec<String>,
+    /// Foreign keys, last (they need the keys they reference).
+    foreign_keys: Vec<String>,
+}
+
+impl PutBack {
+    /// Everything but the foreign keys, in the order to run it.
+    fn keys_and_indexes(&self) -> Vec<String> {
+        if self.keys.is_empty() && self.indexes.is_empty() {
+            return Vec::new();
+        }
+        std::iter::once(INDEX_BUILD.to_owned())
+            .chain(self.keys.iter().cloned())
+            .chain(self.indexes.iter().cloned())
+            .collect()
+    }
+}
+
+/// Drops the foreign keys and indexes [`SET_ASIDE`] lists for `tables` and returns what
+/// re-creates them: with their keys and the foreign keys referencing them too when `emptying`,
+/// with their own keys (unless referenced) when `own_keys`.
+fn set_aside(
+    conn: &mut PgConnection,
+    tables: &[Table],
+    emptying: bool,
+    own_keys: bool,
+) -> Result<PutBack, StoreError> {
+    let names: Vec<&str> = tables.iter().map(|t| t.name()).collect();
+    let rows = diesel::sql_query(SET_ASIDE)
+        .bind::<Array<Text>, _>(&names)
+        .bind::<Bool, _>(emptying)
+        .bind::<Bool, _>(own_keys)
+        .load::<SetAsideRow>(conn)?;
+    let mut put_back = PutBack::default();
+    for row in &rows {
+        conn.batch_execute(&row.drop_sql)?;
+    }
+    // Re-created in reverse: keys and indexes first, then the foreign keys that need them.
+    for row in rows.into_iter().rev() {
+        match row.kind.as_str() {
+            "foreign key" => put_back.foreign_keys.push(row.create_sql),
+            "key" => put_back.keys.push(row.create_sql),
+            _ => put_back.indexes.push(row.create_sql),
+        }
+    }
+    Ok(put_back)
+}
+
+/// Up to `limit` ids stored in `table`, smallest first.
+fn stored_ids(conn: &mut PgConnection, table: Table, limit: i64) -> Result<Vec<i32>, StoreError> {
+    use crate::schema::pg::{departments, hired_employees, jobs};
+    Ok(match table {
+        Table::Departments => departments::table
+            .select(departments::id)
+            .order(departments::id)
+            .limit(limit)
+            .load(conn)?,
+        Table::Jobs => jobs::table
+            .select(jobs::id)
+            .order(jobs::id)
+            .limit(limit)
+            .load(conn)?,
+        Table::HiredEmployees => hired_employees::table
+            .select(hired_employees::id)
+            .order(hired_employees::id)
+            .limit(limit)
+            .load(conn)?,
+    })
+}
+
+/// The bitmap key of a stored id; ids below 1 cannot be asked for (they break the id rule).
+fn bit(id: i32) -> Option<u32> {
+    u32::try_from(id).ok()
+}
+
+/// Empties `tables` for a replacement, with their constraints and indexes set aside (see
+/// [`store::BulkLoadOps::set_aside_for_replace`]).
+pub(crate) fn set_aside_for_replace(
+    conn: &mut PgConnection,
+    tables: &[Table],
+) -> Result<Option<SetAside>, StoreError> {
+    if tables.is_empty() {
+        return Ok(None);
+    }
+    let put_back = set_aside(conn, tables, true, true)?;
+    let names: Vec<&str> = tables.iter().map(|t| t.name()).collect();
+    conn.batch_execute(&TRUNCATE.replace("{tables}", &names.join(", ")))?;
+    Ok(Some(SetAside {
+        indexes: put_back.keys_and_indexes(),
+        foreign_keys: put_back.foreign_keys,
+    }))
+}
+
+/// Starts a bulk load of `E`'s table, or declines it (see the module documentation).
+pub(crate) fn start<E: TableOps<PgDialect>>(
+    pool: &Pool<ConnectionManager<PgConnection>>,
+    held: &HeldKeys,
+) -> Result<Option<Box<dyn BulkLoad<E>>>, StoreError> {
+    let mut conn = pool.get().map_err(|e| StoreError::Pool(e.to_string()))?;
+    AnsiTransactionManager::begin_transaction(&mut *conn)?;
+    let mut session = Session {
+        conn,
+        put_back: PutBack::default(),
+        keys_aside: false,
+        held: held.clone(),
+        lent: Vec::new(),
+        open: true,
+    };
+    // Any error from here drops `session`, which rolls everything back.
+    let conn = &mut *session.conn;
+    conn.batch_execute(&LOCK.replace("{table}", E::TABLE.name()))?;
+    let limit = i64::try_from(FAST_PATH_MAX_ROWS + 1).unwrap_or(i64::MAX);
+    let ids = stored_ids(conn, E::TABLE, limit)?;
+    if ids.len() > FAST_PATH_MAX_ROWS {
+        tracing::debug!(table = %E::TABLE, "bulk load declined: the table is not small");
+        return Ok(None);
+    }
+    // Into an empty table, the load tracks every id it writes, so the primary key can go too
+    // until a look-up needs it.
+    let empty = ids.is_empty();
+    let stored: RoaringBitmap = ids.into_iter().filter_map(bit).collect();
+    session.put_back = set_aside(conn, &[E::TABLE], false, empty)?;
+    session.keys_aside = !session.put_back.keys.is_empty();
+    if !session.put_back.foreign_keys.is_empty() {
+        // Dropping the foreign keys locked the parents: their keys cannot change until the load
+        // ends, and other sessions cannot read them meanwhile.
+        for &(parent, _) in E::TABLE.parents() {
+            let keys = stored_ids(&mut session.conn, parent, i64::MAX)?;
+            session.held.hold(parent, keys);
+            session.lent.push(parent);
+        }
+    }
+    tracing::debug!(table = %E::TABLE, stored = stored.len(), "bulk load started");
+    let (jobs, received) = std::sync::mpsc::sync_channel::<Job<E>>(QUEUED_BATCHES);
+    let worker = std::thread::Builder::new()
+        .name(format!("bulk load {}", E::TABLE))
+        .spawn(move || work(session, received))
+        .map_err(|e| StoreError::Encode(format!("cannot start the bulk load's thread: {e}")))?;
+    Ok(Some(Box::new(PgBulkLoad {
+        jobs: RefCell::new(Some(jobs)),
+        worker: RefCell::new(Some(worker)),
+        stored: RefCell::new(stored),
+        failure: RefCell::new(None),
+    })))
+}
+
+/// Batches handed to the load's thread and not yet written, at most: with the one it writes
+/// and the one the caller prepares, memory holds a few batches whatever the load's size.
+const QUEUED_BATCHES: usize = 2;
+
+/// Work for the load's thread, done in order.
+enum Job<E> {
+    /// Write rows and rejects.
+    Write(Vec<E>, Vec<Rejection>),
+    /// Read the stored rows with these ids and answer.
+    Find(Vec<i32>, SyncSender<Result<Vec<E>, RepoError>>),
+    /// Put everything back, commit and answer.
+    Finish(SyncSender<Result<u64, RepoError>>),
+}
+
+/// The load's thread: writes batches while the caller reads and checks the next ones. Ends at
+/// the first failure, or when the load is dropped, rolling back; or once committed.
+fn work<E: TableOps<PgDialect>>(
+    mut session: Session,
+    jobs: Receiver<Job<E>>,
+) -> Result<u64, RepoError> {
+    let mut inserted = 0;
+    for job in jobs {
+        match job {
+            Job::Write(rows, rejects) => {
+                inserted += session.write(&rows, &rejects).map_err(store::repo_error)?;
+            }
+            Job::Find(keys, reply) => {
+                let found = session.find::<E>(&keys).map_err(store::repo_error);
+                let failed = found.as_ref().err().cloned();
+                // The caller waits for the answer, unless it gave up (then nothing is lost).
+                let _ = reply.send(found);
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+            }
+            Job::Finish(reply) => {
+                let done = session
+                    .finish()
+                    .map(|()| inserted)
+                    .map_err(store::repo_error);
+                let _ = reply.send(done.clone());
+                if done.is_ok() {
+                    tracing::debug!(table = %E::TABLE, inserted, "bulk load committed");
+                }
+                return done;
+            }
+        }
+    }
+    Err(RepoError::Other("the bulk load was abandoned".to_owned()))
+}
+
+/// The load's connection, in its transaction.
+struct Session {
+    conn: PgPooled,
+    /// What re-creates the keys, indexes and foreign keys set aside.
+    put_back: PutBack,
+    /// The primary key is set aside (the table was empty): it is built again at the first
+    /// look-up of a row the load wrote, or when the load finishes.
+    keys_aside: bool,
+    held: HeldKeys,
+    /// The parent tables whose keys are lent to `held`.
+    lent: Vec<Table>,
+    /// The transaction is open (neither committed nor rolled back).
+    open: bool,
+}
+
+impl Session {
+    fn write<E: TableOps<PgDialect>>(
+        &mut self,
+        rows: &[E],
+        rejects: &[Rejection],
+    ) -> Result<u64, StoreError> {
+        let inserted = if rows.is_empty() {
+            0
+        } else {
+            E::insert(&mut self.conn, rows)?
+        };
+        if !rejects.is_empty() {
+            PgDialect::insert_rejects(&mut self.conn, rejects)?;
+        }
+        Ok(inserted)
+    }
+
+    fn find<E: TableOps<PgDialect>>(&mut self, keys: &[i32]) -> Result<Vec<E>, StoreError> {
+        // An id met again (in an empty table, one the load wrote): the key serves the look-ups
+        // from now on.
+        self.restore_keys()?;
+        E::find(&mut self.conn, keys)
+    }
+
+    /// Builds the primary key again if it was set aside.
+    fn restore_keys(&mut self) -> Result<(), StoreError> {
+        if self.keys_aside {
+            self.keys_aside = false;
+            self.conn.batch_execute(INDEX_BUILD)?;
+            for statement in &self.put_back.keys {
+                self.conn.batch_execute(statement)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts back what was set aside and commits.
+    fn finish(&mut self) -> Result<(), StoreError> {
+        self.restore_keys()?;
+        if !self.put_back.indexes.is_empty() {
+            self.conn.batch_execute(INDEX_BUILD)?;
+        }
+        for statement in self
+            .put_back
+            .indexes
+            .iter()
+            .chain(&self.put_back.foreign_keys)
+        {
+            self.conn.batch_execute(statement)?;
+        }
+        // Lookups wait for the commit from now on, then see the committed parents.
+        self.held.release(&self.lent);
+        let committed = AnsiTransactionManager::commit_transaction(&mut *self.conn);
+        // Committed, or rolled back by the failed commit: over either way.
+        self.open = false;
+        Ok(committed?)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.held.release(&self.lent);
+        if self.open {
+            self.open = false;
+            if let Err(e) = AnsiTransactionManager::rollback_transaction(&mut *self.conn) {
+                // The pool discards a connection left in a transaction.
+                tracing::warn!(error = %e, "rolling back a bulk load failed");
+            }
+        }
+    }
+}
+
+/// A bulk load in progress, as its caller holds it: its thread writes the batches.
+struct PgBulkLoad<E> {
+    jobs: RefCell<Option<SyncSender<Job<E>>>>,
+    worker: RefCell<Option<JoinHandle<Result<u64, RepoError>>>>,
+    /// Ids stored in the table: those found when the load started and those it wrote.
+    stored: RefCell<RoaringBitmap>,
+    /// Why the load ended early, once known.
+    failure: RefCell<Option<RepoError>>,
+}
+
+impl<E> PgBulkLoad<E> {
+    /// Ends the load: its thread rolls back unless it committed. Returns what the thread
+    /// returned.
+    fn stop(&self) -> Result<u64, RepoError> {
+        self.jobs.borrow_mut().take();
+        let worker = self.worker.borrow_mut().take();
+        let ended = match worker {
+            Some(worker) => worker.join().unwrap_or_else(|_| {
+                Err(RepoError::Other(
+                    "the bulk load's thread panicked".to_owned(),
+                ))
+            }),
+            None => Err(RepoError::Other("the bulk load has ended".to_owned())),
+        };
+        if let Err(e) = &ended {
+            self.failure.borrow_mut().get_or_insert_with(|| e.clone());
+        }
+        ended
+    }
+
+    /// The error that ended the load, after stopping it.
+    fn failed(&self) -> RepoError {
+        if let Err(e) = self.stop() {
+            return e;
+        }
+        self.failure
+            .borrow()
+            .clone()
+            .unwrap_or_else(|| RepoError::Other("the bulk load has ended".to_owned()))
+    }
+
+    /// Hands `job` to the load's thread.
+    fn send(&self, job: Job<E>) -> Result<(), RepoError> {
+        if let Some(e) = self.failure.borrow().clone() {
+            return Err(e);
+        }
+        let sent = match self.jobs.borrow().as_ref() {
+            Some(jobs) => jobs.send(job).is_ok(),
+            None => false,
+        };
+        if sent {
+            Ok(())
+        } else {
+            Err(self.failed())
+        }
+    }
+}
+
+impl<E: TableOps<PgDialect>> BulkLoad<E> for PgBulkLoad<E> {
+    fn find_by_ids(&self, ids: &[Id]) -> Result<Vec<E>, RepoError> {
+        let mut keys: Vec<i32> = {
+            let stored = self.stored.borrow();
+            ids.iter()
+                .map(|id| id.get())
+                .filter(|&id| bit(id).is_some_and(|b| stored.contains(b)))
+                .collect()
+        };
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.send(Job::Find(keys, reply))?;
+        answer.recv().unwrap_or_else(|_| Err(self.failed()))
+    }
+
+    /// Hands the batch to the load's thread and returns at once: a failure of the database
+    /// shows at a later call, and at the latest in [`BulkLoad::finish`] (nothing is stored then).
+    fn write_batch(&self, rows: &[E], rejects: &[Rejection]) -> Result<u64, RepoError> {
+        // The ids stored are all known (the primary key may be set aside): a row whose id is
+        // stored, or given twice, is refused as the key would refuse it, and ends the load.
+        let mut ids = RoaringBitmap::new();
+        let taken = {
+            let stored = self.stored.borrow();
+            rows.iter()
+                .map(|row| row.id().get())
+                .find(|&id| bit(id).is_some_and(|b| stored.contains(b) || !ids.insert(b)))
+        };
+        if let Some(id) = taken {
+            let conflict =
+                RepoError::Conflict(format!("{} row with id {id} is already stored", E::TABLE));
+            self.failure.borrow_mut().get_or_insert(conflict.clone());
+            let _ = self.stop();
+            return Err(conflict);
+        }
+        if rows.is_empty() && rejects.is_empty() {
+            return Ok(0);
+        }
+        self.send(Job::Write(rows.to_vec(), rejects.to_vec()))?;
+        *self.stored.borrow_mut() |= ids;
+        Ok(rows.len() as u64)
+    }
+
+    fn finish(self: Box<Self>) -> Result<u64, RepoError> {
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.send(Job::Finish(reply))?;
+        let done = answer.recv().unwrap_or_else(|_| Err(self.failed()));
+        let _ = self.stop();
+        done
+    }
+}
+
+impl<E> Drop for PgBulkLoad<E> {
+    fn drop(&mut self) {
+        // Waits for the thread, so that the rollback is over when the load is gone.
+        let _ = self.stop();
+    }
+}

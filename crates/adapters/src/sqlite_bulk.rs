@@ -1,0 +1,352 @@
+//! SQLite's bulk paths: a migration's load of a table that is empty or small, and a restore's
+//! replacement of whole tables.
+//!
+//! A bulk load holds one pooled connection in one `BEGIN IMMEDIATE` transaction (the write lock
+//! up front: a second load waits for the first, then sees its rows). Inside it, the table's
+//! secondary indexes are dropped (`sql/sqlite_set_aside.sql`), the rows go in through the same
+//! cached single-row `INSERT`s as every write, and [`BulkLoad::finish`] creates the indexes
+//! again — one sort each instead of a random B-tree insert per row, which is what made large
+//! loads slow once the `datetime` index outgrew the page cache — and commits. Foreign keys stay
+//! enforced on every row as always (`PRAGMA foreign_keys = ON`; a parent lookup in a table of a
+//! few hundred rows costs little). SQLite's DDL is transactional: a load that fails, is dropped
+//! unfinished, or whose process dies leaves the table, its indexes and its foreign keys as they
+//! were, and stores none of its rows.
+//!
+//! The fast path is taken when the table holds at most [`FAST_PATH_MAX_ROWS`] rows once the
+//! write lock is held: rebuilding the indexes over the rows already there then costs well under
+//! a second, whatever the load brings. A larger table keeps its indexes, and the load is
+//! declined (written batch by batch).
+//!
+//! Readers are never blocked: in WAL mode other connections (the store's key lookups among
+//! them) keep reading the last committed state, indexes included, until the load commits.
+
+use crate::hire_counts::Tally;
+use crate::sqlite::SqliteDialect;
+use crate::sqlite_writer::WriterGuard;
+use crate::store::{self, RejectOps, SetAside, StoreError, TableOps};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::sql_types::Text;
+use diesel::{QueryDsl, RunQueryDsl, SqliteConnection};
+use hiring_domain::{HiredEmployee, Id, Record, Rejection, Table};
+use hiring_ports::{BulkLoad, RepoError};
+use roaring::RoaringBitmap;
+use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
+
+/// Which indexes a bulk write sets aside, with the statements that drop and re-create them.
+const SET_ASIDE: &str = include_str!("sql/sqlite_set_aside.sql");
+/// Begins a bulk load.
+const BEGIN: &str = include_str!("sql/sqlite_bulk_begin.sql");
+/// Settings for re-creating the indexes set aside, and the usual ones again.
+const INDEX_BUILD: &str = include_str!("sql/sqlite_index_build.sql");
+const INDEX_BUILD_END: &str = include_str!("sql/sqlite_index_build_end.sql");
+
+/// Most rows a table may hold, once locked, for a bulk load to set its indexes aside.
+/// Rebuilding them over this many rows takes a fraction of a second, so a small load into such
+/// a table loses little, while a large one gains several times over; a larger table is loaded
+/// batch by batch with its indexes in place.
+pub(crate) const FAST_PATH_MAX_ROWS: usize = 100_000;
+
+/// Hires per multi-row `INSERT` on the bulk path: one cached statement binds this many rows,
+/// so the per-statement costs (diesel's statement lookup, SQLite's step and reset) are paid once
+/// per chunk. With the indexes set aside there is no index page for SQLite's statement journal
+/// to keep, which is what makes multi-row statements slower on the plain path.
+const HIRES_PER_INSERT: usize = 32;
+
+type SqlitePooled = PooledConnection<ConnectionManager<SqliteConnection>>;
+
+/// One row of [`SET_ASIDE`].
+#[derive(diesel::QueryableByName)]
+struct SetAsideRow {
+    #[diesel(sql_type = Text)]
+    drop_sql: String,
+    #[diesel(sql_type = Text)]
+    create_sql: String,
+}
+
+/// Drops the secondary indexes of `tables` and returns the statements that create them again.
+fn set_aside(conn: &mut SqliteConnection, tables: &[Table]) -> Result<SetAside, StoreError> {
+    let mut put_back = SetAside::default();
+    put_back.indexes.push(INDEX_BUILD.to_owned());
+    for table in tables {
+        let rows = diesel::sql_query(SET_ASIDE)
+            .bind::<Text, _>(table.name())
+            .load::<SetAsideRow>(conn)?;
+        for row in rows {
+            conn.batch_execute(&row.drop_sql)?;
+            put_back.indexes.push(row.create_sql);
+        }
+    }
+    if put_back.indexes.len() == 1 {
+        // Nothing was set aside.
+        put_back.indexes.clear();
+    } else {
+        put_back.indexes.push(INDEX_BUILD_END.to_owned());
+    }
+    Ok(put_back)
+}
+
+/// Drops the secondary indexes of the tables a replacement empties and fills (see
+/// [`store::BulkLoadOps::set_aside_for_replace`]); the store creates them again once the rows
+/// are in. The caller's transaction is already open.
+pub(crate) fn set_aside_for_replace(
+    conn: &mut SqliteConnection,
+    tables: &[Table],
+) -> Result<Option<SetAside>, StoreError> {
+    let put_back = set_aside(conn, tables)?;
+    Ok((!put_back.indexes.is_empty()).then_some(put_back))
+}
+
+/// Up to `limit` ids stored in `table`, smallest first.
+fn stored_ids(
+    conn: &mut SqliteConnection,
+    table: Table,
+    limit: i64,
+) -> Result<Vec<i32>, StoreError> {
+    use crate::schema::sqlite::{departments, hired_employees, jobs};
+    Ok(match table {
+        Table::Departments => departments::table
+            .select(departments::id)
+            .order(departments::id)
+            .limit(limit)
+            .load(conn)?,
+        Table::Jobs => jobs::table
+            .select(jobs::id)
+            .order(jobs::id)
+            .limit(limit)
+            .load(conn)?,
+        Table::HiredEmployees => hired_employees::table
+            .select(hired_employees::id)
+            .order(hired_employees::id)
+            .limit(limit)
+            .load(conn)?,
+    })
+}
+
+/// The bitmap key of a stored id; ids below 1 cannot be asked for (they break the id rule).
+fn bit(id: i32) -> Option<u32> {
+    u32::try_from(id).ok()
+}
+
+/// `rows` as hires, when `E` is [`HiredEmployee`].
+fn as_hires<E: 'static>(rows: &[E]) -> Option<Vec<&HiredEmployee>> {
+    rows.iter()
+        .map(|row| (row as &dyn std::any::Any).downcast_ref::<HiredEmployee>())
+        .collect()
+}
+
+/// `rows` as hires, when they are hires, at least [`HIRES_PER_INSERT`] of them, and the table
+/// has no secondary index (set aside by a bulk write): then [`insert_hires`] is the faster way.
+pub(crate) fn unindexed_hires<'r, E: 'static>(
+    conn: &mut SqliteConnection,
+    rows: &'r [E],
+) -> Result<Option<Vec<&'r HiredEmployee>>, StoreError> {
+    if rows.len() < HIRES_PER_INSERT {
+        return Ok(None);
+    }
+    let Some(hires) = as_hires(rows) else {
+        return Ok(None);
+    };
+    let indexes = diesel::sql_query(SET_ASIDE)
+        .bind::<Text, _>(Table::HiredEmployees.name())
+        .load::<SetAsideRow>(conn)?;
+    Ok(indexes.is_empty().then_some(hires))
+}
+
+/// Inserts `hires`, [`HIRES_PER_INSERT`] per statement, the rest one by one. Returns the rows
+/// inserted.
+pub(crate) fn insert_hires(
+    conn: &mut SqliteConnection,
+    hires: &[&HiredEmployee],
+) -> Result<usize, StoreError> {
+    use crate::schema::sqlite::hired_employees as t;
+    use diesel::ExpressionMethods;
+    // Owned values: a statement is cached by its type, which must not borrow.
+    let values = |hire: &HiredEmployee| {
+        (
+            t::id.eq(hire.id().get()),
+            t::name.eq(hire.name().to_owned()),
+            t::datetime.eq(<SqliteDialect as store::Dialect>::encode_time(
+                hire.datetime(),
+            )),
+            t::department_id.eq(hire.department_id().get()),
+            t::job_id.eq(hire.job_id().get()),
+        )
+    };
+    let mut inserted = 0;
+    let mut chunks = hires.chunks_exact(HIRES_PER_INSERT);
+    for chunk in &mut chunks {
+        let rows: [_; HIRES_PER_INSERT] = std::array::from_fn(|i| values(chunk[i]));
+        inserted += diesel::insert_into(t::table).values(rows).execute(conn)?;
+    }
+    for &hire in chunks.remainder() {
+        inserted += diesel::insert_into(t::table)
+            .values(values(hire))
+            .execute(conn)?;
+    }
+    Ok(inserted)
+}
+
+/// Starts a bulk load of `E`'s table, or declines it (see the module documentation).
+pub(crate) fn start<E: TableOps<SqliteDialect>>(
+    pool: &Pool<ConnectionManager<SqliteConnection>>,
+) -> Result<Option<Box<dyn BulkLoad<E>>>, StoreError> {
+    let mut conn = pool.get().map_err(|e| StoreError::Pool(e.to_string()))?;
+    let turn = crate::sqlite_writer::turn(&mut conn);
+    let mut load = SqliteBulkLoad::<E> {
+        conn: RefCell::new(conn),
+        stored: RefCell::new(RoaringBitmap::new()),
+        put_back: SetAside::default(),
+        inserted: Cell::new(0),
+        tally: RefCell::new(Tally::default()),
+        open: Cell::new(false),
+        _rows: PhantomData,
+        _turn: turn,
+    };
+    // Any error from here drops `load`, which rolls back and restores the settings.
+    let conn = load.conn.get_mut();
+    AnsiTransactionManager::begin_transaction_sql(&mut **conn, BEGIN)?;
+    load.open.set(true);
+    let limit = i64::try_from(FAST_PATH_MAX_ROWS + 1).unwrap_or(i64::MAX);
+    let ids = stored_ids(conn, E::TABLE, limit)?;
+    if ids.len() > FAST_PATH_MAX_ROWS {
+        tracing::debug!(table = %E::TABLE, "bulk load declined: the table is not small");
+        return Ok(None);
+    }
+    load.stored
+        .get_mut()
+        .extend(ids.into_iter().filter_map(bit));
+    load.put_back = set_aside(conn, &[E::TABLE])?;
+    tracing::debug!(
+        table = %E::TABLE,
+        stored = load.stored.get_mut().len(),
+        indexes_set_aside = load.put_back.indexes.len(),
+        "bulk load started"
+    );
+    Ok(Some(Box::new(load)))
+}
+
+/// A bulk load in progress: one pooled connection in one transaction.
+struct SqliteBulkLoad<E> {
+    conn: RefCell<SqlitePooled>,
+    /// Ids stored in the table: those found when the load started and those it wrote.
+    stored: RefCell<RoaringBitmap>,
+    /// What re-creates the indexes set aside.
+    put_back: SetAside,
+    inserted: Cell<u64>,
+    /// The hires written, counted for the `hire_counts` aggregate once, at the end.
+    tally: RefCell<Tally>,
+    /// The transaction is open (neither committed nor rolled back).
+    open: Cell<bool>,
+    _rows: PhantomData<fn() -> E>,
+    /// This process's other writers of the file wait until the load ends (dropped last).
+    _turn: Option<WriterGuard>,
+}
+
+impl<E> SqliteBulkLoad<E> {
+    /// Runs `f` on the load's connection; after any failure the transaction is rolled back
+    /// and the load refuses further work.
+    fn run<T>(
+        &self,
+        f: impl FnOnce(&mut SqliteConnection) -> Result<T, StoreError>,
+    ) -> Result<T, RepoError> {
+        if !self.open.get() {
+            return Err(RepoError::Other(
+                "the bulk load was rolled back after an earlier failure".to_owned(),
+            ));
+        }
+        let mut conn = self.conn.borrow_mut();
+        let result = f(&mut conn);
+        if result.is_err() {
+            drop(conn);
+            self.roll_back();
+        }
+        result.map_err(store::repo_error)
+    }
+
+    fn roll_back(&self) {
+        if self.open.replace(false) {
+            let mut conn = self.conn.borrow_mut();
+            if let Err(e) = AnsiTransactionManager::rollback_transaction(&mut **conn) {
+                // The pool discards a connection left in a transaction.
+                tracing::warn!(error = %e, "rolling back a bulk load failed");
+            }
+        }
+    }
+
+    /// Gives the connection its usual settings back, whatever the load got to (it returns to
+    /// the pool).
+    fn restore_settings(&self) {
+        if let Err(e) = self.conn.borrow_mut().batch_execute(INDEX_BUILD_END) {
+            tracing::warn!(error = %e, "restoring the settings of a bulk load's connection failed");
+        }
+    }
+}
+
+impl<E: TableOps<SqliteDialect>> BulkLoad<E> for SqliteBulkLoad<E> {
+    fn find_by_ids(&self, ids: &[Id]) -> Result<Vec<E>, RepoError> {
+        let mut keys: Vec<i32> = {
+            let stored = self.stored.borrow();
+            ids.iter()
+                .map(|id| id.get())
+                .filter(|&id| bit(id).is_some_and(|b| stored.contains(b)))
+                .collect()
+        };
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        self.run(|conn| E::find(conn, &keys))
+    }
+
+    fn write_batch(&self, rows: &[E], rejects: &[Rejection]) -> Result<u64, RepoError> {
+        let inserted = self.run(|conn| {
+            let inserted = if rows.is_empty() {
+                0
+            } else if let Some(hires) = as_hires(rows) {
+                let mut tally = self.tally.borrow_mut();
+                hires.iter().for_each(|hire| tally.add(hire));
+                store::affected(insert_hires(conn, &hires)?)
+            } else {
+                E::insert(conn, rows)?
+            };
+            if !rejects.is_empty() {
+                SqliteDialect::insert_rejects(conn, rejects)?;
+            }
+            Ok(inserted)
+        })?;
+        self.stored
+            .borrow_mut()
+            .extend(rows.iter().filter_map(|row| bit(row.id().get())));
+        self.inserted.set(self.inserted.get() + inserted);
+        Ok(inserted)
+    }
+
+    fn finish(self: Box<Self>) -> Result<u64, RepoError> {
+        self.run(|conn| {
+            self.tally.borrow_mut().apply::<SqliteDialect>(conn)?;
+            for statement in &self.put_back.indexes {
+                conn.batch_execute(statement)?;
+            }
+            Ok(())
+        })?;
+        let committed = {
+            let mut conn = self.conn.borrow_mut();
+            AnsiTransactionManager::commit_transaction(&mut **conn)
+        };
+        // Committed, or rolled back by the failed commit: over either way.
+        self.open.set(false);
+        committed.map_err(|e| store::repo_error(StoreError::Db(e)))?;
+        tracing::debug!(table = %E::TABLE, inserted = self.inserted.get(), "bulk load committed");
+        Ok(self.inserted.get())
+    }
+}
+
+impl<E> Drop for SqliteBulkLoad<E> {
+    fn drop(&mut self) {
+        self.roll_back();
+        self.restore_settings();
+    }
+}
