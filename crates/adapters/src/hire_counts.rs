@@ -60,6 +60,12 @@ pub(crate) trait Counted: Record {
     fn inserted<D: HireCountOps>(conn: &mut D::Conn, rows: &[Self]) -> Result<(), StoreError>;
     /// Called in the transaction that deleted every row of the table.
     fn emptied<D: HireCountOps>(conn: &mut D::Conn) -> Result<(), StoreError>;
+    /// Counts `rows` into `tally`, for a writer that inserts many batches in one transaction
+    /// and adds them to the aggregate once (updating the same counts batch after batch inside
+    /// one transaction leaves a chain of row versions that every later update walks).
+    fn tally(rows: &[Self], tally: &mut Tally) {
+        let _ = (rows, tally);
+    }
 }
 
 impl Counted for HiredEmployee {
@@ -71,6 +77,10 @@ impl Counted for HiredEmployee {
 
     fn emptied<D: HireCountOps>(conn: &mut D::Conn) -> Result<(), StoreError> {
         D::clear_counts(conn)
+    }
+
+    fn tally(rows: &[Self], tally: &mut Tally) {
+        rows.iter().for_each(|hire| tally.add(hire));
     }
 }
 

@@ -141,6 +141,17 @@ pub(crate) trait TableOps<D: Dialect>: Record {
     fn page(conn: &mut D::Conn, after: i32, limit: i64) -> Result<Vec<Self>, StoreError>;
     /// Inserts every row, in as few statements as the backend allows.
     fn insert(conn: &mut D::Conn, rows: &[Self]) -> Result<u64, StoreError>;
+    /// Like [`TableOps::insert`], leaving the `hire_counts` aggregate alone: for a writer of
+    /// many batches in one transaction, which counts them with [`TableOps::tally`] and adds the
+    /// tally once with [`TableOps::add_tally`].
+    fn insert_uncounted(conn: &mut D::Conn, rows: &[Self]) -> Result<u64, StoreError>;
+    /// Counts `rows` into `tally` (only hires count).
+    fn tally(rows: &[Self], tally: &mut crate::hire_counts::Tally);
+    /// Adds `tally` to the aggregate and empties it.
+    fn add_tally(
+        conn: &mut D::Conn,
+        tally: &mut crate::hire_counts::Tally,
+    ) -> Result<(), StoreError>;
     /// Number of rows.
     fn count(conn: &mut D::Conn) -> Result<u64, StoreError>;
     /// Deletes every row.
@@ -369,10 +380,14 @@ fn fill_table<D: Dialect, E: TableOps<D> + FromAnyRow>(
     std::thread::scope(|scope| {
         let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<E>>(1);
         let writer = scope.spawn(move || {
+            // The aggregate is brought up to date once, not chunk after chunk.
+            let mut tally = crate::hire_counts::Tally::default();
             let mut stored = 0;
             for chunk in received {
-                stored += E::insert(conn, &chunk)?;
+                stored += E::insert_uncounted(conn, &chunk)?;
+                E::tally(&chunk, &mut tally);
             }
+            E::add_tally(conn, &mut tally)?;
             Ok::<u64, StoreError>(stored)
         });
         let read = read_chunks::<E>(source, |chunk| chunks.send(chunk).is_ok());
@@ -747,6 +762,27 @@ macro_rules! table_ops {
                 let inserted = $insert!(conn, t::table, rows, $to_values);
                 <$entity as $crate::hire_counts::Counted>::inserted::<$d>(conn, rows)?;
                 Ok($crate::store::affected(inserted))
+            }
+
+            fn insert_uncounted(
+                conn: &mut <$d as $crate::store::Dialect>::Conn,
+                rows: &[Self],
+            ) -> Result<u64, $crate::store::StoreError> {
+                use diesel::prelude::*;
+                use $crate::schema::$s::$t as t;
+                let inserted = $insert!(conn, t::table, rows, $to_values);
+                Ok($crate::store::affected(inserted))
+            }
+
+            fn tally(rows: &[Self], tally: &mut $crate::hire_counts::Tally) {
+                <$entity as $crate::hire_counts::Counted>::tally(rows, tally);
+            }
+
+            fn add_tally(
+                conn: &mut <$d as $crate::store::Dialect>::Conn,
+                tally: &mut $crate::hire_counts::Tally,
+            ) -> Result<(), $crate::store::StoreError> {
+                tally.apply::<$d>(conn)
             }
 
             fn count(

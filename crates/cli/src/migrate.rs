@@ -38,8 +38,9 @@ pub struct Args {
     #[arg(long)]
     dry_run: bool,
 
-    /// Write batch by batch, each committed on its own, even into an empty table (by default
-    /// such a table is loaded in one transaction on the database's bulk path)
+    /// Write batch by batch, each committed on its own, so readers of the table are never
+    /// blocked (by default each table is loaded in one transaction on the database's bulk path,
+    /// which on PostgreSQL locks the table until it commits)
     #[arg(long)]
     no_bulk: bool,
 

@@ -85,6 +85,9 @@ fn pg_bulk_load_puts_back_identical_constraints_and_indexes() {
     assert_eq!(load.finish().unwrap(), 1_000);
 
     assert_eq!(schema(&db), before);
+    let (counts, scan) = counts_and_scan(&db);
+    assert!(!counts.is_empty());
+    assert_eq!(counts, scan);
     assert_eq!(repos.hired_employees.count().unwrap(), 1_000);
     // The foreign keys are enforced again.
     assert!(matches!(
@@ -191,24 +194,113 @@ fn pg_key_lookups_answer_during_a_load_of_hires() {
     );
 }
 
+/// Plants `n` hires (ids 1..=n, as [`hires`] makes them) straight into the table.
+fn plant_hires(db: &TestDb, n: i32) {
+    db.execute(&format!(
+        "INSERT INTO hired_employees (id, name, datetime, department_id, job_id) \
+         SELECT g, 'Employee ' || g, timestamptz '2021-07-27 16:02:08+00', 1 + g % 3, 1 + g % 2 \
+         FROM generate_series(1, {n}) g"
+    ));
+}
+
+/// The `hire_counts` aggregate and the `GROUP BY` it stands for, as text.
+fn counts_and_scan(db: &TestDb) -> (String, String) {
+    let counts = db.text(
+        "(SELECT coalesce(string_agg(year || '/' || quarter || '/' || department_id || '/' \
+         || job_id || '=' || hired, ',' ORDER BY year, quarter, department_id, job_id), '') \
+         FROM hire_counts)",
+    );
+    let scan = db.text(
+        "(SELECT coalesce(string_agg(y || '/' || q || '/' || d || '/' || j || '=' || n, ',' \
+         ORDER BY y, q, d, j), '') FROM (SELECT \
+         EXTRACT(YEAR FROM datetime AT TIME ZONE 'UTC')::integer AS y, \
+         EXTRACT(QUARTER FROM datetime AT TIME ZONE 'UTC')::integer AS q, \
+         department_id AS d, job_id AS j, count(*) AS n \
+         FROM hired_employees GROUP BY 1, 2, 3, 4) AS s)",
+    );
+    (counts, scan)
+}
+
+/// A table above the small-table limit (pg_bulk::FAST_PATH_MAX_ROWS, 100,000) keeps its
+/// indexes and keys; its foreign keys are set aside once the load has written 1/40 of its rows.
 #[test]
-fn pg_bulk_load_declines_a_table_that_is_not_small() {
+fn pg_bulk_load_into_a_large_table_sets_only_the_foreign_keys_aside_midway() {
     let Some(db) = TestDb::postgres() else { return };
     let repos = open_pg(&db);
-    // One more than the fast path takes (pg_bulk::FAST_PATH_MAX_ROWS).
+    seed(&repos);
+    plant_hires(&db, 100_001);
+    // Planted rows bypass the aggregate: count them as the migration creating it does.
+    db.execute(
+        "INSERT INTO hire_counts (year, quarter, department_id, job_id, hired) \
+         SELECT 2021, 3, department_id, job_id, count(*) FROM hired_employees GROUP BY 3, 4",
+    );
+    let before = schema(&db);
+
+    let load = start(&*repos.hired_employees);
+    // Rows stored before the load are found through it.
+    assert_eq!(
+        load.find_by_ids(&id_list([5, 200_000])).unwrap(),
+        hires(5..=5)
+    );
+    // Dropping a foreign key locks its parent exclusively: seen in pg_locks.
+    let jobs_locked = || {
+        db.integer(
+            "(SELECT count(*) FROM pg_locks WHERE relation = 'jobs'::regclass \
+             AND mode = 'AccessExclusiveLock' AND granted)",
+        )
+    };
+    load.write_batch(&hires(200_001..=202_000), &[]).unwrap();
+    assert_eq!(jobs_locked(), 0);
+    // 1/40 of the table written: the foreign keys go, lookups still answer.
+    load.write_batch(&hires(202_001..=203_000), &[]).unwrap();
+    assert_eq!(jobs_locked(), 1);
+    let keys = repos.keys.clone();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(keys.existing_ids(Table::Jobs, &id_list([1, 2, 3])));
+    });
+    let found = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("key lookups waited for the bulk load");
+    assert_eq!(found.unwrap(), id_list([1, 2]));
+    assert_eq!(load.find_by_ids(&id_list([7, 202_500])).unwrap().len(), 2);
+    assert_eq!(load.finish().unwrap(), 3_000);
+    assert_eq!(schema(&db), before);
+    assert_eq!(repos.hired_employees.count().unwrap(), 103_001);
+    let (counts, scan) = counts_and_scan(&db);
+    assert_eq!(counts, scan);
+
+    // An id stored before the load: the primary key, kept, refuses it and the whole load.
+    let load = start(&*repos.hired_employees);
+    load.write_batch(&hires(300_000..=300_010), &[]).unwrap();
+    let refused = load
+        .write_batch(&hires(9..=9), &[])
+        .and_then(|_| load.finish());
+    assert!(
+        matches!(refused, Err(RepoError::Conflict(_))),
+        "{refused:?}"
+    );
+    assert_eq!(repos.hired_employees.count().unwrap(), 103_001);
+    assert_eq!(schema(&db), before);
+}
+
+#[test]
+fn pg_bulk_load_of_a_small_table_finds_the_rows_stored_before() {
+    let Some(db) = TestDb::postgres() else { return };
+    let repos = open_pg(&db);
     db.execute(
         "INSERT INTO departments (id, department) \
-         SELECT g, 'Department ' || g FROM generate_series(1, 100001) g",
+         SELECT g, 'Department ' || g FROM generate_series(1, 100000) g",
     );
-    assert!(repos.departments.bulk_load().unwrap().is_none());
-    db.execute("DELETE FROM departments WHERE id > 100000");
     let load = start(&*repos.departments);
-    // Rows stored before the load are found through it.
     assert_eq!(
         load.find_by_ids(&id_list([100_000, 100_001])).unwrap(),
         vec![dept(100_000)]
     );
-    assert_eq!(load.finish().unwrap(), 0);
+    assert!(matches!(
+        load.write_batch(&[dept(7)], &[]),
+        Err(RepoError::Conflict(_))
+    ));
 }
 
 /// A second load of the same table (another process: another pool) waits for the first, then
