@@ -1,21 +1,26 @@
 //! SQLite's bulk paths: a migration's load of a table that is empty or small, and a restore's
 //! replacement of whole tables.
 //!
-//! A bulk load holds one pooled connection in one `BEGIN IMMEDIATE` transaction (the write lock
-//! up front: a second load waits for the first, then sees its rows). Inside it, the table's
-//! secondary indexes are dropped (`sql/sqlite_set_aside.sql`), the rows go in through the same
-//! cached single-row `INSERT`s as every write, and [`BulkLoad::finish`] creates the indexes
-//! again — one sort each instead of a random B-tree insert per row, which is what made large
-//! loads slow once the `datetime` index outgrew the page cache — and commits. Foreign keys stay
-//! enforced on every row as always (`PRAGMA foreign_keys = ON`; a parent lookup in a table of a
-//! few hundred rows costs little). SQLite's DDL is transactional: a load that fails, is dropped
+//! A bulk load holds one pooled connection in one `BEGIN IMMEDIATE` transaction, taken after
+//! this process's writer turn for the file ([`crate::sqlite_writer`]): a second load waits for
+//! the first, then sees its rows. Inside it, the table's secondary indexes are dropped
+//! (`sql/sqlite_set_aside.sql`); hires go in [`HIRES_PER_INSERT`] rows per cached `INSERT`, and
+//! are counted for the `hire_counts` aggregate in memory, written once at the end;
+//! [`BulkLoad::finish`] writes those counts, creates the indexes again — one sort each
+//! (`sql/sqlite_index_build.sql`) instead of a random B-tree insert per row, which is what made
+//! large loads slow once the `datetime` index outgrew the page cache — and commits. Foreign keys
+//! stay enforced on every row (`PRAGMA foreign_keys = ON`; a parent lookup in a table of a few
+//! hundred rows costs little). SQLite's DDL is transactional: a load that fails, is dropped
 //! unfinished, or whose process dies leaves the table, its indexes and its foreign keys as they
-//! were, and stores none of its rows.
+//! were, and stores none of its rows, rejects or counts.
 //!
 //! The fast path is taken when the table holds at most [`FAST_PATH_MAX_ROWS`] rows once the
 //! write lock is held: rebuilding the indexes over the rows already there then costs well under
 //! a second, whatever the load brings. A larger table keeps its indexes, and the load is
 //! declined (written batch by batch).
+//!
+//! A restore ([`set_aside_for_replace`]) sets the same indexes aside inside the store's
+//! replacement transaction; the store creates them again before its foreign-key check.
 //!
 //! Readers are never blocked: in WAL mode other connections (the store's key lookups among
 //! them) keep reading the last committed state, indexes included, until the load commits.

@@ -595,15 +595,47 @@ pub(crate) fn commit<E: Record>(
     }
 }
 
-/// Logs every reject of `plan` as one WARN line.
+/// Logs every reject of `plan` as one WARN line, borrowing what it prints from the batch.
 pub(crate) fn warn_rejects<E: Record>(plan: &Plan, batch: &PendingBatch<E>) {
-    for reject in plan.rejections(batch) {
+    if plan.rejects.is_empty() || !tracing::enabled!(tracing::Level::WARN) {
+        return;
+    }
+    let fallback = [FieldError::new("record", "rejected")];
+    for (i, errors) in &plan.rejects {
+        let (source, raw, reasons) = match (errors, &batch.items[*i]) {
+            (None, Item::Invalid(rejection)) => (
+                std::borrow::Cow::Borrowed(rejection.source()),
+                rejection.raw(),
+                rejection.errors(),
+            ),
+            (Some(errors), _) => (
+                batch.location(*i).into(),
+                batch.raw_text(*i),
+                errors.as_slice(),
+            ),
+            (None, _) => (batch.location(*i).into(), batch.raw_text(*i), &fallback[..]),
+        };
         tracing::warn!(
-            table = %reject.table(),
-            source = %reject.source(),
-            raw = %reject.raw(),
-            reasons = %reject.reasons(),
+            table = %E::TABLE,
+            source = %source,
+            raw = %raw,
+            reasons = %Reasons(reasons),
             "row rejected"
         );
+    }
+}
+
+/// Reasons on one line, as [`Rejection::reasons`] prints them.
+struct Reasons<'a>(&'a [FieldError]);
+
+impl std::fmt::Display for Reasons<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (n, error) in self.0.iter().enumerate() {
+            if n > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
     }
 }
