@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of `hiring migrate` next to the databases' own import tools, on the same machine in
 # the same run: `sqlite3 .import` and `psql \copy` of the rows that survive validation (the
-# "pre-cleaned" rows) into the same schema. Runs alternate (ours, anchor, ours, anchor...) so
+# "pre-cleaned" rows) into the same schema; and, on SQLite's turn, `hiring migrate --dry-run`
+# (the parser and the rules alone, target 2M rows/s). Runs alternate (ours, anchor, ours, anchor...) so
 # machine noise hits both; the report gives medians, rows/s, peak RSS and our ratio to each anchor.
 #
 # Usage: scripts/bench_migrate.sh [--rows N] [--runs K] [--out FILE]
@@ -110,6 +111,10 @@ for i in $(seq 1 "$runs"); do
     echo "run $i of $runs"
     if $run_sqlite; then
     rm -f "$work"/ours.db* "$work"/anchor.db*
+    # Parsing and the rules alone: a dry run writes nothing (its empty database only answers
+    # that no id is stored yet).
+    measure hiring-dry-run "$bin" --database-url "$work/ours.db" migrate --dry-run --dir "$work/csv"
+    rm -f "$work"/ours.db*
     measure hiring-sqlite "$bin" --database-url "$work/ours.db" migrate --dir "$work/csv"
     cat $sqlite_schema | sqlite3 "$work/anchor.db"
     measure sqlite3-import sqlite3 -bail -cmd "PRAGMA foreign_keys=ON" "$work/anchor.db" \
@@ -208,6 +213,11 @@ for ours, anchor, n_ours, n_anchor in pairs:
     rate = lambda n, name: f"{n / med(name):,.0f}" if n else "n/a"
     lines.append(f"| `{ours}` | {med(ours):.2f} | {rate(n_ours, ours)} | {rss(ours):.1f} | {med(anchor) / med(ours):.2f} |")
     lines.append(f"| `{anchor}` (anchor) | {med(anchor):.2f} | {rate(n_anchor, anchor)} | {rss(anchor):.1f} | 1.00 |")
+if "hiring-dry-run" in data:
+    lines += ["", f"Dry run (`hiring migrate --dry-run`: every row of the raw files parsed and checked by the rules, nothing",
+              "written; target 2,000,000 rows/s):", "",
+              "| contender | median s | rows/s | peak RSS MiB |", "|---|---:|---:|---:|",
+              f"| `hiring-dry-run` | {med('hiring-dry-run'):.2f} | {rows / med('hiring-dry-run'):,.0f} | {rss('hiring-dry-run'):.1f} |"]
 lines += ["", "Raw runs (name, seconds, peak KiB):", "", "```"]
 lines += raw + carried
 lines += ["```", f"<!-- migrate-{rows}:end -->"]
