@@ -113,7 +113,7 @@ for c in contenders:
     d = results[f"{c}|departments-above-mean"]
     dq = results[f"{duck}|hires-by-quarter"]["median_ms"] / q["median_ms"]
     dd = results[f"{duck}|departments-above-mean"]["median_ms"] / d["median_ms"]
-    lines.append(f"| {c} | {q['median_ms']:.1f} | {q['min_ms']:.1f} | {d['median_ms']:.1f} | {d['min_ms']:.1f} | {dq:.1f}× / {dd:.1f}× |")
+    lines.append(f"| {c} | {q['median_ms']:.1f} | {q['min_ms']:.1f} | {d['median_ms']:.1f} | {d['min_ms']:.1f} | {dq:.2f}× / {dd:.2f}× |")
 lines.append("<!-- reports-benchmark:end -->")
 section = "\n".join(lines)
 text = open(path).read()
