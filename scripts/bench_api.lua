@@ -1,7 +1,8 @@
 -- wrk script: every request posts 1,000 new hires (distinct ids across threads and requests)
 -- as a JSON batch. The departments (1..12) and jobs (1..183) must exist.
+-- thread_id is a global that setup() gives each thread's own Lua state (thread:set); a local of
+-- that name would shadow it, and every thread would post the same ids.
 local counter = 0
-local thread_id = 0
 local next_thread = 0
 
 function setup(thread)
