@@ -624,6 +624,3 @@ mod reports;
 
 #[path = "bulk/mod.rs"]
 mod bulk;
-
-#[path = "sqlite_bulk/mod.rs"]
-mod sqlite_bulk;

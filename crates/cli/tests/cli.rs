@@ -374,6 +374,3 @@ mod report;
 
 #[path = "bulk/mod.rs"]
 mod bulk;
-
-#[path = "sqlite_bulk/mod.rs"]
-mod sqlite_bulk;

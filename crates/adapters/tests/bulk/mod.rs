@@ -1,15 +1,18 @@
-//! The bulk paths of the storage: a migration's [`BulkLoad`] and a restore's replacement. On
-//! PostgreSQL they set the foreign keys and secondary indexes aside inside the transaction;
-//! these tests check that they come back identical, that a failed or abandoned load leaves the
-//! schema and the rows as they were, and that concurrent loads wait for each other.
+//! The bulk paths of the storage: a migration's [`BulkLoad`] and a restore's replacement, on
+//! both engines. PostgreSQL sets the foreign keys and secondary indexes aside inside the
+//! transaction; SQLite drops the secondary indexes inside one `BEGIN IMMEDIATE` transaction and
+//! creates them again before it commits, foreign keys enforced throughout. These tests check that
+//! the schema comes back identical, that a failed or abandoned load leaves the schema and the
+//! rows as they were, that concurrent loads wait for each other, and (SQLite) that readers are
+//! never blocked.
 
 use hiring_adapters::open_storage;
-use hiring_domain::{Department, HiredEmployee, Id, Job, Record, Table};
-use hiring_ports::{AnyRow, BulkLoad, RepoError, Repositories, RowSource};
+use hiring_domain::{Department, HiredEmployee, Id, Job, Record, Rejection, RowErrors, Table};
+use hiring_ports::{AnyRow, BulkLoad, RepoError, Repositories, RowSource, TableRepository};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::support::TestDb;
+use crate::support::{Engine, TestDb};
 
 fn dept(id: i32) -> Department {
     Department::from_fields(&[&id.to_string(), &format!("Department {id}")]).unwrap()
@@ -19,11 +22,14 @@ fn job(id: i32) -> Job {
     Job::from_fields(&[&id.to_string(), &format!("Job {id}")]).unwrap()
 }
 
+/// Hire `id`, on a day of 2021 that varies with the id (so that the hires fall in every
+/// quarter); [`plant_hires`] writes the same rows.
 fn hire(id: i32, department: i32, job: i32) -> HiredEmployee {
+    let month = 1 + id % 12;
     HiredEmployee::from_fields(&[
         &id.to_string(),
         &format!("Employee {id}"),
-        "2021-07-27T16:02:08Z",
+        &format!("2021-{month:02}-{:02}T16:02:08Z", 1 + id % 28),
         &department.to_string(),
         &job.to_string(),
     ])
@@ -41,7 +47,16 @@ fn id_list(values: impl IntoIterator<Item = i32>) -> Vec<Id> {
         .collect()
 }
 
-fn open_pg(db: &TestDb) -> Repositories {
+fn reject(line: u32) -> Rejection {
+    Rejection::new(
+        Table::HiredEmployees,
+        format!("hired_employees.csv:{line}"),
+        format!("{line},,x,1,1"),
+        RowErrors::single("name", "is required"),
+    )
+}
+
+fn open_repos(db: &TestDb) -> Repositories {
     hiring_adapters::open(&db.url).unwrap()
 }
 
@@ -54,156 +69,35 @@ fn seed(repos: &Repositories) {
     repos.jobs.write_batch(&[job(1), job(2)], &[]).unwrap();
 }
 
-fn schema(db: &TestDb) -> String {
-    db.pg_schema()
-}
-
-fn start<E: Record>(repo: &dyn hiring_ports::TableRepository<E>) -> Box<dyn BulkLoad<E>> {
-    repo.bulk_load()
-        .unwrap()
-        .unwrap_or_else(|| panic!("no bulk path for {}", E::TABLE))
-}
-
-#[test]
-fn pg_bulk_load_puts_back_identical_constraints_and_indexes() {
-    let Some(db) = TestDb::postgres() else { return };
-    let repos = open_pg(&db);
+/// The store of `db`, with departments 1..=3 and jobs 1..=2 committed.
+fn seeded(db: &TestDb) -> Repositories {
+    let repos = open_repos(db);
     seed(&repos);
-    let before = schema(&db);
-    assert!(before.contains("DEFERRABLE"), "{before}");
-    assert!(before.contains("hired_employees_datetime"), "{before}");
-
-    let load = start(&*repos.hired_employees);
-    // While the load lasts, its table has no foreign keys nor secondary indexes (seen from
-    // inside: other sessions still see the committed catalog).
-    assert_eq!(load.write_batch(&hires(1..=500), &[]).unwrap(), 500);
-    assert_eq!(
-        load.find_by_ids(&id_list([7, 600])).unwrap(),
-        vec![hires(7..=7)[0].clone()]
-    );
-    assert_eq!(load.write_batch(&hires(501..=1_000), &[]).unwrap(), 500);
-    assert_eq!(load.finish().unwrap(), 1_000);
-
-    assert_eq!(schema(&db), before);
-    let (counts, scan) = counts_and_scan(&db);
-    assert!(!counts.is_empty());
-    assert_eq!(counts, scan);
-    assert_eq!(repos.hired_employees.count().unwrap(), 1_000);
-    // The foreign keys are enforced again.
-    assert!(matches!(
-        repos
-            .hired_employees
-            .write_batch(&[hire(2_000, 99, 1)], &[]),
-        Err(RepoError::Conflict(_))
-    ));
+    repos
 }
 
-#[test]
-fn pg_failed_bulk_load_keeps_schema_and_stores_nothing_then_a_rerun_completes() {
-    let Some(db) = TestDb::postgres() else { return };
-    let repos = open_pg(&db);
-    seed(&repos);
-    let before = schema(&db);
-
-    let load = start(&*repos.hired_employees);
-    load.write_batch(&hires(1..=300), &[]).unwrap();
-    // Id 5 again: refused, as the primary key would (the load knows every id it wrote).
-    let failed = load.write_batch(
-        &hires(301..=400)
-            .into_iter()
-            .chain(hires(5..=5))
-            .collect::<Vec<_>>(),
-        &[],
-    );
-    assert!(matches!(failed, Err(RepoError::Conflict(_))), "{failed:?}");
-    // The load is over: further calls fail, and dropping it changes nothing.
-    assert!(load.write_batch(&hires(500..=501), &[]).is_err());
-    drop(load);
-
-    assert_eq!(schema(&db), before);
-    assert_eq!(repos.hired_employees.count().unwrap(), 0);
-
-    // A hire whose department does not exist goes in while the foreign keys are set aside;
-    // putting them back refuses it, and the whole load.
-    let load = start(&*repos.hired_employees);
-    load.write_batch(&hires(1..=100), &[]).unwrap();
-    load.write_batch(&[hire(101, 99, 1)], &[]).unwrap();
-    assert!(matches!(load.finish(), Err(RepoError::Conflict(_))));
-    assert_eq!(schema(&db), before);
-    assert_eq!(repos.hired_employees.count().unwrap(), 0);
-
-    let rerun = start(&*repos.hired_employees);
-    rerun.write_batch(&hires(1..=400), &[]).unwrap();
-    assert_eq!(rerun.finish().unwrap(), 400);
-    assert_eq!(repos.hired_employees.count().unwrap(), 400);
-    assert_eq!(schema(&db), before);
+/// SQLite: `PRAGMA integrity_check` and `PRAGMA foreign_key_check` both clean. PostgreSQL: the
+/// `hire_counts` aggregate matches the `GROUP BY` it stands for.
+fn assert_consistent(db: &TestDb) {
+    match db.engine {
+        Engine::Sqlite => {
+            assert_eq!(
+                db.text("(SELECT group_concat(integrity_check) FROM pragma_integrity_check)"),
+                "ok"
+            );
+            assert_eq!(
+                db.integer("(SELECT count(*) FROM pragma_foreign_key_check('hired_employees'))"),
+                0
+            );
+        }
+        Engine::Postgres => {
+            let (counts, scan) = counts_and_scan(db);
+            assert_eq!(counts, scan);
+        }
+    }
 }
 
-#[test]
-fn pg_abandoned_bulk_load_rolls_back_rows_rejects_and_schema() {
-    let Some(db) = TestDb::postgres() else { return };
-    let repos = open_pg(&db);
-    seed(&repos);
-    let before = schema(&db);
-    let load = start(&*repos.hired_employees);
-    let reject = hiring_domain::Rejection::new(
-        Table::HiredEmployees,
-        "hired_employees.csv:3",
-        "3,,x,1,1",
-        hiring_domain::RowErrors::single("name", "is empty"),
-    );
-    load.write_batch(&hires(1..=50), &[reject]).unwrap();
-    drop(load);
-    assert_eq!(schema(&db), before);
-    assert_eq!(repos.hired_employees.count().unwrap(), 0);
-    assert_eq!(repos.rejects.count(None).unwrap(), 0);
-}
-
-/// The key lookups of the migration run on other pooled connections: they must not wait for
-/// the load, which locked the parent tables by dropping its foreign keys.
-#[test]
-fn pg_key_lookups_answer_during_a_load_of_hires() {
-    let Some(db) = TestDb::postgres() else { return };
-    let repos = open_pg(&db);
-    seed(&repos);
-    let load = start(&*repos.hired_employees);
-    load.write_batch(&hires(1..=10), &[]).unwrap();
-    let (tx, rx) = mpsc::channel();
-    let keys = repos.keys.clone();
-    std::thread::spawn(move || {
-        let found = (
-            keys.existing_ids(Table::Departments, &id_list([1, 3, 4])),
-            keys.existing_ids(Table::Jobs, &id_list([2, 9])),
-        );
-        let _ = tx.send(found);
-    });
-    let (departments, jobs) = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("key lookups waited for the bulk load");
-    assert_eq!(departments.unwrap(), id_list([1, 3]));
-    assert_eq!(jobs.unwrap(), id_list([2]));
-    assert_eq!(load.finish().unwrap(), 10);
-    // Once the load is over, lookups read the tables again.
-    repos.departments.write_batch(&[dept(4)], &[]).unwrap();
-    assert_eq!(
-        repos
-            .keys
-            .existing_ids(Table::Departments, &id_list([4]))
-            .unwrap(),
-        id_list([4])
-    );
-}
-
-/// Plants `n` hires (ids 1..=n, as [`hires`] makes them) straight into the table.
-fn plant_hires(db: &TestDb, n: i32) {
-    db.execute(&format!(
-        "INSERT INTO hired_employees (id, name, datetime, department_id, job_id) \
-         SELECT g, 'Employee ' || g, timestamptz '2021-07-27 16:02:08+00', 1 + g % 3, 1 + g % 2 \
-         FROM generate_series(1, {n}) g"
-    ));
-}
-
-/// The `hire_counts` aggregate and the `GROUP BY` it stands for, as text.
+/// PostgreSQL only: the `hire_counts` aggregate and the `GROUP BY` it stands for, as text.
 fn counts_and_scan(db: &TestDb) -> (String, String) {
     let counts = db.text(
         "(SELECT coalesce(string_agg(year || '/' || quarter || '/' || department_id || '/' \
@@ -221,95 +115,139 @@ fn counts_and_scan(db: &TestDb) -> (String, String) {
     (counts, scan)
 }
 
-/// A table above the small-table limit (pg_bulk::FAST_PATH_MAX_ROWS, 100,000) keeps its
-/// indexes and keys; its foreign keys are set aside once the load has written 1/40 of its rows.
-#[test]
-fn pg_bulk_load_into_a_large_table_sets_only_the_foreign_keys_aside_midway() {
-    let Some(db) = TestDb::postgres() else { return };
-    let repos = open_pg(&db);
-    seed(&repos);
-    plant_hires(&db, 100_001);
-    // Planted rows bypass the aggregate: count them as the migration creating it does.
-    db.execute(
-        "INSERT INTO hire_counts (year, quarter, department_id, job_id, hired) \
-         SELECT 2021, 3, department_id, job_id, count(*) FROM hired_employees GROUP BY 3, 4",
-    );
-    let before = schema(&db);
-
-    let load = start(&*repos.hired_employees);
-    // Rows stored before the load are found through it.
-    assert_eq!(
-        load.find_by_ids(&id_list([5, 200_000])).unwrap(),
-        hires(5..=5)
-    );
-    // Dropping a foreign key locks its parent exclusively: seen in pg_locks.
-    let jobs_locked = || {
-        db.integer(
-            "(SELECT count(*) FROM pg_locks WHERE relation = 'jobs'::regclass \
-             AND mode = 'AccessExclusiveLock' AND granted)",
-        )
-    };
-    load.write_batch(&hires(200_001..=202_000), &[]).unwrap();
-    assert_eq!(jobs_locked(), 0);
-    // 1/40 of the table written: the foreign keys go, lookups still answer.
-    load.write_batch(&hires(202_001..=203_000), &[]).unwrap();
-    assert_eq!(jobs_locked(), 1);
-    let keys = repos.keys.clone();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(keys.existing_ids(Table::Jobs, &id_list([1, 2, 3])));
-    });
-    let found = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("key lookups waited for the bulk load");
-    assert_eq!(found.unwrap(), id_list([1, 2]));
-    assert_eq!(load.find_by_ids(&id_list([7, 202_500])).unwrap().len(), 2);
-    assert_eq!(load.finish().unwrap(), 3_000);
-    assert_eq!(schema(&db), before);
-    assert_eq!(repos.hired_employees.count().unwrap(), 103_001);
-    let (counts, scan) = counts_and_scan(&db);
-    assert_eq!(counts, scan);
-
-    // An id stored before the load: the primary key, kept, refuses it and the whole load.
-    let load = start(&*repos.hired_employees);
-    load.write_batch(&hires(300_000..=300_010), &[]).unwrap();
-    let refused = load
-        .write_batch(&hires(9..=9), &[])
-        .and_then(|_| load.finish());
-    assert!(
-        matches!(refused, Err(RepoError::Conflict(_))),
-        "{refused:?}"
-    );
-    assert_eq!(repos.hired_employees.count().unwrap(), 103_001);
-    assert_eq!(schema(&db), before);
+/// PostgreSQL only: plants `n` hires (ids 1..=n, as [`hires`] makes them) straight into the
+/// table.
+fn plant_hires(db: &TestDb, n: i32) {
+    db.execute(&format!(
+        "INSERT INTO hired_employees (id, name, datetime, department_id, job_id) \
+         SELECT g, 'Employee ' || g, make_timestamptz(2021, 1 + g % 12, 1 + g % 28, 16, 2, 8, \
+         'UTC'), 1 + g % 3, 1 + g % 2 \
+         FROM generate_series(1, {n}) g"
+    ));
 }
 
-#[test]
-fn pg_bulk_load_of_a_small_table_finds_the_rows_stored_before() {
-    let Some(db) = TestDb::postgres() else { return };
-    let repos = open_pg(&db);
-    db.execute(
-        "INSERT INTO departments (id, department) \
-         SELECT g, 'Department ' || g FROM generate_series(1, 100000) g",
-    );
-    let load = start(&*repos.departments);
+fn start<E: Record>(repo: &dyn TableRepository<E>) -> Box<dyn BulkLoad<E>> {
+    repo.bulk_load()
+        .unwrap()
+        .unwrap_or_else(|| panic!("no bulk path for {}", E::TABLE))
+}
+
+fn bulk_load_puts_back_identical_schema_and_enforces_foreign_keys(db: &TestDb) {
+    let repos = seeded(db);
+    let before = db.schema();
+    assert!(before.contains("hired_employees_datetime"), "{before}");
+    match db.engine {
+        Engine::Postgres => assert!(before.contains("DEFERRABLE"), "{before}"),
+        Engine::Sqlite => assert!(before.contains("REFERENCES departments"), "{before}"),
+    }
+
+    let load = start(&*repos.hired_employees);
+    // While the load lasts, on PostgreSQL its table has no foreign keys nor secondary indexes
+    // (seen from inside: other sessions still see the committed catalog).
     assert_eq!(
-        load.find_by_ids(&id_list([100_000, 100_001])).unwrap(),
-        vec![dept(100_000)]
+        load.write_batch(&hires(1..=500), &[reject(3)]).unwrap(),
+        500
     );
+    // The load sees its own rows.
+    assert_eq!(load.find_by_ids(&id_list([7, 600])).unwrap(), hires(7..=7));
+    if db.engine == Engine::Sqlite {
+        // Other connections see the committed state, indexes included. (On PostgreSQL the load
+        // holds its table exclusively: a count from another session would wait for it.)
+        assert_eq!(db.schema(), before);
+        assert_eq!(repos.hired_employees.count().unwrap(), 0);
+    }
+    assert_eq!(load.write_batch(&hires(501..=1_000), &[]).unwrap(), 500);
+    assert_eq!(load.finish().unwrap(), 1_000);
+
+    assert_eq!(db.schema(), before);
+    assert_consistent(db);
+    if db.engine == Engine::Postgres {
+        assert!(!counts_and_scan(db).0.is_empty());
+    }
+    assert_eq!(repos.hired_employees.count().unwrap(), 1_000);
+    assert_eq!(repos.rejects.count(Some(Table::HiredEmployees)).unwrap(), 1);
+    // The maintained report aggregate counted every hire of the load once.
+    assert_eq!(db.integer("(SELECT sum(hired) FROM hire_counts)"), 1_000);
+    // The foreign keys are enforced again.
     assert!(matches!(
-        load.write_batch(&[dept(7)], &[]),
+        repos
+            .hired_employees
+            .write_batch(&[hire(2_000, 99, 1)], &[]),
         Err(RepoError::Conflict(_))
     ));
 }
 
-/// A second load of the same table (another process: another pool) waits for the first, then
+fn failed_bulk_load_keeps_schema_and_stores_nothing_then_a_rerun_completes(db: &TestDb) {
+    let repos = seeded(db);
+    let before = db.schema();
+
+    let load = start(&*repos.hired_employees);
+    load.write_batch(&hires(1..=300), &[reject(1)]).unwrap();
+    // Id 5 again: refused, as the primary key would (SQLite: the key stays in place during the
+    // load; PostgreSQL: the load knows every id it wrote).
+    let batch: Vec<HiredEmployee> = hires(301..=400).into_iter().chain(hires(5..=5)).collect();
+    let failed = load.write_batch(&batch, &[]);
+    assert!(matches!(failed, Err(RepoError::Conflict(_))), "{failed:?}");
+    // The load is over: further calls fail, and dropping it changes nothing.
+    assert!(load.write_batch(&hires(500..=501), &[]).is_err());
+    assert!(load.find_by_ids(&id_list([1])).is_err());
+    drop(load);
+
+    assert_eq!(db.schema(), before);
+    assert_eq!(repos.hired_employees.count().unwrap(), 0);
+    assert_eq!(repos.rejects.count(None).unwrap(), 0);
+    assert_eq!(db.integer("(SELECT count(*) FROM hire_counts)"), 0);
+    assert_consistent(db);
+
+    if db.engine == Engine::Postgres {
+        // A hire whose department does not exist goes in while the foreign keys are set aside;
+        // putting them back refuses it, and the whole load. (SQLite refuses it at once: see
+        // sqlite_bulk_load_refuses_a_missing_parent_and_stores_nothing.)
+        let load = start(&*repos.hired_employees);
+        load.write_batch(&hires(1..=100), &[]).unwrap();
+        load.write_batch(&[hire(101, 99, 1)], &[]).unwrap();
+        assert!(matches!(load.finish(), Err(RepoError::Conflict(_))));
+        assert_eq!(db.schema(), before);
+        assert_eq!(repos.hired_employees.count().unwrap(), 0);
+    }
+
+    let rerun = start(&*repos.hired_employees);
+    rerun.write_batch(&hires(1..=400), &[reject(1)]).unwrap();
+    assert_eq!(rerun.finish().unwrap(), 400);
+    assert_eq!(repos.hired_employees.count().unwrap(), 400);
+    assert_eq!(db.integer("(SELECT sum(hired) FROM hire_counts)"), 400);
+    assert_eq!(db.schema(), before);
+    assert_consistent(db);
+    // The connection went back to the pool usable, with its usual settings.
+    assert_eq!(
+        repos.hired_employees.find_by_ids(&id_list([400])).unwrap(),
+        hires(400..=400)
+    );
+}
+
+fn abandoned_bulk_load_rolls_back_rows_rejects_and_schema(db: &TestDb) {
+    let repos = seeded(db);
+    let before = db.schema();
+    let load = start(&*repos.hired_employees);
+    load.write_batch(&hires(1..=50), &[reject(3)]).unwrap();
+    drop(load);
+    assert_eq!(db.schema(), before);
+    assert_eq!(repos.hired_employees.count().unwrap(), 0);
+    assert_eq!(repos.rejects.count(None).unwrap(), 0);
+    // A writer can go on at once: the load let go of its locks and of its turn.
+    let started = Instant::now();
+    repos
+        .hired_employees
+        .write_batch(&hires(1..=5), &[])
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// A second load of the same table (another store: another pool) waits for the first, then
 /// sees its rows.
-#[test]
-fn pg_a_second_bulk_load_waits_then_sees_the_first_ones_rows() {
-    let Some(db) = TestDb::postgres() else { return };
-    let first = open_pg(&db);
-    let second = open_pg(&db);
+fn a_second_bulk_load_waits_then_sees_the_first_ones_rows(db: &TestDb) {
+    let first = open_repos(db);
+    let second = open_repos(db);
     let load = start(&*first.departments);
     load.write_batch(&(1..=5).map(dept).collect::<Vec<_>>(), &[])
         .unwrap();
@@ -347,50 +285,289 @@ impl RowSource for Rows {
     }
 }
 
-#[test]
-fn pg_replace_puts_back_identical_constraints_and_a_refused_one_changes_nothing() {
-    let Some(db) = TestDb::postgres() else { return };
+fn replace_puts_back_identical_schema_and_a_refused_one_changes_nothing(db: &TestDb) {
     let storage = open_storage(&db.url).unwrap();
-    seed(&storage.repos);
-    storage
-        .repos
+    let repos = &storage.repos;
+    seed(repos);
+    repos
         .hired_employees
         .write_batch(&hires(1..=20), &[])
         .unwrap();
-    let before = schema(&db);
+    let before = db.schema();
 
-    // Hires pointing at a department that the new departments lack: refused, nothing changed.
+    // Hires pointing at a department the new departments lack: refused, nothing changed.
     let mut source = Rows((1..=2).map(|i| AnyRow::from(dept(i))).collect());
     let refused = storage.bulk.replace(&[Table::Departments], &mut source);
     assert!(refused.is_err(), "{refused:?}");
-    assert_eq!(schema(&db), before);
-    assert_eq!(storage.repos.departments.count().unwrap(), 3);
-    assert_eq!(storage.repos.hired_employees.count().unwrap(), 20);
+    assert_eq!(db.schema(), before);
+    assert_eq!(repos.departments.count().unwrap(), 3);
+    assert_eq!(repos.hired_employees.count().unwrap(), 20);
 
-    // A whole replacement of every table.
+    // A replacement of the hires alone, then of every table.
+    let mut source = Rows(hires(30..=60).into_iter().map(AnyRow::from).collect());
+    let counts = storage
+        .bulk
+        .replace(&[Table::HiredEmployees], &mut source)
+        .unwrap();
+    assert_eq!(counts, vec![31]);
+    assert_eq!(db.schema(), before);
+    assert_eq!(db.integer("(SELECT sum(hired) FROM hire_counts)"), 31);
     let mut rows: Vec<AnyRow> = (1..=4).map(|i| AnyRow::from(dept(i))).collect();
     rows.extend([job(1), job(2)].map(AnyRow::from));
     rows.extend(hires(100..=150).into_iter().map(AnyRow::from));
     let counts = storage.bulk.replace(&Table::ALL, &mut Rows(rows)).unwrap();
     assert_eq!(counts, vec![4, 2, 51]);
-    assert_eq!(schema(&db), before);
+    assert_eq!(db.schema(), before);
+    assert_consistent(db);
     assert_eq!(
-        storage
-            .repos
+        repos
             .hired_employees
             .find_by_ids(&id_list([1, 100]))
             .unwrap(),
         hires(100..=100)
     );
     // Keys and foreign keys are enforced again.
-    assert!(storage
-        .repos
+    assert!(repos
         .hired_employees
         .write_batch(&hires(100..=100), &[])
         .is_err());
-    assert!(storage
-        .repos
+    assert!(repos
         .hired_employees
         .write_batch(&[hire(999, 42, 1)], &[])
         .is_err());
+}
+
+on_every_backend!(
+    bulk_load_puts_back_identical_schema_and_enforces_foreign_keys,
+    failed_bulk_load_keeps_schema_and_stores_nothing_then_a_rerun_completes,
+    abandoned_bulk_load_rolls_back_rows_rejects_and_schema,
+    a_second_bulk_load_waits_then_sees_the_first_ones_rows,
+    replace_puts_back_identical_schema_and_a_refused_one_changes_nothing,
+);
+
+// PostgreSQL only.
+
+/// The key lookups of the migration run on other pooled connections: they must not wait for
+/// the load, which locked the parent tables by dropping its foreign keys.
+#[test]
+fn pg_key_lookups_answer_during_a_load_of_hires() {
+    let Some(db) = TestDb::postgres() else { return };
+    let repos = seeded(&db);
+    let load = start(&*repos.hired_employees);
+    load.write_batch(&hires(1..=10), &[]).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let keys = repos.keys.clone();
+    std::thread::spawn(move || {
+        let found = (
+            keys.existing_ids(Table::Departments, &id_list([1, 3, 4])),
+            keys.existing_ids(Table::Jobs, &id_list([2, 9])),
+        );
+        let _ = tx.send(found);
+    });
+    let (departments, jobs) = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("key lookups waited for the bulk load");
+    assert_eq!(departments.unwrap(), id_list([1, 3]));
+    assert_eq!(jobs.unwrap(), id_list([2]));
+    assert_eq!(load.finish().unwrap(), 10);
+    // Once the load is over, lookups read the tables again.
+    repos.departments.write_batch(&[dept(4)], &[]).unwrap();
+    assert_eq!(
+        repos
+            .keys
+            .existing_ids(Table::Departments, &id_list([4]))
+            .unwrap(),
+        id_list([4])
+    );
+}
+
+/// A table above the small-table limit (pg_bulk::FAST_PATH_MAX_ROWS, 100,000) keeps its
+/// indexes and keys; its foreign keys are set aside once the load has written 1/40 of its rows.
+#[test]
+fn pg_bulk_load_into_a_large_table_sets_only_the_foreign_keys_aside_midway() {
+    let Some(db) = TestDb::postgres() else { return };
+    let repos = seeded(&db);
+    plant_hires(&db, 100_001);
+    // Planted rows bypass the aggregate: count them as the migration creating it does.
+    db.execute(
+        "INSERT INTO hire_counts (year, quarter, department_id, job_id, hired) \
+         SELECT EXTRACT(YEAR FROM datetime AT TIME ZONE 'UTC')::integer, \
+         EXTRACT(QUARTER FROM datetime AT TIME ZONE 'UTC')::integer, \
+         department_id, job_id, count(*) FROM hired_employees GROUP BY 1, 2, 3, 4",
+    );
+    let before = db.schema();
+
+    let load = start(&*repos.hired_employees);
+    // Rows stored before the load are found through it.
+    assert_eq!(
+        load.find_by_ids(&id_list([5, 200_000])).unwrap(),
+        hires(5..=5)
+    );
+    // Dropping a foreign key locks its parent exclusively: seen in pg_locks.
+    let jobs_locked = || {
+        db.integer(
+            "(SELECT count(*) FROM pg_locks WHERE relation = 'jobs'::regclass \
+             AND mode = 'AccessExclusiveLock' AND granted)",
+        )
+    };
+    load.write_batch(&hires(200_001..=202_000), &[]).unwrap();
+    assert_eq!(jobs_locked(), 0);
+    // 1/40 of the table written: the foreign keys go, lookups still answer.
+    load.write_batch(&hires(202_001..=203_000), &[]).unwrap();
+    assert_eq!(jobs_locked(), 1);
+    let keys = repos.keys.clone();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(keys.existing_ids(Table::Jobs, &id_list([1, 2, 3])));
+    });
+    let found = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("key lookups waited for the bulk load");
+    assert_eq!(found.unwrap(), id_list([1, 2]));
+    assert_eq!(load.find_by_ids(&id_list([7, 202_500])).unwrap().len(), 2);
+    assert_eq!(load.finish().unwrap(), 3_000);
+    assert_eq!(db.schema(), before);
+    assert_eq!(repos.hired_employees.count().unwrap(), 103_001);
+    let (counts, scan) = counts_and_scan(&db);
+    assert_eq!(counts, scan);
+
+    // An id stored before the load: the primary key, kept, refuses it and the whole load.
+    let load = start(&*repos.hired_employees);
+    load.write_batch(&hires(300_000..=300_010), &[]).unwrap();
+    let refused = load
+        .write_batch(&hires(9..=9), &[])
+        .and_then(|_| load.finish());
+    assert!(
+        matches!(refused, Err(RepoError::Conflict(_))),
+        "{refused:?}"
+    );
+    assert_eq!(repos.hired_employees.count().unwrap(), 103_001);
+    assert_eq!(db.schema(), before);
+}
+
+#[test]
+fn pg_bulk_load_of_a_small_table_finds_the_rows_stored_before() {
+    let Some(db) = TestDb::postgres() else { return };
+    let repos = open_repos(&db);
+    db.execute(
+        "INSERT INTO departments (id, department) \
+         SELECT g, 'Department ' || g FROM generate_series(1, 100000) g",
+    );
+    let load = start(&*repos.departments);
+    assert_eq!(
+        load.find_by_ids(&id_list([100_000, 100_001])).unwrap(),
+        vec![dept(100_000)]
+    );
+    assert!(matches!(
+        load.write_batch(&[dept(7)], &[]),
+        Err(RepoError::Conflict(_))
+    ));
+}
+
+// SQLite only.
+
+#[test]
+fn sqlite_bulk_load_refuses_a_missing_parent_and_stores_nothing() {
+    let db = TestDb::sqlite();
+    let repos = seeded(&db);
+    let before = db.schema();
+    let load = start(&*repos.hired_employees);
+    load.write_batch(&hires(1..=100), &[]).unwrap();
+    let failed = load.write_batch(&[hire(101, 42, 1)], &[]);
+    assert!(matches!(failed, Err(RepoError::Conflict(_))), "{failed:?}");
+    assert!(load.finish().is_err(), "a failed load cannot commit");
+    assert_eq!(db.schema(), before);
+    assert_eq!(repos.hired_employees.count().unwrap(), 0);
+    assert_consistent(&db);
+}
+
+#[test]
+fn sqlite_bulk_load_declines_a_table_that_is_not_small() {
+    let db = TestDb::sqlite();
+    let repos = open_repos(&db);
+    // One more than the fast path takes (sqlite_bulk::FAST_PATH_MAX_ROWS).
+    db.execute(
+        "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 100001) \
+         INSERT INTO departments (id, department) SELECT n, 'Department ' || n FROM g",
+    );
+    assert!(repos.departments.bulk_load().unwrap().is_none());
+    // Declining released the write lock: a plain write goes on.
+    repos.jobs.write_batch(&[job(1)], &[]).unwrap();
+    db.execute("DELETE FROM departments WHERE id > 100000");
+    let load = start(&*repos.departments);
+    // Rows stored before the load are found through it.
+    assert_eq!(
+        load.find_by_ids(&id_list([100_000, 100_001])).unwrap(),
+        vec![dept(100_000)]
+    );
+    assert_eq!(load.write_batch(&[dept(100_001)], &[]).unwrap(), 1);
+    assert_eq!(load.finish().unwrap(), 1);
+    assert_eq!(repos.departments.count().unwrap(), 100_001);
+}
+
+/// Readers (the migration's key lookups among them) are never blocked by a load.
+#[test]
+fn sqlite_reads_answer_during_a_load_of_hires() {
+    let db = TestDb::sqlite();
+    let repos = seeded(&db);
+    repos
+        .hired_employees
+        .write_batch(&hires(1..=3), &[])
+        .unwrap();
+    let load = start(&*repos.hired_employees);
+    load.write_batch(&hires(4..=10), &[]).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let reader = repos.clone();
+    std::thread::spawn(move || {
+        let found = (
+            reader
+                .keys
+                .existing_ids(Table::Departments, &id_list([1, 3, 4])),
+            reader.keys.existing_ids(Table::Jobs, &id_list([2, 9])),
+            reader.hired_employees.count(),
+            reader.hired_employees.find_by_ids(&id_list([2, 5])),
+        );
+        let _ = tx.send(found);
+    });
+    let (departments, jobs, count, found) = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("reads waited for the bulk load");
+    assert_eq!(departments.unwrap(), id_list([1, 3]));
+    assert_eq!(jobs.unwrap(), id_list([2]));
+    assert_eq!(count.unwrap(), 3);
+    assert_eq!(found.unwrap(), hires(2..=2));
+    assert_eq!(load.finish().unwrap(), 7);
+    assert_eq!(repos.hired_employees.count().unwrap(), 10);
+}
+
+/// Many threads writing batches at once, on two stores of one file: every batch is stored,
+/// none fails on a busy database.
+#[test]
+fn sqlite_concurrent_writers_all_succeed() {
+    let db = TestDb::sqlite();
+    let repos = seeded(&db);
+    let other = open_repos(&db);
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let repos = if t % 2 == 0 {
+                repos.clone()
+            } else {
+                other.clone()
+            };
+            std::thread::spawn(move || {
+                for b in 0..10 {
+                    let first = 1 + (t * 10 + b) * 100;
+                    repos
+                        .hired_employees
+                        .write_batch(&hires(first..=first + 99), &[])
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    assert_eq!(repos.hired_employees.count().unwrap(), 8_000);
+    assert_consistent(&db);
 }

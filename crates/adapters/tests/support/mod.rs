@@ -158,9 +158,23 @@ impl TestDb {
 }
 
 impl TestDb {
+    /// The constraints and indexes of the data tables, as another connection sees them, to
+    /// check that bulk writes put back exactly what the migrations created: on PostgreSQL as
+    /// the catalog describes them ([`TestDb::pg_schema`]), on SQLite the definitions of the
+    /// tables and their indexes.
+    pub fn schema(&self) -> String {
+        match self.engine {
+            Engine::Postgres => self.pg_schema(),
+            Engine::Sqlite => self.text(
+                "(SELECT group_concat(line, char(10)) FROM (SELECT type || ' ' || name || ': ' || \
+                 coalesce(sql, '') AS line FROM sqlite_master \
+                 WHERE tbl_name IN ('departments', 'jobs', 'hired_employees') ORDER BY type, name))",
+            ),
+        }
+    }
+
     /// PostgreSQL only: every constraint and index of the three data tables as the catalog
-    /// describes them (names, definitions with DEFERRABLE, deferral and validation flags), to
-    /// check that bulk writes put back exactly what the migrations created.
+    /// describes them (names, definitions with DEFERRABLE, deferral and validation flags).
     pub fn pg_schema(&self) -> String {
         let constraints = self.text(
             "(SELECT string_agg(conrelid::regclass || ' ' || conname || ' ' \

@@ -1,8 +1,14 @@
-//! End-to-end tests of `hiring migrate`'s bulk path (the default) next to `--no-bulk`: the same
-//! rows and rejects, a killed load that leaves nothing behind, and two migrations at once.
+//! End-to-end tests of `hiring migrate`'s bulk path (the default) next to `--no-bulk`, on both
+//! engines: the same rows and rejects, a killed load that leaves nothing behind, a failed one
+//! that says what is stored, and two migrations at once. PostgreSQL sets the foreign keys and
+//! secondary indexes aside inside the load's transaction; SQLite loads each table in one
+//! transaction, the secondary indexes of `hired_employees` dropped inside it and created again
+//! before it commits.
 
 use super::{config_file, counts, generated, hiring, migrate_json, stdout_json};
 use crate::support::{Engine, TestDb};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, SqliteConnection};
 use hiring_domain::Record;
 use hiring_ports::Repositories;
 use serde_json::Value;
@@ -63,28 +69,6 @@ fn tallies(summary: &Value) -> Vec<(u64, u64, u64, u64)> {
         .collect()
 }
 
-fn bulk_and_no_bulk_store_the_same_rows_and_rejects(db: &TestDb) {
-    let plain = another(db);
-    let (dir, report) = generated(5_000, 17);
-    assert!(report.invalid_employees > 0);
-    for run in ["first", "rerun"] {
-        let bulk = migrate_json(&db.url, dir.path(), &[]);
-        let no_bulk = migrate_json(&plain.url, dir.path(), &["--no-bulk"]);
-        assert_eq!(tallies(&bulk), tallies(&no_bulk), "{run}");
-    }
-    let rows = stored(&db.url);
-    assert_eq!(
-        rows.len() as u64,
-        12 + 183 + 5_000 - report.invalid_employees
-    );
-    assert_eq!(rows, stored(&plain.url));
-    let logged = rejects(&db.url);
-    assert_eq!(logged.len() as u64, report.invalid_employees);
-    assert_eq!(logged, rejects(&plain.url));
-}
-
-on_every_backend!(bulk_and_no_bulk_store_the_same_rows_and_rejects);
-
 /// `hiring migrate --dir DIR` on `db` as a child process, quiet.
 fn spawn_migrate(db: &str, dir: &Path, extra: &[&str]) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_hiring"))
@@ -105,7 +89,8 @@ fn spawn_migrate(db: &str, dir: &Path, extra: &[&str]) -> std::process::Child {
         .unwrap()
 }
 
-/// Whether a session holds the `ACCESS EXCLUSIVE` lock of a bulk load on `hired_employees`.
+/// PostgreSQL: whether a session holds the `ACCESS EXCLUSIVE` lock of a bulk load on
+/// `hired_employees`.
 fn hires_locked(db: &TestDb) -> bool {
     db.integer(
         "(SELECT count(*) FROM pg_locks WHERE locktype = 'relation' AND granted \
@@ -113,17 +98,55 @@ fn hires_locked(db: &TestDb) -> bool {
     ) > 0
 }
 
-/// A bulk load killed midway (foreign keys and indexes dropped, rows copied, nothing committed)
-/// leaves the table as it was, constraints and indexes in place; a rerun completes the load.
-#[test]
-fn a_killed_bulk_load_on_postgresql_leaves_the_schema_and_no_hires() {
-    let Some(db) = TestDb::postgres() else { return };
+/// SQLite: whether some connection holds the database's write lock.
+fn write_locked(db: &TestDb) -> bool {
+    let Ok(mut conn) = SqliteConnection::establish(&db.url) else {
+        return false;
+    };
+    conn.batch_execute("PRAGMA busy_timeout = 0; BEGIN IMMEDIATE; ROLLBACK")
+        .is_err()
+}
+
+/// Whether the bulk load of hires is under way: on PostgreSQL its lock is held, on SQLite the
+/// parents are committed and the write lock is held.
+fn hires_load_under_way(db: &TestDb) -> bool {
+    match db.engine {
+        Engine::Postgres => hires_locked(db),
+        Engine::Sqlite => db.integer("(SELECT count(*) FROM jobs)") == 183 && write_locked(db),
+    }
+}
+
+fn bulk_and_no_bulk_store_the_same_rows_and_rejects(db: &TestDb) {
+    let plain = another(db);
+    let (dir, report) = generated(5_000, 17);
+    assert!(report.invalid_employees > 0);
+    for run in ["first", "rerun"] {
+        let bulk = migrate_json(&db.url, dir.path(), &[]);
+        let no_bulk = migrate_json(&plain.url, dir.path(), &["--no-bulk"]);
+        assert_eq!(tallies(&bulk), tallies(&no_bulk), "{run}");
+    }
+    let rows = stored(&db.url);
+    assert_eq!(
+        rows.len() as u64,
+        12 + 183 + 5_000 - report.invalid_employees
+    );
+    assert_eq!(rows, stored(&plain.url));
+    let logged = rejects(&db.url);
+    assert_eq!(logged.len() as u64, report.invalid_employees);
+    assert_eq!(logged, rejects(&plain.url));
+}
+
+/// A bulk load of hires killed midway (PostgreSQL: foreign keys and indexes dropped; SQLite:
+/// indexes dropped; rows and rejects written, nothing committed) leaves the table as it was,
+/// constraints and indexes in place, no hire, no reject and no count; a rerun completes the
+/// load.
+fn a_killed_bulk_load_leaves_the_schema_and_no_hires(db: &TestDb) {
     drop(hiring_adapters::open(&db.url).unwrap());
-    let schema = db.pg_schema();
+    let before = db.schema();
     let (dir, report) = generated(150_000, 23);
     let mut child = spawn_migrate(&db.url, dir.path(), &[]);
     let deadline = Instant::now() + Duration::from_secs(120);
-    while !hires_locked(&db) {
+    while !hires_load_under_way(db) {
         assert!(Instant::now() < deadline, "the bulk load never started");
         assert!(child.try_wait().unwrap().is_none(), "the load ended first");
         std::thread::sleep(Duration::from_millis(10));
@@ -132,18 +155,28 @@ fn a_killed_bulk_load_on_postgresql_leaves_the_schema_and_no_hires() {
     assert!(child.try_wait().unwrap().is_none(), "the load ended first");
     child.kill().unwrap();
     child.wait().unwrap();
-    // The server rolls the transaction back once it sees the connection gone.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while hires_locked(&db) {
-        assert!(Instant::now() < deadline, "the killed load kept its lock");
-        std::thread::sleep(Duration::from_millis(20));
+    if db.engine == Engine::Postgres {
+        // The server rolls the transaction back once it sees the connection gone.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while hires_locked(db) {
+            assert!(Instant::now() < deadline, "the killed load kept its lock");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
-    assert_eq!(db.pg_schema(), schema);
+
+    assert_eq!(db.schema(), before);
     assert_eq!(db.integer("(SELECT count(*) FROM hired_employees)"), 0);
     assert_eq!(
         db.integer("(SELECT count(*) FROM rejected_rows WHERE table_name = 'hired_employees')"),
         0
     );
+    assert_eq!(db.integer("(SELECT count(*) FROM hire_counts)"), 0);
+    if db.engine == Engine::Sqlite {
+        assert_eq!(
+            db.text("(SELECT group_concat(integrity_check) FROM pragma_integrity_check)"),
+            "ok"
+        );
+    }
 
     let rerun = migrate_json(&db.url, dir.path(), &[]);
     assert_eq!(
@@ -155,7 +188,18 @@ fn a_killed_bulk_load_on_postgresql_leaves_the_schema_and_no_hires() {
             report.invalid_employees
         )
     );
-    assert_eq!(db.pg_schema(), schema);
+    assert_eq!(counts(&rerun, "departments"), (12, 0, 12, 0));
+    assert_eq!(db.schema(), before);
+    if db.engine == Engine::Sqlite {
+        assert_eq!(
+            db.integer("(SELECT count(*) FROM pragma_foreign_key_check('hired_employees'))"),
+            0
+        );
+    }
+    assert_eq!(
+        db.integer("(SELECT sum(hired) FROM hire_counts)"),
+        (150_000 - report.invalid_employees) as i64
+    );
 }
 
 /// `src` with every positive integer id of its rows moved up by `offset`.
@@ -181,9 +225,7 @@ fn shift_ids(src: &Path, dst: &Path, offset: u64) {
 /// Two `hiring migrate` processes at once on one database, with the same departments and jobs
 /// and disjoint hires: the second waits for the first's table lock, then sees its rows; nothing
 /// is lost and nothing is stored twice.
-#[test]
-fn two_migrations_at_once_on_postgresql_lose_nothing() {
-    let Some(db) = TestDb::postgres() else { return };
+fn two_migrations_of_disjoint_hires_at_once_lose_nothing(db: &TestDb) {
     drop(hiring_adapters::open(&db.url).unwrap());
     const ROWS: u64 = 20_000;
     let (first_dir, first) = generated(ROWS, 31);
@@ -228,4 +270,124 @@ fn two_migrations_at_once_on_postgresql_lose_nothing() {
     );
     assert_eq!(db.integer("(SELECT count(*) FROM departments)"), 12);
     assert_eq!(db.integer("(SELECT count(*) FROM jobs)"), 183);
+    assert_eq!(
+        db.integer("(SELECT sum(hired) FROM hire_counts)"),
+        valid as i64
+    );
+}
+
+/// Two `hiring migrate` processes at once on one database with the same files: the second's
+/// loads wait for the first's, then see its rows, so each valid hire is inserted by one process
+/// and found present by the other.
+fn two_migrations_of_the_same_files_at_once_store_each_hire_once(db: &TestDb) {
+    drop(hiring_adapters::open(&db.url).unwrap());
+    const ROWS: u64 = 20_000;
+    let (first_dir, first) = generated(ROWS, 31);
+    let (second_dir, second) = generated(ROWS, 31);
+    let children = [
+        spawn_migrate(&db.url, first_dir.path(), &[]),
+        spawn_migrate(&db.url, second_dir.path(), &[]),
+    ];
+    let mut inserted = 0;
+    let mut present = 0;
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{:?}", output.status);
+        let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let (read, ins, pre, rejected) = counts(&summary, "hired_employees");
+        assert_eq!(read, ROWS);
+        assert_eq!(rejected, first.invalid_employees);
+        inserted += ins;
+        present += pre;
+    }
+    // The same files twice: one process inserted each valid hire, the other found it present.
+    let valid = ROWS - second.invalid_employees;
+    assert_eq!((inserted, present), (valid, valid));
+    assert_eq!(
+        db.integer("(SELECT count(*) FROM hired_employees)"),
+        valid as i64
+    );
+    assert_eq!(
+        db.integer("(SELECT sum(hired) FROM hire_counts)"),
+        valid as i64
+    );
+}
+
+on_every_backend!(
+    bulk_and_no_bulk_store_the_same_rows_and_rejects,
+    a_killed_bulk_load_leaves_the_schema_and_no_hires,
+    two_migrations_of_disjoint_hires_at_once_lose_nothing,
+    two_migrations_of_the_same_files_at_once_store_each_hire_once,
+);
+
+// SQLite only.
+
+/// A storage error in the middle of a load of hires (a trigger refusing one row): on the bulk
+/// path nothing of the file is stored, its indexes stay, and the message says so; batch by
+/// batch, the batches before it stay and the message counts them. A rerun completes the load.
+#[test]
+fn a_failed_load_on_sqlite_says_what_of_the_file_is_stored() {
+    let (dir, report) = generated(3_000, 29);
+    let args = [
+        "migrate",
+        "--batch-size",
+        "500",
+        "--dir",
+        dir.path().to_str().unwrap(),
+    ];
+    for bulk in [true, false] {
+        let db = TestDb::sqlite();
+        drop(hiring_adapters::open(&db.url).unwrap());
+        db.execute(
+            "CREATE TRIGGER refuse_hire_1700 BEFORE INSERT ON hired_employees \
+             WHEN NEW.id = 1700 BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+        );
+        let before = db.schema();
+        let mut with_mode = args.to_vec();
+        if !bulk {
+            with_mode.push("--no-bulk");
+        }
+        let output = hiring(&db.url, &with_mode);
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("injected failure"), "{stderr}");
+        assert!(
+            !stderr.contains("batches committed before stay stored"),
+            "{stderr}"
+        );
+        let stored = db.integer("(SELECT count(*) FROM hired_employees)");
+        if bulk {
+            assert!(
+                stderr.contains("hired_employees.csv failed; nothing of it was stored"),
+                "{stderr}"
+            );
+            assert_eq!(stored, 0);
+            assert_eq!(db.integer("(SELECT count(*) FROM hire_counts)"), 0);
+        } else {
+            // Batches of 500: lines 1 to 1500 are committed, the batch holding 1700 is not.
+            let rejects = db.integer(
+                "(SELECT count(*) FROM rejected_rows WHERE table_name = 'hired_employees')",
+            );
+            assert!(stored > 0 && rejects > 0);
+            assert!(
+                stderr.contains(&format!(
+                    "the {stored} rows and {rejects} rejects committed before the failure stay stored"
+                )),
+                "{stderr}"
+            );
+        }
+        assert_eq!(db.schema(), before, "bulk: {bulk}");
+        assert_eq!(db.integer("(SELECT count(*) FROM departments)"), 12);
+
+        db.execute("DROP TRIGGER refuse_hire_1700");
+        let rerun = migrate_json(&db.url, dir.path(), &[]);
+        let (read, inserted, present, rejected) = counts(&rerun, "hired_employees");
+        assert_eq!((read, rejected), (3_000, report.invalid_employees));
+        assert_eq!(inserted + present, 3_000 - report.invalid_employees);
+        assert_eq!(present, stored as u64);
+        assert_eq!(
+            db.integer("(SELECT sum(hired) FROM hire_counts)"),
+            (3_000 - report.invalid_employees) as i64
+        );
+    }
 }
