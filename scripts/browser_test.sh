@@ -22,33 +22,14 @@ if [ ! -f scripts/browser/node_modules/.package-lock.json ] ||
     (cd scripts/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-work="$(mktemp -d)"
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-token="browser-$RANDOM$RANDOM"
-: > "$work/empty.toml"
-HIRING_CONFIG="$work/empty.toml" DATABASE_URL="$work/hiring.db" HIRING_API_TOKEN="$token" \
-    HIRING__BACKUP__DIR="$work/backups" RUST_LOG=warn "$binary" serve --bind "127.0.0.1:$port" 2> "$work/server.log" &
-server=$!
-stop() {
-    kill -TERM "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap stop EXIT
-
-for _ in $(seq 1 100); do
-    python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=1)" \
-        2>/dev/null && break
-    sleep 0.1
-done
+. scripts/serve_for_test.sh
+start_test_server "$binary" browser
 
 status=0
-HIRING_URL="http://127.0.0.1:$port" HIRING_TOKEN="$token" CSV_DIR="$PWD/csv_files" \
+HIRING_URL="$base" HIRING_TOKEN="$token" CSV_DIR="$PWD/csv_files" \
     SCREENSHOT_DIR="$PWD/target/browser" CHROMIUM="$chromium" \
     node scripts/browser/console_test.mjs || status=$?
-if grep -q "panicked" "$work/server.log"; then
-    echo "the server panicked:" >&2
-    cat "$work/server.log" >&2
+if server_panicked; then
     status=1
 fi
 exit "$status"
