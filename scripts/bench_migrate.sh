@@ -246,8 +246,8 @@ if os.environ.get("PGLOADER"):
     lines += ["", f"pgloader (Debian) on the raw hires, once, parents loaded first, stopped after {cap:.0f} s: "
               + (f"finished in {took:.2f} s, {loaded:,} rows stored ({loaded / took:,.0f} rows/s)" if done else
                  f"had stored {loaded:,} rows ({loaded / took:,.0f} rows/s) when stopped")
-              + (f"; `hiring-postgres` is {took / med('hiring-postgres'):.1f}× faster" + ("" if done else " at least")
-                 if "hiring-postgres" in data else "") + "."]
+              + (f"; `hiring-postgres` stores {rows / med('hiring-postgres') / (loaded / took):,.0f} times as many rows per second"
+                 if "hiring-postgres" in data and loaded else "") + "."]
 if "hiring-dry-run" in data:
     lines += ["", f"Dry run (`hiring migrate --dry-run`: every row of the raw files parsed and checked by the rules, nothing",
               "written; target 2,000,000 rows/s):", "",
