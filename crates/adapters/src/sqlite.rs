@@ -123,6 +123,13 @@ impl store::BulkLoadOps for SqliteDialect {
     ) -> Result<Option<store::SetAside>, StoreError> {
         crate::sqlite_bulk::set_aside_for_replace(conn, tables)
     }
+
+    fn replacing<T>(
+        conn: &mut SqliteConnection,
+        replace: impl FnOnce(&mut SqliteConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        crate::sqlite_bulk::without_row_foreign_keys(conn, replace)
+    }
 }
 
 impl store::ReportOps for SqliteDialect {

@@ -20,7 +20,8 @@
 //! declined (written batch by batch).
 //!
 //! A restore ([`set_aside_for_replace`]) sets the same indexes aside inside the store's
-//! replacement transaction; the store creates them again before its foreign-key check.
+//! replacement transaction; the store creates them again before its foreign-key check, which
+//! is set-wise: the row-by-row checks are off while it lasts ([`without_row_foreign_keys`]).
 //!
 //! Readers are never blocked: in WAL mode other connections (the store's key lookups among
 //! them) keep reading the last committed state, indexes included, until the load commits.
@@ -46,6 +47,9 @@ const BEGIN: &str = include_str!("sql/sqlite_bulk_begin.sql");
 /// Settings for re-creating the indexes set aside, and the usual ones again.
 const INDEX_BUILD: &str = include_str!("sql/sqlite_index_build.sql");
 const INDEX_BUILD_END: &str = include_str!("sql/sqlite_index_build_end.sql");
+/// Turn the row-by-row foreign-key checks off for a replacement, and on again after it.
+const FOREIGN_KEYS_OFF: &str = include_str!("sql/sqlite_foreign_keys_off.sql");
+const FOREIGN_KEYS_ON: &str = include_str!("sql/sqlite_foreign_keys_on.sql");
 
 /// Most rows a table may hold, once locked, for a bulk load to set its indexes aside.
 /// Rebuilding them over this many rows takes a fraction of a second, so a small load into such
@@ -101,6 +105,31 @@ pub(crate) fn set_aside_for_replace(
 ) -> Result<Option<SetAside>, StoreError> {
     let put_back = set_aside(conn, tables)?;
     Ok((!put_back.indexes.is_empty()).then_some(put_back))
+}
+
+/// Runs `replace` (a replacement's transaction) with SQLite's row-by-row foreign-key checks off:
+/// the replacement checks every hire's parents set-wise before it commits (the store's
+/// missing-parents query), and with the row checks on SQLite could not empty a child table by
+/// dropping its pages (the truncate optimization) and would look each hire's parents up as it
+/// is written. `PRAGMA foreign_keys` takes effect only outside a transaction, so it is turned off
+/// before `replace` begins one and on again after it ends, whatever happens, panics included,
+/// before the connection goes back to the pool.
+pub(crate) fn without_row_foreign_keys<T>(
+    conn: &mut SqliteConnection,
+    replace: impl FnOnce(&mut SqliteConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    /// Turns the checks on again when dropped.
+    struct Off<'c>(&'c mut SqliteConnection);
+    impl Drop for Off<'_> {
+        fn drop(&mut self) {
+            if let Err(e) = self.0.batch_execute(FOREIGN_KEYS_ON) {
+                tracing::error!(error = %e, "could not turn SQLite foreign keys on again");
+            }
+        }
+    }
+    conn.batch_execute(FOREIGN_KEYS_OFF)?;
+    let off = Off(conn);
+    replace(&mut *off.0)
 }
 
 /// Up to `limit` ids stored in `table`, smallest first.

@@ -871,6 +871,16 @@ pub(crate) trait BulkLoadOps: Dialect {
         let _ = (conn, tables);
         Ok(None)
     }
+
+    /// Runs `replace` (a replacement's whole transaction, which ends with the set-wise
+    /// missing-parents check) on `conn`, with the session settings that check allows: a backend
+    /// whose foreign keys are checked row by row may turn them off for it. By default as is.
+    fn replacing<T>(
+        conn: &mut Self::Conn,
+        replace: impl FnOnce(&mut Self::Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        replace(conn)
+    }
 }
 
 /// What [`BulkLoadOps::set_aside_for_replace`] set aside: the statements that put it back.
@@ -1119,43 +1129,46 @@ where
             .pool
             .get()
             .map_err(|e| repo_error(StoreError::Pool(e.to_string())))?;
-        D::write(&mut conn, |conn| {
-            let set_aside = D::set_aside_for_replace(conn, tables)?;
-            D::defer_foreign_keys(conn)?;
-            // Children first, although with deferred checks the order only spares work.
-            for table in tables.iter().rev() {
-                match table {
-                    Table::Departments => <Department as TableOps<D>>::delete_all(conn)?,
-                    Table::Jobs => <Job as TableOps<D>>::delete_all(conn)?,
-                    Table::HiredEmployees => <HiredEmployee as TableOps<D>>::delete_all(conn)?,
-                };
-            }
-            let mut counts = Vec::with_capacity(tables.len());
-            for table in tables {
-                counts.push(match table {
-                    Table::Departments => fill_table::<D, Department>(conn, source)?,
-                    Table::Jobs => fill_table::<D, Job>(conn, source)?,
-                    Table::HiredEmployees => fill_table::<D, HiredEmployee>(conn, source)?,
-                });
-            }
-            let mut refused = None;
-            if let Some(set_aside) = &set_aside {
-                run_statements(conn, &set_aside.indexes)?;
-                // Re-added foreign keys check every row; only when they refuse (rolled back to
-                // a savepoint) does the missing-parents query run, to name the ids.
-                if !set_aside.foreign_keys.is_empty() {
-                    match conn.transaction(|conn| run_statements(conn, &set_aside.foreign_keys)) {
-                        Ok(()) => return Ok(counts),
-                        Err(e) => refused = Some(e),
+        D::replacing(&mut conn, |conn| {
+            D::write(conn, |conn| {
+                let set_aside = D::set_aside_for_replace(conn, tables)?;
+                D::defer_foreign_keys(conn)?;
+                // Children first, although with deferred checks the order only spares work.
+                for table in tables.iter().rev() {
+                    match table {
+                        Table::Departments => <Department as TableOps<D>>::delete_all(conn)?,
+                        Table::Jobs => <Job as TableOps<D>>::delete_all(conn)?,
+                        Table::HiredEmployees => <HiredEmployee as TableOps<D>>::delete_all(conn)?,
+                    };
+                }
+                let mut counts = Vec::with_capacity(tables.len());
+                for table in tables {
+                    counts.push(match table {
+                        Table::Departments => fill_table::<D, Department>(conn, source)?,
+                        Table::Jobs => fill_table::<D, Job>(conn, source)?,
+                        Table::HiredEmployees => fill_table::<D, HiredEmployee>(conn, source)?,
+                    });
+                }
+                let mut refused = None;
+                if let Some(set_aside) = &set_aside {
+                    run_statements(conn, &set_aside.indexes)?;
+                    // Re-added foreign keys check every row; only when they refuse (rolled back to
+                    // a savepoint) does the missing-parents query run, to name the ids.
+                    if !set_aside.foreign_keys.is_empty() {
+                        match conn.transaction(|conn| run_statements(conn, &set_aside.foreign_keys))
+                        {
+                            Ok(()) => return Ok(counts),
+                            Err(e) => refused = Some(e),
+                        }
                     }
                 }
-            }
-            let missing = D::missing_parents(conn)?;
-            match (missing.is_empty(), refused) {
-                (false, _) => Err(StoreError::MissingParents(missing)),
-                (true, Some(e)) => Err(e),
-                (true, None) => Ok(counts),
-            }
+                let missing = D::missing_parents(conn)?;
+                match (missing.is_empty(), refused) {
+                    (false, _) => Err(StoreError::MissingParents(missing)),
+                    (true, Some(e)) => Err(e),
+                    (true, None) => Ok(counts),
+                }
+            })
         })
         .map_err(|e| match e {
             StoreError::MissingParents(missing) => ReplaceError::MissingParents(missing),

@@ -263,6 +263,38 @@ fn replace_refuses_dangling_hires_naming_the_ids(db: &TestDb) {
     assert_eq!(contents(&setup.storage), before);
 }
 
+/// A replacement may set the row-by-row foreign-key checks aside (SQLite turns them off for
+/// its transaction): afterwards, successful or refused, every pooled connection enforces them
+/// again.
+fn foreign_keys_hold_again_after_a_replace(db: &TestDb) {
+    let setup = Setup::new(db);
+    fill(&setup.storage, &small());
+    let orphans = Contents {
+        hires: vec![hire(1, 77, 1)],
+        ..Contents::default()
+    };
+    assert!(setup
+        .storage
+        .bulk
+        .replace(&[Table::HiredEmployees], &mut Rows::of(&orphans))
+        .is_err());
+    fill(&setup.storage, &small());
+    let before = contents(&setup.storage);
+    // More attempts than the pool has connections, each on whichever connection it hands out.
+    for id in 100..116 {
+        let refused = setup
+            .storage
+            .repos
+            .hired_employees
+            .write_batch(&[hire(id, 77, 1)], &[]);
+        assert!(
+            matches!(refused, Err(RepoError::Conflict(_))),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(contents(&setup.storage), before);
+}
+
 /// A source that fails after a few rows.
 struct Failing(u32);
 
@@ -808,6 +840,7 @@ on_every_backend!(
     snapshot_streams_each_table_with_its_count,
     replace_swaps_every_table_in_one_transaction,
     replace_refuses_dangling_hires_naming_the_ids,
+    foreign_keys_hold_again_after_a_replace,
     a_failing_source_leaves_every_table_unchanged,
     backup_and_restore_round_trip_every_codec,
     files_are_laid_out_by_table_and_describe_themselves,
