@@ -99,6 +99,20 @@ macro_rules! not_counted {
 }
 not_counted!(Department, Job);
 
+/// The stripe of `hire_counts` this thread of this process adds to, out of `stripes`: a hash of
+/// both, so that concurrent writers (threads of one server, or several processes) mostly update
+/// different rows of a group instead of queueing for one row's lock until each commits.
+pub(crate) fn stripe(stripes: u64) -> i32 {
+    use std::hash::{Hash, Hasher};
+    if stripes <= 1 {
+        return 0;
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    std::process::id().hash(&mut hasher);
+    std::thread::current().id().hash(&mut hasher);
+    i32::try_from(hasher.finish() % stripes).unwrap_or(0)
+}
+
 /// Implements [`HireCountOps`] for a dialect with the diesel schema `$s`.
 macro_rules! hire_count_ops {
     ($d:ty, $s:ident) => {
@@ -110,7 +124,10 @@ macro_rules! hire_count_ops {
                 use diesel::prelude::*;
                 use diesel::upsert::excluded;
                 use $crate::schema::$s::hire_counts as t;
-                // 5 parameters a row: stay far below either backend's limit.
+                let stripe = $crate::hire_counts::stripe(
+                    <Self as $crate::store::Dialect>::HIRE_COUNT_STRIPES,
+                );
+                // 6 parameters a row: stay far below either backend's limit.
                 for chunk in groups.chunks(1_000) {
                     let values: Vec<_> = chunk
                         .iter()
@@ -121,12 +138,13 @@ macro_rules! hire_count_ops {
                                 t::department_id.eq(department_id),
                                 t::job_id.eq(job_id),
                                 t::hired.eq(hired),
+                                t::stripe.eq(stripe),
                             )
                         })
                         .collect();
                     diesel::insert_into(t::table)
                         .values(values)
-                        .on_conflict((t::year, t::department_id, t::job_id, t::quarter))
+                        .on_conflict((t::year, t::department_id, t::job_id, t::quarter, t::stripe))
                         .do_update()
                         .set(t::hired.eq(t::hired + excluded(t::hired)))
                         .execute(conn)?;

@@ -44,6 +44,8 @@ impl Dialect for PgDialect {
     const MAX_PARAMS: usize = 65_535;
     /// Lookups bind the ids as one array (`= ANY($1)`), so they need no chunks.
     const IDS_PER_QUERY: usize = usize::MAX;
+    /// Concurrent writers add to different rows (migration `hire_counts_stripes`).
+    const HIRE_COUNT_STRIPES: u64 = 16;
     /// Needs the foreign keys to be DEFERRABLE (migration `deferrable_foreign_keys`).
     const DEFER_FOREIGN_KEYS: &'static str = include_str!("sql/pg_defer_foreign_keys.sql");
 

@@ -31,12 +31,13 @@ macro_rules! tables {
         }
 
         diesel::table! {
-            hire_counts (year, department_id, job_id, quarter) {
+            hire_counts (year, department_id, job_id, quarter, stripe) {
                 year -> Integer,
                 quarter -> Integer,
                 department_id -> Integer,
                 job_id -> Integer,
                 hired -> BigInt,
+                stripe -> Integer,
             }
         }
 

@@ -38,6 +38,8 @@ impl Dialect for SqliteDialect {
     /// `SQLITE_MAX_VARIABLE_NUMBER` of SQLite 3.32 and later, including the bundled build.
     const MAX_PARAMS: usize = 32_766;
     const IDS_PER_QUERY: usize = 1_000;
+    /// One writer at a time: nothing to spread.
+    const HIRE_COUNT_STRIPES: u64 = 1;
     const DEFER_FOREIGN_KEYS: &'static str = include_str!("sql/sqlite_defer_foreign_keys.sql");
     const MISSING_PARENTS: &'static str = include_str!("sql/sqlite_missing_parents.sql");
 

@@ -95,6 +95,8 @@ pub(crate) trait Dialect: Sized + Send + Sync + 'static {
     const MAX_PARAMS: usize;
     /// Most ids one lookup statement carries.
     const IDS_PER_QUERY: usize;
+    /// Stripes of the `hire_counts` aggregate that writers spread over (1: always stripe 0).
+    const HIRE_COUNT_STRIPES: u64;
     /// The statement that defers the foreign-key checks of the current transaction to commit.
     const DEFER_FOREIGN_KEYS: &'static str;
     /// The query of [`BulkOps::missing_parents`] (by default [`MISSING_PARENTS_SQL`]).

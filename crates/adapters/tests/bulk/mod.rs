@@ -102,7 +102,8 @@ fn counts_and_scan(db: &TestDb) -> (String, String) {
     let counts = db.text(
         "(SELECT coalesce(string_agg(year || '/' || quarter || '/' || department_id || '/' \
          || job_id || '=' || hired, ',' ORDER BY year, quarter, department_id, job_id), '') \
-         FROM hire_counts)",
+         FROM (SELECT year, quarter, department_id, job_id, sum(hired) AS hired \
+         FROM hire_counts GROUP BY 1, 2, 3, 4) AS c)",
     );
     let scan = db.text(
         "(SELECT coalesce(string_agg(y || '/' || q || '/' || d || '/' || j || '=' || n, ',' \

@@ -122,6 +122,21 @@ fn the_aggregate_follows_every_write_path(db: &TestDb) {
         .write_batch(&added, &[])
         .unwrap();
     assert_exact(db, &storage, "API-style batch");
+    // Concurrent writers (threads of one server) add to the same groups, on PostgreSQL each in
+    // the stripe of its thread.
+    std::thread::scope(|scope| {
+        for writer in 0..8 {
+            let repo = &storage.repos.hired_employees;
+            scope.spawn(move || {
+                repo.write_batch(&more_hires(2_000_000 + writer * 1_000, 200), &[])
+                    .unwrap()
+            });
+        }
+    });
+    assert_exact(db, &storage, "concurrent API-style batches");
+    if db.engine == Engine::Postgres {
+        assert!(db.integer("(SELECT count(DISTINCT stripe) FROM hire_counts)") > 1);
+    }
     storage
         .repos
         .hired_employees
@@ -151,7 +166,8 @@ fn the_migration_fills_the_aggregate_from_stored_hires(db: &TestDb) {
     drop(storage);
     // Undo the migration by hand, as if the database predated it.
     let undo = "DROP TABLE hire_counts; \
-        DELETE FROM __diesel_schema_migrations WHERE version = '20261126000000';";
+        DELETE FROM __diesel_schema_migrations \
+        WHERE version IN ('20261126000000', '20261128000000');";
     match db.engine {
         Engine::Sqlite => SqliteConnection::establish(&db.url)
             .unwrap()
