@@ -136,33 +136,6 @@ fn set_aside(
     Ok(put_back)
 }
 
-/// Up to `limit` ids stored in `table`, smallest first.
-fn stored_ids(conn: &mut PgConnection, table: Table, limit: i64) -> Result<Vec<i32>, StoreError> {
-    use crate::schema::pg::{departments, hired_employees, jobs};
-    Ok(match table {
-        Table::Departments => departments::table
-            .select(departments::id)
-            .order(departments::id)
-            .limit(limit)
-            .load(conn)?,
-        Table::Jobs => jobs::table
-            .select(jobs::id)
-            .order(jobs::id)
-            .limit(limit)
-            .load(conn)?,
-        Table::HiredEmployees => hired_employees::table
-            .select(hired_employees::id)
-            .order(hired_employees::id)
-            .limit(limit)
-            .load(conn)?,
-    })
-}
-
-/// The bitmap key of a stored id; ids below 1 cannot be asked for (they break the id rule).
-fn bit(id: i32) -> Option<u32> {
-    u32::try_from(id).ok()
-}
-
 /// The largest id stored in `table`.
 fn max_id(conn: &mut PgConnection, table: Table) -> Result<Option<i32>, StoreError> {
     use crate::schema::pg::{departments, hired_employees, jobs};
@@ -232,7 +205,7 @@ pub(crate) fn start<E: TableOps<PgDialect>>(
     let conn = &mut *session.conn;
     conn.batch_execute(&LOCK.replace("{table}", E::TABLE.name()))?;
     let limit = i64::try_from(FAST_PATH_MAX_ROWS + 1).unwrap_or(i64::MAX);
-    let ids = stored_ids(conn, E::TABLE, limit)?;
+    let ids = store::stored_ids::<PgDialect>(conn, E::TABLE, limit)?;
     let (stored, older, switch_after) = if ids.len() > FAST_PATH_MAX_ROWS {
         // Large: the ids written are tracked, those stored before are looked up in the table.
         let rows = table_rows(conn, E::TABLE, ids.len() as u64)?;
@@ -249,7 +222,7 @@ pub(crate) fn start<E: TableOps<PgDialect>>(
             // load ends, and other sessions cannot read them meanwhile.
             session.lend_parent_keys(E::TABLE)?;
         }
-        let stored: RoaringBitmap = ids.into_iter().filter_map(bit).collect();
+        let stored: RoaringBitmap = ids.into_iter().filter_map(store::id_bit).collect();
         (stored, None, None)
     };
     tracing::debug!(
@@ -360,7 +333,7 @@ impl Session {
     /// The parents must be locked against writers.
     fn lend_parent_keys(&mut self, table: Table) -> Result<(), StoreError> {
         for &(parent, _) in table.parents() {
-            let keys = stored_ids(&mut self.conn, parent, i64::MAX)?;
+            let keys = store::stored_ids::<PgDialect>(&mut self.conn, parent, i64::MAX)?;
             self.held.hold(parent, keys);
             self.lent.push(parent);
         }
@@ -531,7 +504,7 @@ impl<E: TableOps<PgDialect>> BulkLoad<E> for PgBulkLoad<E> {
                 .map(|id| id.get())
                 .filter(|&id| {
                     self.older.is_some_and(|max| id <= max)
-                        || bit(id).is_some_and(|b| stored.contains(b))
+                        || store::id_bit(id).is_some_and(|b| stored.contains(b))
                 })
                 .collect()
         };
@@ -556,7 +529,7 @@ impl<E: TableOps<PgDialect>> BulkLoad<E> for PgBulkLoad<E> {
             let stored = self.stored.borrow();
             rows.iter()
                 .map(|row| row.id().get())
-                .find(|&id| bit(id).is_some_and(|b| stored.contains(b) || !ids.insert(b)))
+                .find(|&id| store::id_bit(id).is_some_and(|b| stored.contains(b) || !ids.insert(b)))
         };
         if let Some(id) = taken {
             let conflict =

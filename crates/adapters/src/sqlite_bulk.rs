@@ -33,7 +33,7 @@ use crate::store::{self, RejectOps, SetAside, StoreError, TableOps};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel::sql_types::Text;
-use diesel::{QueryDsl, RunQueryDsl, SqliteConnection};
+use diesel::{RunQueryDsl, SqliteConnection};
 use hiring_domain::{HiredEmployee, Id, Record, Rejection, Table};
 use hiring_ports::{BulkLoad, RepoError};
 use roaring::RoaringBitmap;
@@ -132,37 +132,6 @@ pub(crate) fn without_row_foreign_keys<T>(
     replace(&mut *off.0)
 }
 
-/// Up to `limit` ids stored in `table`, smallest first.
-fn stored_ids(
-    conn: &mut SqliteConnection,
-    table: Table,
-    limit: i64,
-) -> Result<Vec<i32>, StoreError> {
-    use crate::schema::sqlite::{departments, hired_employees, jobs};
-    Ok(match table {
-        Table::Departments => departments::table
-            .select(departments::id)
-            .order(departments::id)
-            .limit(limit)
-            .load(conn)?,
-        Table::Jobs => jobs::table
-            .select(jobs::id)
-            .order(jobs::id)
-            .limit(limit)
-            .load(conn)?,
-        Table::HiredEmployees => hired_employees::table
-            .select(hired_employees::id)
-            .order(hired_employees::id)
-            .limit(limit)
-            .load(conn)?,
-    })
-}
-
-/// The bitmap key of a stored id; ids below 1 cannot be asked for (they break the id rule).
-fn bit(id: i32) -> Option<u32> {
-    u32::try_from(id).ok()
-}
-
 /// `rows` as hires, when `E` is [`HiredEmployee`].
 fn as_hires<E: 'static>(rows: &[E]) -> Option<Vec<&HiredEmployee>> {
     rows.iter()
@@ -243,14 +212,14 @@ pub(crate) fn start<E: TableOps<SqliteDialect>>(
     AnsiTransactionManager::begin_transaction_sql(&mut **conn, BEGIN)?;
     load.open.set(true);
     let limit = i64::try_from(FAST_PATH_MAX_ROWS + 1).unwrap_or(i64::MAX);
-    let ids = stored_ids(conn, E::TABLE, limit)?;
+    let ids = store::stored_ids::<SqliteDialect>(conn, E::TABLE, limit)?;
     if ids.len() > FAST_PATH_MAX_ROWS {
         tracing::debug!(table = %E::TABLE, "bulk load declined: the table is not small");
         return Ok(None);
     }
     load.stored
         .get_mut()
-        .extend(ids.into_iter().filter_map(bit));
+        .extend(ids.into_iter().filter_map(store::id_bit));
     load.put_back = set_aside(conn, &[E::TABLE])?;
     tracing::debug!(
         table = %E::TABLE,
@@ -324,7 +293,7 @@ impl<E: TableOps<SqliteDialect>> BulkLoad<E> for SqliteBulkLoad<E> {
             let stored = self.stored.borrow();
             ids.iter()
                 .map(|id| id.get())
-                .filter(|&id| bit(id).is_some_and(|b| stored.contains(b)))
+                .filter(|&id| store::id_bit(id).is_some_and(|b| stored.contains(b)))
                 .collect()
         };
         if keys.is_empty() {
@@ -353,7 +322,7 @@ impl<E: TableOps<SqliteDialect>> BulkLoad<E> for SqliteBulkLoad<E> {
         })?;
         self.stored
             .borrow_mut()
-            .extend(rows.iter().filter_map(|row| bit(row.id().get())));
+            .extend(rows.iter().filter_map(|row| store::id_bit(row.id().get())));
         self.inserted.set(self.inserted.get() + inserted);
         Ok(inserted)
     }

@@ -160,6 +160,31 @@ pub(crate) trait TableOps<D: Dialect>: Record {
     fn delete_all(conn: &mut D::Conn) -> Result<u64, StoreError>;
     /// Which of `ids` are stored.
     fn existing(conn: &mut D::Conn, ids: &[i32]) -> Result<Vec<i32>, StoreError>;
+    /// Up to `limit` stored ids, smallest first.
+    fn first_ids(conn: &mut D::Conn, limit: i64) -> Result<Vec<i32>, StoreError>;
+}
+
+/// Up to `limit` ids stored in `table`, smallest first.
+pub(crate) fn stored_ids<D: Dialect>(
+    conn: &mut D::Conn,
+    table: Table,
+    limit: i64,
+) -> Result<Vec<i32>, StoreError>
+where
+    Department: TableOps<D>,
+    Job: TableOps<D>,
+    HiredEmployee: TableOps<D>,
+{
+    match table {
+        Table::Departments => Department::first_ids(conn, limit),
+        Table::Jobs => Job::first_ids(conn, limit),
+        Table::HiredEmployees => HiredEmployee::first_ids(conn, limit),
+    }
+}
+
+/// The bitmap key of a stored id; ids below 1 cannot be asked for (they break the id rule).
+pub(crate) fn id_bit(id: i32) -> Option<u32> {
+    u32::try_from(id).ok()
 }
 
 /// The typed queries of the reject log on one backend (written by [`queries!`]).
@@ -805,6 +830,19 @@ macro_rules! table_ops {
                 let deleted = diesel::delete(t::table).execute(conn)?;
                 <$entity as $crate::hire_counts::Counted>::emptied::<$d>(conn)?;
                 Ok($crate::store::affected(deleted))
+            }
+
+            fn first_ids(
+                conn: &mut <$d as $crate::store::Dialect>::Conn,
+                limit: i64,
+            ) -> Result<Vec<i32>, $crate::store::StoreError> {
+                use diesel::prelude::*;
+                use $crate::schema::$s::$t as t;
+                Ok(t::table
+                    .select(t::id)
+                    .order(t::id)
+                    .limit(limit)
+                    .load(conn)?)
             }
 
             fn existing(
