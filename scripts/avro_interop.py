@@ -71,7 +71,9 @@ def read_file(path):
         reader = fastavro.reader(f, return_record_name=False)
         records = []
         for record in reader:
-            if isinstance(record.get("datetime"), dt.datetime):
+            if "datetime" in record:
+                # fastavro decodes a timestamp-micros long as an aware datetime.
+                assert isinstance(record["datetime"], dt.datetime), record
                 record["datetime"] = micros(record["datetime"].isoformat())
             records.append(record)
         return records, reader.metadata
@@ -107,6 +109,10 @@ def main():
                 assert meta["hiring.rows"] == str(len(expected[table]))
                 assert meta["hiring.schema_version"] == "1"
                 assert meta["hiring.created_at"].endswith("Z")
+                if table == "hired_employees":
+                    written = json.loads(meta["avro.schema"])
+                    field = next(f for f in written["fields"] if f["name"] == "datetime")
+                    assert field["type"] == {"type": "long", "logicalType": "timestamp-micros"}, field
                 if records != expected[table]:
                     raise SystemExit(f"{codec} {table}: fastavro read other records than stored")
                 checked += 1

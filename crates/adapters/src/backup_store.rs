@@ -768,6 +768,29 @@ mod tests {
     }
 
     #[test]
+    fn hire_times_are_timestamp_micros() {
+        let schemas = schemas().unwrap();
+        let Schema::Record(record) = &schemas.parsed[slot(Table::HiredEmployees)] else {
+            panic!("hired_employees.avsc is not a record");
+        };
+        let types: Vec<(&str, &Schema)> = record
+            .fields
+            .iter()
+            .map(|f| (f.name.as_str(), &f.schema))
+            .collect();
+        assert_eq!(
+            types,
+            [
+                ("id", &Schema::Int),
+                ("name", &Schema::String),
+                ("datetime", &Schema::TimestampMicros),
+                ("department_id", &Schema::Int),
+                ("job_id", &Schema::Int),
+            ]
+        );
+    }
+
+    #[test]
     fn backup_names_sort_by_stamp_then_suffix() {
         let t = Table::Jobs;
         let mut names = vec![

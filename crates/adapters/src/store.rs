@@ -784,11 +784,9 @@ macro_rules! table_ops {
                 conn: &mut <$d as $crate::store::Dialect>::Conn,
                 rows: &[Self],
             ) -> Result<u64, $crate::store::StoreError> {
-                use diesel::prelude::*;
-                use $crate::schema::$s::$t as t;
-                let inserted = $insert!(conn, t::table, rows, $to_values);
+                let inserted = <Self as $crate::store::TableOps<$d>>::insert_uncounted(conn, rows)?;
                 <$entity as $crate::hire_counts::Counted>::inserted::<$d>(conn, rows)?;
-                Ok($crate::store::affected(inserted))
+                Ok(inserted)
             }
 
             fn insert_uncounted(

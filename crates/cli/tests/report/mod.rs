@@ -56,6 +56,21 @@ fn reports_print_as_table_csv_and_json(db: &TestDb) {
         "{table}"
     );
     assert_eq!(lines.len(), 3 + 6 + 1, "{table}");
+    // Aligned for a terminal: every line as wide, and the column borders of the header and of
+    // every row at the same character positions.
+    let width = |line: &str| line.chars().count();
+    assert!(lines.iter().all(|l| width(l) == width(lines[0])), "{table}");
+    let borders = |line: &str| -> Vec<usize> {
+        line.chars()
+            .enumerate()
+            .filter(|(_, c)| matches!(c, '│' | '┆'))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    assert_eq!(borders(lines[1]).len(), 7, "{table}");
+    for row in &lines[3..9] {
+        assert_eq!(borders(row), borders(lines[1]), "{table}");
+    }
 
     let json = stdout_json(&hiring(
         &db.url,
