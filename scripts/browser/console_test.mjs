@@ -100,6 +100,104 @@ page.on('response', (response) => {
 
 const text = (selector) => page.locator(selector).innerText();
 
+/**
+ * The focused element, described as `#id` or `tag "name"`, and whether its focus shows: it
+ * matches :focus-visible and has an outline.
+ */
+async function focused() {
+  return page.evaluate(() => {
+    const active = document.activeElement;
+    if (!active || active === document.body) return { name: 'body', visible: false };
+    const name = active.id
+      ? `#${active.id}`
+      : `${active.tagName.toLowerCase()} "${(active.getAttribute('aria-label') ?? active.textContent).trim()}"`;
+    const style = getComputedStyle(active);
+    const visible = active.matches(':focus-visible') && style.outlineStyle !== 'none'
+      && parseFloat(style.outlineWidth) > 0;
+    return { name, visible };
+  });
+}
+
+/** Asserts that `name` (as `focused` says it) has the focus, and that the focus shows. */
+async function assertFocus(name) {
+  const now = await focused();
+  assert.equal(now.name, name, 'where the focus is');
+  assert.ok(now.visible, `the focus on ${name} is not visible`);
+}
+
+/** Presses Tab (Shift+Tab when `back`) until `name` has the focus; at most `limit` presses. */
+async function tabTo(name, { back = false, limit = 80 } = {}) {
+  const path = [];
+  for (let press = 0; press < limit; press += 1) {
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+    const now = await focused();
+    path.push(now.name);
+    if (now.name === name) return assertFocus(name);
+  }
+  assert.fail(`${name} was not reached by ${back ? 'Shift+Tab' : 'Tab'}: ${path.join(', ')}`);
+}
+
+/** Asserts that the text of `selector` is in (or is) a live region, so that it is announced. */
+async function assertAnnounced(selector) {
+  const live = await page.locator(selector).first().evaluate(
+    (node) => node.closest('[aria-live]:not([aria-live=off]), [role=status], [role=alert]') !== null,
+  );
+  assert.ok(live, `${selector} is not in a live region`);
+}
+
+/**
+ * Walks the page with Tab until the focus comes back to where it started, and asserts that
+ * every visible, enabled control, link and focusable region was reached, in document order,
+ * each with a visible focus, and that no tabindex is positive.
+ */
+async function assertTabWalk() {
+  await page.evaluate(() => { window.tabWalk = []; });
+  let cycled = false;
+  for (let press = 0; press < 400 && !cycled; press += 1) {
+    await page.keyboard.press('Tab');
+    cycled = await page.evaluate(() => {
+      const active = document.activeElement;
+      if (!active || active === document.body) return false; // between the end and the start
+      if (window.tabWalk[0]?.element === active) return true;
+      const style = getComputedStyle(active);
+      window.tabWalk.push({
+        element: active,
+        visible: active.matches(':focus-visible') && style.outlineStyle !== 'none'
+          && parseFloat(style.outlineWidth) > 0,
+      });
+      return false;
+    });
+  }
+  assert.ok(cycled, 'Tab never came back to where it started');
+  const walk = await page.evaluate(() => {
+    const name = (node) => (node.id
+      ? `#${node.id}`
+      : `${node.tagName.toLowerCase()} "${(node.getAttribute('aria-label') ?? node.textContent).trim().slice(0, 60)}"`);
+    const reached = window.tabWalk.map((step) => step.element);
+    // Every visible, enabled native control and link (whatever its tabindex), and every other
+    // element that asks to be focusable.
+    const controls = 'a[href], button, input, select, textarea, summary';
+    const candidates = [...document.querySelectorAll(`${controls}, [tabindex], [contenteditable]`)]
+      .filter((node) => (node.matches(controls) || node.tabIndex >= 0) && !node.disabled
+        && node.checkVisibility({ visibilityProperty: true }) && !node.closest('[inert]'));
+    const start = reached.indexOf(candidates[0]);
+    const order = start < 0 ? reached : [...reached.slice(start), ...reached.slice(0, start)];
+    return {
+      missed: candidates.filter((node) => !reached.includes(node)).map(name),
+      order: order.map(name),
+      expected: candidates.map(name),
+      unseen: window.tabWalk.filter((step) => !step.visible).map((step) => name(step.element)),
+      positive: [...document.querySelectorAll('[tabindex]')]
+        .filter((node) => Number(node.getAttribute('tabindex')) > 0).map(name),
+    };
+  });
+  assert.deepEqual(walk.positive, [], 'positive tabindex');
+  assert.deepEqual(walk.missed, [], 'not reached by Tab');
+  assert.deepEqual(walk.order, walk.expected, 'the Tab order is not the document order');
+  assert.deepEqual(walk.unseen, [], 'focused without a visible focus');
+  return walk.order;
+}
+
 try {
   await step('the console loads, every control has a label and the reports of 2021 show', async () => {
     await page.goto(`${base}/`);
@@ -112,6 +210,10 @@ try {
     assert.ok(await page.locator('[aria-live]').count() >= 8);
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement.className), 'skip-link');
+    const reached = await assertTabWalk();
+    for (const name of ['#token', '#upload-hired_employees', '#batch-rows', '#backup-now', '#restore-file', '#year']) {
+      assert.ok(reached.includes(name), `${name} in ${reached.join(', ')}`);
+    }
   });
 
   await step('without a token, a write says so in plain words', async () => {
@@ -212,6 +314,108 @@ try {
     await page.locator('#reports-section').screenshot({ path: join(screenshots, 'reports.png') });
     for (const section of ['upload', 'batch', 'backup']) {
       await page.locator(`#${section}-section`).screenshot({ path: join(screenshots, `${section}.png`) });
+    }
+  });
+  await step('with the keyboard alone: the skip link leads to the token, Space forgets it', async () => {
+    await page.reload();
+    await page.locator('#reports-status .message.success').waitFor();
+    await page.keyboard.press('Tab');
+    await assertFocus('a "Skip to the console"');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    await assertFocus('#token');
+    await tabTo('#token-forget');
+    await page.keyboard.press('Space');
+    await page.locator('#token-status', { hasText: 'No token is set' }).waitFor();
+    await assertAnnounced('#token-status');
+    await assertFocus('#token-forget');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('hiring.apiToken')), null);
+  });
+
+  await step('with the keyboard alone: a refused backup is said, the token is typed, Space backs up', async () => {
+    await tabTo('#backup-now');
+    await expecting((message, url) => url.endsWith('/api/v1/backups') && /401/.test(message), async () => {
+      await page.keyboard.press('Enter');
+      await page.locator('#backup-result .message.error').waitFor();
+    });
+    assert.match(await text('#backup-result'), /^Error: No API token has been entered .*Enter a valid token under "API token"\.$/);
+    await assertAnnounced('#backup-result .message.error');
+    await assertFocus('#backup-now');
+
+    await tabTo('#token', { back: true });
+    await page.keyboard.type(apiToken);
+    await page.keyboard.press('Enter');
+    await page.locator('#token-status', { hasText: 'A token is set' }).waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('hiring.apiToken')), apiToken);
+    assert.equal(await page.locator('#token').inputValue(), '', 'the token field is emptied');
+    await assertFocus('#token');
+
+    await tabTo('#backup-now');
+    await page.keyboard.press('Space');
+    await page.locator('#backup-result .message.success', { hasText: 'Backed up 3 table(s)' }).waitFor();
+    await assertAnnounced('#backup-result .message.success');
+    await assertFocus('#backup-now');
+    await page.locator('#backup-list tbody tr').nth(5).waitFor();
+    await page.keyboard.press('Tab');
+    await assertFocus('#backup-refresh');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => !document.getElementById('backup-refresh').disabled);
+    await assertFocus('#backup-refresh');
+    assert.equal(await page.locator('#backup-list tbody tr').count(), 6);
+  });
+
+  await step('with the keyboard alone: the arrow keys choose a table and its backup, Enter restores', async () => {
+    await tabTo('#restore-table');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.locator('#restore-table').inputValue(), 'jobs');
+    await page.keyboard.press('Tab');
+    await assertFocus('#restore-file');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Home');
+    const file = await page.locator('#restore-file').inputValue();
+    assert.match(file, /^jobs\/jobs-\d{8}T\d{6}Z(-\d+)?\.avro$/);
+    await page.keyboard.press('Tab');
+    await assertFocus('button "Restore"');
+    await page.keyboard.press('Enter');
+    const said = page.locator('#restore-result .message.success');
+    await said.waitFor();
+    assert.match(await said.innerText(), new RegExp(`^jobs restored from ${file}: [\\d,]+ rows\\.$`));
+    await assertAnnounced('#restore-result .message.success');
+    await assertFocus('button "Restore"');
+  });
+
+  await step('with the keyboard alone: ArrowDown and Enter show the reports of 2020, Space those of 2021', async () => {
+    await tabTo('#year');
+    assert.equal(await page.locator('#year').inputValue(), '2021');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.locator('#year').inputValue(), '2020');
+    await page.keyboard.press('Enter');
+    await page.locator('#reports-status .message.success', { hasText: 'Reports of 2020.' }).waitFor();
+    assert.equal(await text('#quarters-table tbody'), 'No hires in 2020.');
+    await assertAnnounced('#reports-status .message');
+    await assertAnnounced('#quarters-table table');
+    await assertFocus('#year');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Tab');
+    await assertFocus('button "Show the reports"');
+    await page.keyboard.press('Space');
+    await page.locator('#reports-status .message.success', { hasText: 'Reports of 2021.' }).waitFor();
+    assert.ok(await page.locator('#quarters-table tbody tr').count() > 1);
+    await assertFocus('button "Show the reports"');
+    await page.keyboard.press('Tab');
+    await assertFocus('div "Hires per quarter of 2021, by department and job"');
+  });
+
+  await step('every control, link and table is reached by Tab in document order, with a visible focus', async () => {
+    const reached = await assertTabWalk();
+    for (const name of [
+      'div "Backups in the backup folder, newest first"',
+      'button "Show the reports"',
+      'div "Hires per quarter of 2021, by department and job"',
+      'div "Departments that hired more than the mean in 2021"',
+    ]) {
+      assert.ok(reached.includes(name), `${name} in ${reached.join(', ')}`);
     }
   });
 } catch {

@@ -58,8 +58,13 @@ export function count(n) {
   return typeof n === 'number' ? n.toLocaleString('en') : '';
 }
 
-/** Disables `control` while `work` runs, marking `region` busy. */
+/**
+ * Disables `control` while `work` runs, marking `region` busy. A disabled control loses the
+ * focus (to the page), so the focus is given back to it afterwards when it had it and nothing
+ * else took it meanwhile: a keyboard user stays where they were.
+ */
 export async function busy(control, region, work) {
+  const hadFocus = document.activeElement === control;
   control.disabled = true;
   region.setAttribute('aria-busy', 'true');
   try {
@@ -67,5 +72,7 @@ export async function busy(control, region, work) {
   } finally {
     control.disabled = false;
     region.removeAttribute('aria-busy');
+    const now = document.activeElement;
+    if (hadFocus && (now === null || now === document.body)) control.focus();
   }
 }
