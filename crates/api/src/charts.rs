@@ -2,6 +2,7 @@
 
 use hiring_domain::{name_order, DepartmentHires, QuarterHires, ReportYear};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 const SIZE: (u32, u32) = (1024, 576);
 const QUARTER_COLORS: [RGBColor; 4] = [
@@ -124,6 +125,59 @@ type Chart<'a, 'b> = ChartContext<
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
 >;
 
+/// The category labels' font size, in pixels.
+const LABEL_SIZE: u32 = 12;
+/// About how wide one character of a label draws (sans-serif at [`LABEL_SIZE`]).
+const LABEL_CHAR_WIDTH: f64 = 6.5;
+/// Labels longer than this are cut (with an ellipsis) when they are drawn turned.
+const TURNED_LABEL_CHARS: usize = 30;
+/// The chart's margin and y label area, in pixels.
+const MARGIN: u32 = 16;
+const Y_LABEL_AREA: u32 = 48;
+
+/// The category labels under the x axis: level when each fits its slot, else turned upright
+/// (cut to [`TURNED_LABEL_CHARS`]) over a label area tall enough for the longest.
+#[derive(Debug, PartialEq)]
+struct XLabels {
+    texts: Vec<String>,
+    turned: bool,
+    area: u32,
+}
+
+impl XLabels {
+    fn fit(names: &[&str]) -> Self {
+        let plot_width = f64::from(SIZE.0 - 2 * MARGIN - Y_LABEL_AREA);
+        let slot = plot_width / names.len().max(1) as f64;
+        let chars = |text: &str| text.chars().count();
+        let widest = names.iter().map(|n| chars(n)).max().unwrap_or(0);
+        if widest as f64 * LABEL_CHAR_WIDTH + 8.0 <= slot {
+            return Self {
+                texts: names.iter().map(|n| (*n).to_owned()).collect(),
+                turned: false,
+                area: 40,
+            };
+        }
+        let texts: Vec<String> = names
+            .iter()
+            .map(|n| {
+                if chars(n) <= TURNED_LABEL_CHARS {
+                    (*n).to_owned()
+                } else {
+                    let mut cut: String = n.chars().take(TURNED_LABEL_CHARS - 1).collect();
+                    cut.push('…');
+                    cut
+                }
+            })
+            .collect();
+        let longest = texts.iter().map(|t| chars(t)).max().unwrap_or(0);
+        Self {
+            texts,
+            turned: true,
+            area: (longest as f64 * LABEL_CHAR_WIDTH).ceil() as u32 + 16,
+        }
+    }
+}
+
 /// The x range: one unit per category, centred on 0, 1, 2...
 fn span(categories: usize) -> (f64, f64) {
     (-0.5, categories.max(1) as f64 - 0.5)
@@ -138,24 +192,32 @@ fn axes<'a, 'b>(
 ) -> Result<Chart<'a, 'b>, ChartError> {
     let (left, right) = span(names.len());
     let top = (max.max(1) as f64) * 1.1;
+    let labels = XLabels::fit(names);
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 22))
-        .margin(16)
-        .x_label_area_size(40)
-        .y_label_area_size(48)
+        .margin(MARGIN)
+        .x_label_area_size(labels.area)
+        .y_label_area_size(Y_LABEL_AREA)
         .build_cartesian_2d(left..right, 0.0..top)
         .map_err(|e| e.to_string())?;
-    let labels: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let font = ("sans-serif", LABEL_SIZE).into_font();
+    // Turned labels are drawn below (the mesh would centre them on their tick, half inside
+    // the plot); level ones by the mesh.
+    let level = (!labels.turned).then(|| labels.texts.clone());
     chart
         .configure_mesh()
         .disable_x_mesh()
+        .x_label_style(font.clone())
         .x_labels(names.len().max(1))
         .x_label_formatter(&move |x: &f64| {
             let nearest = x.round();
             if (x - nearest).abs() > 1e-6 || nearest < 0.0 {
                 return String::new();
             }
-            labels.get(nearest as usize).cloned().unwrap_or_default()
+            level
+                .as_ref()
+                .and_then(|texts| texts.get(nearest as usize).cloned())
+                .unwrap_or_default()
         })
         .y_label_formatter(&|y: &f64| {
             if y.fract().abs() < 1e-6 {
@@ -167,6 +229,17 @@ fn axes<'a, 'b>(
         .y_desc("hires")
         .draw()
         .map_err(|e| e.to_string())?;
+    if labels.turned {
+        // Reading downwards from just under each tick.
+        let style = TextStyle::from(font)
+            .transform(FontTransform::Rotate90)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        for (i, text) in labels.texts.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(i as f64, 0.0));
+            root.draw(&Text::new(text.as_str(), (x, y + 8), &style))
+                .map_err(|e| e.to_string())?;
+        }
+    }
     Ok(chart)
 }
 
@@ -184,6 +257,27 @@ fn legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>) -> Result<(), ChartError> {
 mod tests {
     use super::*;
     use hiring_domain::Id;
+
+    #[test]
+    fn labels_turn_upright_when_they_would_overlap_and_long_ones_are_cut() {
+        let level = XLabels::fit(&["Sales", "Support", "Legal"]);
+        assert!(!level.turned);
+        assert_eq!(level.texts, ["Sales", "Support", "Legal"]);
+
+        // Twelve departments, as in the shipped files: "Research and Development" is wider
+        // than its slot of about 80 px.
+        let mut names = vec!["Research and Development"; 11];
+        let long = "x".repeat(255);
+        names.push(&long);
+        let turned = XLabels::fit(&names);
+        assert!(turned.turned);
+        assert_eq!(turned.texts[0], "Research and Development");
+        assert_eq!(turned.texts[11].chars().count(), TURNED_LABEL_CHARS);
+        assert!(turned.texts[11].ends_with('…'));
+        assert!(turned.area > 30 * 6, "{}", turned.area);
+        let svg = departments_above_mean(&[], 0.0, ReportYear::DEFAULT).unwrap();
+        assert!(svg.starts_with("<svg"));
+    }
 
     #[test]
     fn charts_are_svg_documents_naming_the_departments() {
