@@ -172,8 +172,8 @@ done
 touch "$work/results"
 
 touch "$work/pgloader"
-PGLOADER="$(cat "$work/pgloader")" PGLOADER_CAP="${PGLOADER_CAP:-120}" python3 - "$work/results" "$out" "$rows" "$clean_rows" "$runs" "$(nproc)" "$inc_rows" "$clean_inc_rows" "${ENGINES:-sqlite postgres}" <<'PY'
-import statistics, sys, datetime, re, pathlib
+SCRIPT_SECONDS="$SECONDS" PGLOADER="$(cat "$work/pgloader")" PGLOADER_CAP="${PGLOADER_CAP:-120}" python3 - "$work/results" "$out" "$rows" "$clean_rows" "$runs" "$(nproc)" "$inc_rows" "$clean_inc_rows" "${ENGINES:-sqlite postgres}" <<'PY'
+import os, statistics, sys, datetime, re, pathlib
 results, out, rows, clean, runs, cores = sys.argv[1], pathlib.Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
 inc, clean_inc, engines = int(sys.argv[7]), int(sys.argv[8]), sys.argv[9].split()
 today = datetime.date.today()
@@ -218,6 +218,8 @@ lines = [
     f"Input: `hiring generate --rows {rows} --seed 42` (about 3.6% invalid rows). Our loader reads the raw files,",
     f"validates every row and logs every reject; the anchors load the {clean:,} pre-cleaned rows into the same schema.",
     "Runs alternate between contenders; times are medians of wall-clock seconds, peak RSS is the largest seen.",
+    f"The whole script (build check, data generation, {runs} runs of each contender, pgloader) took "
+    f"{int(os.environ['SCRIPT_SECONDS']) / 60:.1f} minutes.",
     "",
     "| contender | median s | rows/s | peak RSS MiB | anchor s / our s |",
     "|---|---:|---:|---:|---:|",
@@ -237,7 +239,6 @@ for ours, anchor, n_ours, n_anchor in pairs:
     rate = lambda n, name: f"{n / med(name):,.0f}" if n else "n/a"
     lines.append(f"| `{ours}` | {med(ours):.2f} | {rate(n_ours, ours)} | {rss(ours):.1f} | {med(anchor) / med(ours):.2f} |")
     lines.append(f"| `{anchor}` (anchor) | {med(anchor):.2f} | {rate(n_anchor, anchor)} | {rss(anchor):.1f} | 1.00 |")
-import os
 if os.environ.get("PGLOADER"):
     _, took, loaded = os.environ["PGLOADER"].split()
     took, loaded = float(took), int(loaded)
