@@ -70,9 +70,10 @@ fn tallies(summary: &Value) -> Vec<(u64, u64, u64, u64)> {
         .collect()
 }
 
-/// `hiring migrate --dir DIR` on `db` as a child process, quiet.
-fn spawn_migrate(db: &str, dir: &Path, extra: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_hiring"))
+/// `hiring migrate --format json --dir DIR` on `db`, logging as `rust_log` says.
+fn migrate_command(db: &str, dir: &Path, extra: &[&str], rust_log: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hiring"));
+    command
         .args([
             "migrate",
             "--format",
@@ -83,7 +84,13 @@ fn spawn_migrate(db: &str, dir: &Path, extra: &[&str]) -> std::process::Child {
         .args(extra)
         .env("DATABASE_URL", db)
         .env("HIRING_CONFIG", config_file())
-        .env("RUST_LOG", "off")
+        .env("RUST_LOG", rust_log);
+    command
+}
+
+/// `hiring migrate --dir DIR` on `db` as a child process, quiet.
+fn spawn_migrate(db: &str, dir: &Path, extra: &[&str]) -> std::process::Child {
+    migrate_command(db, dir, extra, "off")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -150,18 +157,7 @@ const INCREMENTAL_BATCH: &str = "500";
 /// `hiring migrate --format json --dir DIR` with the adapters' debug logs on: the summary and
 /// standard error.
 fn migrate_logged(db: &str, dir: &Path, extra: &[&str]) -> (Value, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_hiring"))
-        .args([
-            "migrate",
-            "--format",
-            "json",
-            "--dir",
-            dir.to_str().unwrap(),
-        ])
-        .args(extra)
-        .env("DATABASE_URL", db)
-        .env("HIRING_CONFIG", config_file())
-        .env("RUST_LOG", "hiring_adapters=debug")
+    let output = migrate_command(db, dir, extra, "hiring_adapters=debug")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
