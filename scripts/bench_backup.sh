@@ -57,6 +57,24 @@ psql -q "$server" -c "CREATE DATABASE $pg_db" >/dev/null
 json() { "$venv/bin/python" -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 now() { date +%s.%N; }
 elapsed() { "$venv/bin/python" -c "print($2 - $1)"; }
+# One `hiring backup hired_employees` into DIR and one `hiring restore` of the file it wrote, on
+# URL, each under GNU time. Sets: n (rows), size (bytes), file, b and r (seconds), b_kib and
+# r_kib (peak RSS).
+backup_and_restore() { # url dir [backup flags...]
+    local url=$1 dir=$2 out
+    shift 2
+    out=$(DATABASE_URL="$url" /usr/bin/time -f %M -o "$rss" \
+        "$hiring" backup hired_employees "$@" --dir "$dir" --format json)
+    b_kib=$(peak_kib)
+    n=$(json 'd["files"][0]["rows"]' <<<"$out")
+    b=$(json 'd["seconds"]' <<<"$out")
+    size=$(json 'd["files"][0]["size"]' <<<"$out")
+    file="$dir/$(json 'd["files"][0]["file"]' <<<"$out")"
+    out=$(DATABASE_URL="$url" /usr/bin/time -f %M -o "$rss" \
+        "$hiring" restore hired_employees --file "$file" --format json)
+    r_kib=$(peak_kib)
+    r=$(json 'd["seconds"]' <<<"$out")
+}
 
 engines="${ENGINES:-sqlite postgres}"
 codecs="null snappy zstandard"
@@ -72,19 +90,8 @@ for run in $(seq 1 "$runs"); do
     echo "run $run of $runs"
     for engine in $engines; do
         for codec in $codecs; do
-            dir="$work/avro-$engine-$codec-$run"
-            out=$(DATABASE_URL="${url[$engine]}" /usr/bin/time -f %M -o "$rss" \
-                "$hiring" backup hired_employees --codec "$codec" --dir "$dir" --format json)
-            b_kib=$(peak_kib)
-            n=$(json 'd["files"][0]["rows"]' <<<"$out")
-            b=$(json 'd["seconds"]' <<<"$out")
-            size=$(json 'd["files"][0]["size"]' <<<"$out")
-            file="$dir/$(json 'd["files"][0]["file"]' <<<"$out")"
+            backup_and_restore "${url[$engine]}" "$work/avro-$engine-$codec-$run" --codec "$codec"
             [ -n "$sample" ] || sample="$file"
-            out=$(DATABASE_URL="${url[$engine]}" /usr/bin/time -f %M -o "$rss" \
-                "$hiring" restore hired_employees --file "$file" --format json)
-            r_kib=$(peak_kib)
-            r=$(json 'd["seconds"]' <<<"$out")
             echo "hiring,$engine $codec $b $r $n $size $b_kib $r_kib" | tee -a "$work/results"
         done
     done
@@ -128,17 +135,7 @@ for mrows in $memory_rows; do
         DATABASE_URL="$murl" "$hiring" migrate --dir "$work/mem-csv" --format json >/dev/null 2>&1
         dir="$work/mem-avro"
         rm -rf "$dir"
-        out=$(DATABASE_URL="$murl" /usr/bin/time -f %M -o "$rss" \
-            "$hiring" backup hired_employees --dir "$dir" --format json)
-        b_kib=$(peak_kib)
-        n=$(json 'd["files"][0]["rows"]' <<<"$out")
-        b=$(json 'd["seconds"]' <<<"$out")
-        size=$(json 'd["files"][0]["size"]' <<<"$out")
-        file="$dir/$(json 'd["files"][0]["file"]' <<<"$out")"
-        out=$(DATABASE_URL="$murl" /usr/bin/time -f %M -o "$rss" \
-            "$hiring" restore hired_employees --file "$file" --format json)
-        r_kib=$(peak_kib)
-        r=$(json 'd["seconds"]' <<<"$out")
+        backup_and_restore "$murl" "$dir"
         echo "$engine $mrows $n $b $b_kib $r $r_kib $size" | tee -a "$work/memory"
         rm -rf "$dir"
         if [ "$engine" = sqlite ]; then rm -f "$murl" "$murl-wal" "$murl-shm"; fi
