@@ -12,6 +12,7 @@ use diesel::{Connection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 use hiring_domain::{FieldError, HireTime, ReportYear};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 
@@ -179,6 +180,34 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
     }
 }
 
+/// Longest time [`SqliteStore::open`] retries a setup that found the file busy: the
+/// `busy_timeout` of `sql/sqlite_pragmas.sql`.
+const SETUP_WAIT: Duration = Duration::from_secs(30);
+
+/// Applies [`PRAGMAS`] and the migrations the file lacks. The outer error is SQLite's, the inner
+/// one the migrations'.
+///
+/// The migrations run under the write lock (`BEGIN IMMEDIATE`), so that a second connection
+/// opening a new file waits for the first to finish migrating instead of failing on tables it
+/// finds half made. Each migration runs in a savepoint of this transaction.
+fn set_up(conn: &mut SqliteConnection) -> Result<Result<(), String>, diesel::result::Error> {
+    conn.batch_execute(PRAGMAS)?;
+    conn.immediate_transaction(|conn| Ok(store::run_migrations(conn, MIGRATIONS)))
+}
+
+/// Whether SQLite answered `SQLITE_BUSY` ("database is locked") without waiting.
+///
+/// The busy handler is skipped where waiting could deadlock: when several connections turn a
+/// new file to WAL at once, each holds a shared lock and all but one are refused at once,
+/// whatever the `busy_timeout`. The setup is safe to repeat, so [`SqliteStore::open`] retries
+/// it. Diesel keeps SQLite's message but not its result code, so the message is what is read.
+fn is_busy(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(_, info) if info.message() == "database is locked"
+    )
+}
+
 /// Every storage port on one SQLite database file. Cloning shares the connection pool.
 #[derive(Clone, Debug)]
 pub struct SqliteStore(
@@ -208,14 +237,22 @@ impl SqliteStore {
             .ok_or_else(|| fail("the path is not valid UTF-8".to_owned()))?;
         // One connection of our own first: it reports a bad path at once and runs the migrations.
         let mut conn = SqliteConnection::establish(url).map_err(|e| fail(e.to_string()))?;
-        conn.batch_execute(PRAGMAS)
-            .map_err(|e| fail(e.to_string()))?;
-        // Under the write lock, so that a second process opening a new file waits for the first
-        // to finish migrating instead of failing on tables it finds half made. Each migration
-        // runs in a savepoint of this transaction.
-        conn.immediate_transaction(|conn| Ok(store::run_migrations(conn, MIGRATIONS)))
-            .map_err(|e: diesel::result::Error| fail(e.to_string()))?
-            .map_err(OpenError::Migrations)?;
+        let deadline = Instant::now() + SETUP_WAIT;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match set_up(&mut conn) {
+                Ok(migrated) => {
+                    migrated.map_err(OpenError::Migrations)?;
+                    break;
+                }
+                Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                    tracing::debug!(error = %e, "another connection is setting up the file; retrying");
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(e) => return Err(fail(e.to_string())),
+            }
+        }
         let writers = crate::sqlite_writer::register(&mut conn);
         let pool = Pool::builder()
             .max_size(POOL_SIZE)
@@ -235,3 +272,40 @@ impl SqliteStore {
 }
 
 store::impl_ports!(SqliteStore);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Opens of a new file that race each other all succeed; before the setup retried, about
+    /// one round in five failed with "database is locked".
+    #[test]
+    fn racing_opens_of_new_files_all_succeed() {
+        let folder = tempfile::tempdir().unwrap();
+        for round in 0..50 {
+            let path = folder.path().join(format!("race-{round}.db"));
+            std::thread::scope(|scope| {
+                let opens: Vec<_> = (0..4)
+                    .map(|_| scope.spawn(|| SqliteStore::open(&path)))
+                    .collect();
+                for open in opens {
+                    let store = open.join().unwrap();
+                    assert!(store.is_ok(), "round {round}: {:?}", store.err());
+                }
+            });
+        }
+    }
+
+    #[test]
+    fn only_sqlite_busy_is_retried() {
+        let busy = |message: &str| {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::Unknown,
+                Box::new(message.to_owned()),
+            )
+        };
+        assert!(is_busy(&busy("database is locked")));
+        assert!(!is_busy(&busy("no such table: jobs")));
+        assert!(!is_busy(&diesel::result::Error::NotFound));
+    }
+}
