@@ -42,7 +42,6 @@ impl Dialect for SqliteDialect {
     /// One writer at a time: nothing to spread.
     const HIRE_COUNT_STRIPES: u64 = 1;
     const DEFER_FOREIGN_KEYS: &'static str = include_str!("sql/sqlite_defer_foreign_keys.sql");
-    const MISSING_PARENTS: &'static str = include_str!("sql/sqlite_missing_parents.sql");
 
     fn encode_time(at: HireTime) -> String {
         at.to_rfc3339()

@@ -99,8 +99,6 @@ pub(crate) trait Dialect: Sized + Send + Sync + 'static {
     const HIRE_COUNT_STRIPES: u64;
     /// The statement that defers the foreign-key checks of the current transaction to commit.
     const DEFER_FOREIGN_KEYS: &'static str;
-    /// The query of [`BulkOps::missing_parents`] (by default [`MISSING_PARENTS_SQL`]).
-    const MISSING_PARENTS: &'static str = MISSING_PARENTS_SQL;
 
     /// How a hire time is stored.
     fn encode_time(at: HireTime) -> Self::Instant;
@@ -664,7 +662,7 @@ macro_rules! queries {
                 conn: &mut Self::Conn,
             ) -> Result<Vec<hiring_ports::MissingParents>, $crate::store::StoreError> {
                 use diesel::RunQueryDsl;
-                let rows = diesel::sql_query(<Self as $crate::store::Dialect>::MISSING_PARENTS)
+                let rows = diesel::sql_query($crate::store::MISSING_PARENTS_SQL)
                     .load::<$crate::store::MissingParentRow>(conn)?;
                 Ok($crate::store::missing_parents(rows))
             }
