@@ -20,6 +20,7 @@ pub mod postgres;
 mod schema;
 pub mod sqlite;
 mod sqlite_bulk;
+mod sqlite_checkpoint;
 mod sqlite_writer;
 mod store;
 

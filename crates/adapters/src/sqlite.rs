@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 
 /// Settings applied to every connection.
-const PRAGMAS: &str = include_str!("sql/sqlite_pragmas.sql");
+pub(crate) const PRAGMAS: &str = include_str!("sql/sqlite_pragmas.sql");
 
 /// The report queries; see the files.
 const QUARTER_COUNTS: &str = include_str!("sql/sqlite_quarter_counts.sql");
@@ -215,6 +215,10 @@ pub struct SqliteStore(
     /// only to keep it registered while the store lives.
     #[allow(dead_code)]
     std::sync::Arc<crate::sqlite_writer::WriterLock>,
+    /// The file's WAL checkpoint thread, stopped when the last clone is dropped (`None` when it
+    /// could not be started: the writers then checkpoint themselves).
+    #[allow(dead_code)]
+    Option<std::sync::Arc<crate::sqlite_checkpoint::Checkpointer>>,
 );
 
 impl SqliteStore {
@@ -261,6 +265,7 @@ impl SqliteStore {
         Ok(Self(
             Store::new(pool, format!("sqlite {}", path.display())),
             writers,
+            crate::sqlite_checkpoint::Checkpointer::start(url).map(std::sync::Arc::new),
         ))
     }
 
