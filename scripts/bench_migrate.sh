@@ -177,7 +177,8 @@ import os, statistics, sys, datetime, re, pathlib
 results, out, rows, clean, runs, cores = sys.argv[1], pathlib.Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
 inc, clean_inc, engines = int(sys.argv[7]), int(sys.argv[8]), sys.argv[9].split()
 today = datetime.date.today()
-engine_of = lambda name: "sqlite" if "sqlite" in name else "postgres"
+# The dry run is measured on SQLite's turn.
+engine_of = lambda name: "sqlite" if "sqlite" in name or "dry-run" in name else "postgres"
 data, raw = {}, []
 for line in open(results):
     name, secs, kib = line.split()
@@ -218,7 +219,8 @@ lines = [
     f"Input: `hiring generate --rows {rows} --seed 42` (about 3.6% invalid rows). Our loader reads the raw files,",
     f"validates every row and logs every reject; the anchors load the {clean:,} pre-cleaned rows into the same schema.",
     "Runs alternate between contenders; times are medians of wall-clock seconds, peak RSS is the largest seen.",
-    f"The whole script (build check, data generation, {runs} runs of each contender, pgloader) took "
+    f"The whole script (engines {', '.join(engines)}: build check, data generation, {runs} runs of each contender"
+    f"{', pgloader' if os.environ.get('PGLOADER') else ''}) took "
     f"{int(os.environ['SCRIPT_SECONDS']) / 60:.1f} minutes.",
     "",
     "| contender | median s | rows/s | peak RSS MiB | anchor s / our s |",
@@ -249,6 +251,10 @@ if os.environ.get("PGLOADER"):
                  f"had stored {loaded:,} rows ({loaded / took:,.0f} rows/s) when stopped")
               + (f"; `hiring-postgres` stores {rows / med('hiring-postgres') / (loaded / took):,.0f} times as many rows per second"
                  if "hiring-postgres" in data and loaded else "") + "."]
+elif old and "postgres" not in engines:  # carried over with the PostgreSQL runs
+    m = re.search(r"^pgloader \(Debian\).*$", old.group(0), re.M)
+    if m:
+        lines += ["", m.group(0)]
 if "hiring-dry-run" in data:
     lines += ["", f"Dry run (`hiring migrate --dry-run`: every row of the raw files parsed and checked by the rules, nothing",
               "written; target 2,000,000 rows/s):", "",
