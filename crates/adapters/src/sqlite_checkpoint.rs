@@ -11,7 +11,7 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, SqliteConnection};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -25,13 +25,11 @@ const SAFETY_NET: u64 = 16_384;
 /// Copies the log's committed pages into the database file, never waiting for a lock.
 const CHECKPOINT: &str = "PRAGMA wal_checkpoint(PASSIVE)";
 
-/// Whether the thread is to stop, and the signal that says so.
-type Stop = Arc<(Mutex<bool>, Condvar)>;
-
 /// The checkpoint thread of one store; stopped and joined when dropped.
 #[derive(Debug)]
 pub(crate) struct Checkpointer {
-    stop: Stop,
+    /// Dropping it tells the thread to stop.
+    stop: Option<Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -47,51 +45,32 @@ impl Checkpointer {
                 return None;
             }
         };
-        let stop = Stop::default();
+        let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".to_owned())
-            .spawn({
-                let stop = Arc::clone(&stop);
-                move || run(&mut conn, &stop)
+            .spawn(move || loop {
+                // Busy (another checkpoint running, say) is no failure: the next round catches up.
+                if let Err(e) = conn.batch_execute(CHECKPOINT) {
+                    tracing::debug!(error = %e, "WAL checkpoint skipped");
+                }
+                if stopped.recv_timeout(INTERVAL) != Err(RecvTimeoutError::Timeout) {
+                    // Stopped: one last checkpoint.
+                    let _ = conn.batch_execute(CHECKPOINT);
+                    return;
+                }
             })
             .map_err(|e| tracing::warn!(error = %e, "no WAL checkpoint thread"))
             .ok()?;
         Some(Self {
-            stop,
+            stop: Some(stop),
             thread: Some(thread),
         })
     }
 }
 
-/// Checkpoints every [`INTERVAL`] until told to stop, then once more.
-fn run(conn: &mut SqliteConnection, stop: &Stop) {
-    let (stopped, signal) = &**stop;
-    let mut stopped_now = stopped.lock().unwrap_or_else(PoisonError::into_inner);
-    loop {
-        let done = *stopped_now;
-        drop(stopped_now);
-        // Busy (another checkpoint running, say) is no failure: the next round catches up.
-        if let Err(e) = conn.batch_execute(CHECKPOINT) {
-            tracing::debug!(error = %e, "WAL checkpoint skipped");
-        }
-        if done {
-            return;
-        }
-        stopped_now = stopped.lock().unwrap_or_else(PoisonError::into_inner);
-        if !*stopped_now {
-            stopped_now = signal
-                .wait_timeout(stopped_now, INTERVAL)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-    }
-}
-
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        let (stopped, signal) = &*self.stop;
-        *stopped.lock().unwrap_or_else(PoisonError::into_inner) = true;
-        signal.notify_one();
+        drop(self.stop.take());
         if let Some(thread) = self.thread.take() {
             if thread.join().is_err() {
                 tracing::error!("the WAL checkpoint thread panicked");
@@ -159,7 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn dropping_the_store_stops_the_thread() {
+    fn dropping_the_checkpointer_stops_its_thread() {
         let folder = tempfile::tempdir().unwrap();
         let checkpointer =
             Checkpointer::start(folder.path().join("stop.db").to_str().unwrap()).unwrap();
