@@ -1,4 +1,4 @@
-use chrono::{DateTime, Datelike, SecondsFormat, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, SubsecRound, Timelike, Utc};
 use serde::{Serialize, Serializer};
 use std::fmt;
 use validator::{ValidateLength, ValidateRange};
@@ -131,13 +131,25 @@ impl fmt::Display for Text {
     }
 }
 
-/// When an employee was hired: a UTC instant with microsecond precision, years 1 to 9999.
+/// When an employee was hired: a UTC instant with microsecond precision, years 1 to 9999, never
+/// a leap second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct HireTime(DateTime<Utc>);
 
 impl HireTime {
-    /// Accepts an instant of years 1..=9999; sub-microsecond digits are dropped.
+    /// Accepts an instant of years 1..=9999 that is not a leap second; sub-microsecond digits
+    /// are dropped.
     pub fn new(at: DateTime<Utc>) -> Result<Self, String> {
+        // chrono holds `:60` as the second before with a nanosecond field of a second or more;
+        // PostgreSQL would store the next second and SQLite the text, while the aggregate
+        // counts the leap second's own year and quarter.
+        if at.nanosecond() >= 1_000_000_000 {
+            return Err(
+                "must not be a leap second (:60): neither the databases nor Avro's \
+                 timestamp-micros can store one"
+                    .into(),
+            );
+        }
         let year = at.year();
         if !(1..=9999).contains(&year) {
             return Err(format!("year must be between 1 and 9999, got {year}"));
@@ -350,6 +362,32 @@ mod tests {
             Text::parse("del\u{7f}").unwrap_err(),
             "must not contain control characters, found U+007F"
         );
+    }
+
+    #[test]
+    fn hire_time_refuses_leap_seconds_in_any_offset() {
+        for leap in [
+            "2016-12-31T23:59:60Z",
+            "2021-12-31T23:59:60Z",
+            "2021-12-31T23:59:60.5Z",
+            "2021-12-31T23:59:60.999999999Z",
+            "2022-01-01T02:59:60+03:00",
+            "2021-12-31T20:29:60-03:30",
+            "2021-06-15T12:34:60Z",
+            "2021-12-31t23:59:60z",
+            "2021-12-31 23:59:60+00:00",
+        ] {
+            assert_eq!(
+                HireTime::parse(leap).unwrap_err(),
+                "must not be a leap second (:60): neither the databases nor Avro's \
+                 timestamp-micros can store one",
+                "{leap}"
+            );
+        }
+        let leap = DateTime::parse_from_rfc3339("2021-12-31T23:59:60Z").unwrap();
+        assert!(HireTime::new(leap.with_timezone(&Utc)).is_err());
+        assert!(HireTime::parse("2021-12-31T23:59:59.999999Z").is_ok());
+        assert!(HireTime::parse("2022-01-01T00:00:00Z").is_ok());
     }
 
     #[test]
