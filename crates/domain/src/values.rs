@@ -1,3 +1,4 @@
+use crate::chars;
 use chrono::{DateTime, Datelike, SecondsFormat, SubsecRound, Timelike, Utc};
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -75,8 +76,9 @@ impl fmt::Display for Id {
 /// Longest accepted `department`, `job` or `name`, in characters.
 pub const MAX_TEXT_CHARS: u64 = 255;
 
-/// A required text field: trimmed, non-empty, at most [`MAX_TEXT_CHARS`] characters, free of
-/// control characters.
+/// A required text field: trimmed, at most [`MAX_TEXT_CHARS`] characters, free of control and
+/// bidirectional control characters, with at least one visible character (not only spaces and
+/// invisible characters such as U+200B or U+FEFF; a joiner between visible characters is fine).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Text(String);
@@ -104,6 +106,13 @@ impl Text {
             }
             return Ok(Self(trimmed.to_owned()));
         }
+        // Spaces and characters that show nothing (U+200B, U+FEFF...) do not make a value.
+        if trimmed
+            .chars()
+            .all(|c| c.is_whitespace() || chars::is_invisible(c))
+        {
+            return Err("is required".into());
+        }
         if !trimmed.validate_length(None, Some(MAX_TEXT_CHARS), None) {
             return Err(format!(
                 "must be at most {MAX_TEXT_CHARS} characters, got {}",
@@ -113,6 +122,12 @@ impl Text {
         if let Some(c) = trimmed.chars().find(|c| c.is_control()) {
             return Err(format!(
                 "must not contain control characters, found U+{:04X}",
+                u32::from(c)
+            ));
+        }
+        if let Some(c) = trimmed.chars().find(|&c| chars::is_bidi_control(c)) {
+            return Err(format!(
+                "must not contain bidirectional control characters, found U+{:04X}",
                 u32::from(c)
             ));
         }
@@ -299,6 +314,72 @@ mod tests {
             .contains("at most 255"));
         assert!(Text::parse("tab\there").unwrap_err().contains("control"));
         assert!(Text::parse("bell\u{7}").unwrap_err().contains("U+0007"));
+    }
+
+    #[test]
+    fn text_made_only_of_invisible_characters_is_required() {
+        for invisible in [
+            "\u{FEFF}",
+            "\u{200B}",
+            "\u{200C}",
+            "\u{200D}",
+            "\u{2060}",
+            "\u{00AD}",
+            "\u{180E}",
+            "\u{FE0F}",
+            "\u{3164}",
+            "\u{E0020}",
+            "\u{200B}\u{FEFF}\u{2060}",
+            " \u{200B} \u{200D} ",
+            "\u{00A0}\u{FEFF}\u{3000}",
+        ] {
+            assert_eq!(
+                Text::parse(invisible).unwrap_err(),
+                "is required",
+                "{:?}",
+                invisible.escape_unicode().to_string()
+            );
+        }
+    }
+
+    #[test]
+    fn text_refuses_bidirectional_control_characters() {
+        for (text, found) in [
+            ("evil\u{202E}gnp.exe", "U+202E"),
+            ("\u{202A}Ana", "U+202A"),
+            ("Ana\u{202C}", "U+202C"),
+            ("a\u{202B}b\u{202D}c", "U+202B"),
+            ("Ana\u{2066}Díaz\u{2069}", "U+2066"),
+            ("Ana\u{2067}x", "U+2067"),
+            ("Ana\u{2068}x", "U+2068"),
+            ("x\u{2069}", "U+2069"),
+            ("שלום\u{200E}", "U+200E"),
+            ("\u{200F}שלום", "U+200F"),
+            ("مرحبا\u{061C}", "U+061C"),
+        ] {
+            assert_eq!(
+                Text::parse(text).unwrap_err(),
+                format!("must not contain bidirectional control characters, found {found}"),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn text_with_joiners_between_visible_characters_stays_valid() {
+        for name in [
+            "\u{1F469}\u{200D}\u{1F4BB}",
+            "Ana \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}",
+            "\u{915}\u{94D}\u{200D}\u{937}",
+            "\u{D15}\u{D4D}\u{200D}",
+            "\u{200C}\u{645}\u{6CC}\u{200C}\u{62E}\u{648}\u{627}\u{647}\u{645}",
+            "שלום עליכם",
+            "مرحبا",
+            "Zoë\u{00AD}Ñandú",
+            "\u{2764}\u{FE0F}",
+        ] {
+            assert_eq!(Text::parse(name).unwrap().as_str(), name, "{name:?}");
+        }
     }
 
     #[test]
