@@ -624,3 +624,6 @@ mod reports;
 
 #[path = "bulk/mod.rs"]
 mod bulk;
+
+#[path = "timestamps/mod.rs"]
+mod timestamps;

@@ -20,6 +20,7 @@
 //! ```
 
 mod batch;
+mod chars;
 mod entities;
 mod error;
 mod rejection;

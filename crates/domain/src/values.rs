@@ -1,4 +1,5 @@
-use chrono::{DateTime, Datelike, SecondsFormat, SubsecRound, Utc};
+use crate::chars;
+use chrono::{DateTime, Datelike, SecondsFormat, SubsecRound, Timelike, Utc};
 use serde::{Serialize, Serializer};
 use std::fmt;
 use validator::{ValidateLength, ValidateRange};
@@ -75,8 +76,9 @@ impl fmt::Display for Id {
 /// Longest accepted `department`, `job` or `name`, in characters.
 pub const MAX_TEXT_CHARS: u64 = 255;
 
-/// A required text field: trimmed, non-empty, at most [`MAX_TEXT_CHARS`] characters, free of
-/// control characters.
+/// A required text field: trimmed, at most [`MAX_TEXT_CHARS`] characters, free of control and
+/// bidirectional control characters, with at least one visible character (not only spaces and
+/// invisible characters such as U+200B or U+FEFF; a joiner between visible characters is fine).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Text(String);
@@ -104,6 +106,13 @@ impl Text {
             }
             return Ok(Self(trimmed.to_owned()));
         }
+        // Spaces and characters that show nothing (U+200B, U+FEFF...) do not make a value.
+        if trimmed
+            .chars()
+            .all(|c| c.is_whitespace() || chars::is_invisible(c))
+        {
+            return Err("is required".into());
+        }
         if !trimmed.validate_length(None, Some(MAX_TEXT_CHARS), None) {
             return Err(format!(
                 "must be at most {MAX_TEXT_CHARS} characters, got {}",
@@ -113,6 +122,12 @@ impl Text {
         if let Some(c) = trimmed.chars().find(|c| c.is_control()) {
             return Err(format!(
                 "must not contain control characters, found U+{:04X}",
+                u32::from(c)
+            ));
+        }
+        if let Some(c) = trimmed.chars().find(|&c| chars::is_bidi_control(c)) {
+            return Err(format!(
+                "must not contain bidirectional control characters, found U+{:04X}",
                 u32::from(c)
             ));
         }
@@ -131,13 +146,25 @@ impl fmt::Display for Text {
     }
 }
 
-/// When an employee was hired: a UTC instant with microsecond precision, years 1 to 9999.
+/// When an employee was hired: a UTC instant with microsecond precision, years 1 to 9999, never
+/// a leap second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct HireTime(DateTime<Utc>);
 
 impl HireTime {
-    /// Accepts an instant of years 1..=9999; sub-microsecond digits are dropped.
+    /// Accepts an instant of years 1..=9999 that is not a leap second; sub-microsecond digits
+    /// are dropped.
     pub fn new(at: DateTime<Utc>) -> Result<Self, String> {
+        // chrono holds `:60` as the second before with a nanosecond field of a second or more;
+        // PostgreSQL would store the next second and SQLite the text, while the aggregate
+        // counts the leap second's own year and quarter.
+        if at.nanosecond() >= 1_000_000_000 {
+            return Err(
+                "must not be a leap second (:60): neither the databases nor Avro's \
+                 timestamp-micros can store one"
+                    .into(),
+            );
+        }
         let year = at.year();
         if !(1..=9999).contains(&year) {
             return Err(format!("year must be between 1 and 9999, got {year}"));
@@ -290,6 +317,72 @@ mod tests {
     }
 
     #[test]
+    fn text_made_only_of_invisible_characters_is_required() {
+        for invisible in [
+            "\u{FEFF}",
+            "\u{200B}",
+            "\u{200C}",
+            "\u{200D}",
+            "\u{2060}",
+            "\u{00AD}",
+            "\u{180E}",
+            "\u{FE0F}",
+            "\u{3164}",
+            "\u{E0020}",
+            "\u{200B}\u{FEFF}\u{2060}",
+            " \u{200B} \u{200D} ",
+            "\u{00A0}\u{FEFF}\u{3000}",
+        ] {
+            assert_eq!(
+                Text::parse(invisible).unwrap_err(),
+                "is required",
+                "{:?}",
+                invisible.escape_unicode().to_string()
+            );
+        }
+    }
+
+    #[test]
+    fn text_refuses_bidirectional_control_characters() {
+        for (text, found) in [
+            ("evil\u{202E}gnp.exe", "U+202E"),
+            ("\u{202A}Ana", "U+202A"),
+            ("Ana\u{202C}", "U+202C"),
+            ("a\u{202B}b\u{202D}c", "U+202B"),
+            ("Ana\u{2066}Díaz\u{2069}", "U+2066"),
+            ("Ana\u{2067}x", "U+2067"),
+            ("Ana\u{2068}x", "U+2068"),
+            ("x\u{2069}", "U+2069"),
+            ("שלום\u{200E}", "U+200E"),
+            ("\u{200F}שלום", "U+200F"),
+            ("مرحبا\u{061C}", "U+061C"),
+        ] {
+            assert_eq!(
+                Text::parse(text).unwrap_err(),
+                format!("must not contain bidirectional control characters, found {found}"),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn text_with_joiners_between_visible_characters_stays_valid() {
+        for name in [
+            "\u{1F469}\u{200D}\u{1F4BB}",
+            "Ana \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}",
+            "\u{915}\u{94D}\u{200D}\u{937}",
+            "\u{D15}\u{D4D}\u{200D}",
+            "\u{200C}\u{645}\u{6CC}\u{200C}\u{62E}\u{648}\u{627}\u{647}\u{645}",
+            "שלום עליכם",
+            "مرحبا",
+            "Zoë\u{00AD}Ñandú",
+            "\u{2764}\u{FE0F}",
+        ] {
+            assert_eq!(Text::parse(name).unwrap().as_str(), name, "{name:?}");
+        }
+    }
+
+    #[test]
     fn hire_time_accepts_zoned_iso_timestamps_as_utc() {
         let t = HireTime::parse("2021-11-07T02:48:42Z").unwrap();
         assert_eq!(t.to_rfc3339(), "2021-11-07T02:48:42Z");
@@ -350,6 +443,32 @@ mod tests {
             Text::parse("del\u{7f}").unwrap_err(),
             "must not contain control characters, found U+007F"
         );
+    }
+
+    #[test]
+    fn hire_time_refuses_leap_seconds_in_any_offset() {
+        for leap in [
+            "2016-12-31T23:59:60Z",
+            "2021-12-31T23:59:60Z",
+            "2021-12-31T23:59:60.5Z",
+            "2021-12-31T23:59:60.999999999Z",
+            "2022-01-01T02:59:60+03:00",
+            "2021-12-31T20:29:60-03:30",
+            "2021-06-15T12:34:60Z",
+            "2021-12-31t23:59:60z",
+            "2021-12-31 23:59:60+00:00",
+        ] {
+            assert_eq!(
+                HireTime::parse(leap).unwrap_err(),
+                "must not be a leap second (:60): neither the databases nor Avro's \
+                 timestamp-micros can store one",
+                "{leap}"
+            );
+        }
+        let leap = DateTime::parse_from_rfc3339("2021-12-31T23:59:60Z").unwrap();
+        assert!(HireTime::new(leap.with_timezone(&Utc)).is_err());
+        assert!(HireTime::parse("2021-12-31T23:59:59.999999Z").is_ok());
+        assert!(HireTime::parse("2022-01-01T00:00:00Z").is_ok());
     }
 
     #[test]
