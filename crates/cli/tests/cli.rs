@@ -374,3 +374,6 @@ mod report;
 
 #[path = "bulk/mod.rs"]
 mod bulk;
+
+#[path = "hostile/mod.rs"]
+mod hostile;

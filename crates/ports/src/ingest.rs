@@ -12,6 +12,7 @@
 
 use crate::migrate::binary_kind;
 use crate::pending::{self, Duplicates, Origin, PendingBatch};
+use crate::record_reader::{RecordReader, Row};
 use crate::{KeyLookup, RepoError, Repositories, TableRepository};
 use hiring_domain::{Batch, FieldError, Id, Record, RowErrors, Table};
 use serde::Serialize;
@@ -190,33 +191,38 @@ impl IncomingRow {
 #[error("the body is not CSV text: {0}")]
 pub struct NotCsv(pub String);
 
-/// Reads a headerless CSV body (the file format: CRLF or LF, quoted fields, blank lines
-/// skipped) into rows for `table`. A field that is not UTF-8 is a violation of its column.
+/// Reads a headerless CSV body (the file format, read by the files' reader: CRLF or LF, quoted
+/// fields, blank lines skipped) into rows for `table`. A field that is not UTF-8 is a violation
+/// of its column; a line the reader refuses (an unclosed quote, NUL bytes, longer than
+/// [`MAX_RECORD_BYTES`](crate::record_reader::MAX_RECORD_BYTES)) is an unreadable row.
 pub fn rows_from_csv(table: Table, body: &[u8]) -> Result<Vec<IncomingRow>, NotCsv> {
     if let Some(reason) = binary_kind(body) {
         return Err(NotCsv(reason.to_owned()));
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body);
-    let mut record = csv::ByteRecord::new();
+    let mut reader = RecordReader::new(body);
     let mut rows = Vec::new();
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(|e| NotCsv(e.to_string()))?
-    {
+    while let Some((_, row)) = reader.next_row().map_err(|e| NotCsv(e.to_string()))? {
         let mut raw = String::new();
-        pending::push_raw(&mut raw, &record);
-        pending::cut_raw(&mut raw, 0);
-        let (fields, errors) = pending::text_fields(table, &record);
-        rows.push(IncomingRow {
-            raw,
-            content: Content::Fields {
-                fields: fields.into_iter().map(|f| f.into_owned()).collect(),
-                errors,
-            },
-        });
+        let row = match row {
+            Row::Fields(record) => {
+                pending::push_raw(&mut raw, &record);
+                pending::cut_raw(&mut raw, 0);
+                let (fields, errors) = pending::text_fields(table, &record);
+                IncomingRow {
+                    raw,
+                    content: Content::Fields {
+                        fields: fields.into_iter().map(|f| f.into_owned()).collect(),
+                        errors,
+                    },
+                }
+            }
+            Row::Refused { raw: bytes, why } => {
+                raw.push_str(&String::from_utf8_lossy(bytes));
+                pending::cut_raw(&mut raw, 0);
+                IncomingRow::unreadable(raw, RowErrors::single("record", why.to_string()))
+            }
+        };
+        rows.push(row);
     }
     Ok(rows)
 }

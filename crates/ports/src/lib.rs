@@ -16,6 +16,7 @@ pub mod health;
 pub mod ingest;
 pub mod migrate;
 mod pending;
+pub mod record_reader;
 pub mod reports;
 mod repository;
 

@@ -6,11 +6,12 @@
 //! and rerunning it completes the load without duplicating rows or reject records.
 
 use crate::pending::{self, Duplicates, LoadTarget, Origin, PendingBatch, WRITE_ATTEMPTS};
+use crate::record_reader::{RecordReader, Row, HEAD_BYTES};
 use crate::{BulkLoad, RepoError, Repositories, TableRepository};
 use hiring_domain::{Record, Table};
 use roaring::RoaringBitmap;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -211,12 +212,8 @@ impl<'a> Migration<'a> {
             summary.stopped_early = true;
             return Ok(summary);
         }
-        let mut reader = BufReader::with_capacity(1 << 16, LineCounter::new(input));
+        let mut reader = RecordReader::new(input);
         sniff(&mut reader, source)?;
-        let mut csv = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(reader);
         let bulk = if self.options.bulk && !self.options.dry_run {
             repo.bulk_load().map_err(|error| LoadError::Storage {
                 summary: Box::new(summary.clone()),
@@ -226,7 +223,7 @@ impl<'a> Migration<'a> {
             None
         };
         let in_one_transaction = bulk.is_some();
-        let (streamed, bulk) = self.stream(repo, bulk, &mut csv, &mut summary, progress);
+        let (streamed, bulk) = self.stream(repo, bulk, &mut reader, &mut summary, progress);
         let result = match (streamed, bulk) {
             (Ok(()), Some(load)) => load.finish().map(|_| ()).map_err(Stop::Storage),
             (result, _) => result,
@@ -267,7 +264,7 @@ impl<'a> Migration<'a> {
         Ok(summary)
     }
 
-    /// Reads every record of `csv` and checks, writes and counts it batch by batch into `bulk`
+    /// Reads every record of `reader` and checks, writes and counts it batch by batch into `bulk`
     /// when given (each batch tried once: a failure ends the load), otherwise into `repo`
     /// (each batch tried at most [`WRITE_ATTEMPTS`] times). Gives `bulk` back.
     ///
@@ -278,7 +275,7 @@ impl<'a> Migration<'a> {
         &mut self,
         repo: &dyn TableRepository<E>,
         bulk: Bulk<E>,
-        csv: &mut csv::Reader<BufReader<LineCounter<R>>>,
+        reader: &mut RecordReader<R>,
         summary: &mut TableSummary,
         progress: &dyn Progress,
     ) -> (Result<(), Stop>, Bulk<E>) {
@@ -293,7 +290,7 @@ impl<'a> Migration<'a> {
                 let result = self.write_batches(repo, bulk.as_deref(), full_rx, &empty_tx, summary);
                 (result, bulk)
             });
-            let read = read_batches(csv, &origin, batch_size, &full_tx, &empty_rx, progress);
+            let read = read_batches(reader, &origin, batch_size, &full_tx, &empty_rx, progress);
             // Ends the worker's stream of batches (it stops earlier on an error or the limit).
             drop(full_tx);
             let (written, bulk) = worker
@@ -386,33 +383,32 @@ impl<'a> Migration<'a> {
     }
 }
 
-/// Reads every record of `csv` into batches of `batch_size` rows (reusing those handed back on
-/// `emptied`) and sends each full batch, and the last one, to `full`, reporting progress after
-/// each. Stops early, without error, when the receiver is gone.
+/// Reads every record of `reader` into batches of `batch_size` rows (reusing those handed back
+/// on `emptied`) and sends each full batch, and the last one, to `full`, reporting progress
+/// after each. Stops early, without error, when the receiver is gone.
 fn read_batches<E: Record, R: Read>(
-    csv: &mut csv::Reader<BufReader<LineCounter<R>>>,
+    reader: &mut RecordReader<R>,
     origin: &Origin,
     batch_size: usize,
     full: &mpsc::SyncSender<PendingBatch<E>>,
     emptied: &mpsc::Receiver<PendingBatch<E>>,
     progress: &dyn Progress,
 ) -> Result<(), Stop> {
-    let mut record = csv::ByteRecord::new();
     let mut batch = PendingBatch::<E>::new(origin.clone(), batch_size);
     let mut read = 0_u64;
     loop {
-        let more = csv
-            .read_byte_record(&mut record)
-            .map_err(|e| Stop::Read(e.to_string()))?;
-        if more {
-            // The reader now stands at or just past the record's final newline.
-            let end = csv.position().byte().saturating_sub(1);
-            let last_line = csv.get_mut().get_mut().line_at(end);
-            let inner_newlines = record.as_slice().iter().filter(|&&b| b == b'\n').count();
-            let line = last_line.saturating_sub(inner_newlines as u64);
-            batch.push_record(&record, line);
-            read += 1;
-        }
+        let more = match reader.next_row().map_err(|e| Stop::Read(e.to_string()))? {
+            Some((line, Row::Fields(fields))) => {
+                batch.push_record(&fields, line);
+                true
+            }
+            Some((line, Row::Refused { raw, why })) => {
+                batch.push_refused(line, raw, why);
+                true
+            }
+            None => false,
+        };
+        read += u64::from(more);
         if batch.len() >= batch_size || (!more && batch.len() > 0) {
             let next = match emptied.try_recv() {
                 Ok(mut used) => {
@@ -424,7 +420,7 @@ fn read_batches<E: Record, R: Read>(
             if full.send(std::mem::replace(&mut batch, next)).is_err() {
                 return Ok(());
             }
-            progress.advance(csv.position().byte(), read);
+            progress.advance(reader.position(), read);
         }
         if !more {
             return Ok(());
@@ -433,8 +429,8 @@ fn read_batches<E: Record, R: Read>(
 }
 
 /// Refuses input that is evidently not text.
-fn sniff<R: Read>(reader: &mut BufReader<R>, source: &str) -> Result<(), LoadError> {
-    let head = reader.fill_buf().map_err(|e| LoadError::Read {
+fn sniff<R: Read>(reader: &mut RecordReader<R>, source: &str) -> Result<(), LoadError> {
+    let head = reader.head().map_err(|e| LoadError::Read {
         source_name: source.to_owned(),
         message: e.to_string(),
     })?;
@@ -447,9 +443,12 @@ fn sniff<R: Read>(reader: &mut BufReader<R>, source: &str) -> Result<(), LoadErr
     }
 }
 
-/// What gives away that input starting with `head` is not text, if anything does.
+/// What gives away that input starting with `head` is not text, if anything does: the magic
+/// number of a known binary format at the start, or NUL bytes making up at least a quarter of
+/// its first [`HEAD_BYTES`] (UTF-16 text, an image, a database file...). A few NUL bytes are
+/// not enough: a line holding one is a rejected row, wherever it is.
 pub(crate) fn binary_kind(head: &[u8]) -> Option<&'static str> {
-    let head = &head[..head.len().min(8192)];
+    let head = &head[..head.len().min(HEAD_BYTES)];
     for (magic, kind) in [
         (
             &b"PK\x03\x04"[..],
@@ -458,58 +457,28 @@ pub(crate) fn binary_kind(head: &[u8]) -> Option<&'static str> {
         (&b"%PDF"[..], "it is a PDF document"),
         (&b"\x1f\x8b"[..], "it is gzip-compressed"),
         (&b"Obj\x01"[..], "it is an Avro file"),
+        (&b"SQLite format 3\x00"[..], "it is an SQLite database"),
+        (&b"\xff\xfe"[..], "it is UTF-16 text (save it as UTF-8)"),
+        (&b"\xfe\xff"[..], "it is UTF-16 text (save it as UTF-8)"),
     ] {
         if head.starts_with(magic) {
             return Some(kind);
         }
     }
-    if head.contains(&0) {
-        return Some("it contains NUL bytes (a binary file?)");
+    let nul = memchr::memchr_iter(0, head).count();
+    if nul >= MIN_BINARY_NUL && nul * 4 >= head.len() {
+        return Some("it is mostly NUL bytes (a binary file?)");
     }
     None
 }
 
-/// Passes bytes through while noting where lines end, so a record's line can be told from its
-/// byte offset (the csv crate's own line numbers drift on CRLF files and blank lines).
-struct LineCounter<R> {
-    inner: R,
-    read: u64,
-    /// Offsets of newlines read but not yet passed by [`LineCounter::line_at`].
-    newlines: std::collections::VecDeque<u64>,
-    lines_before: u64,
-}
-
-impl<R: Read> LineCounter<R> {
-    fn new(inner: R) -> Self {
-        Self {
-            inner,
-            read: 0,
-            newlines: std::collections::VecDeque::new(),
-            lines_before: 0,
-        }
-    }
-
-    /// The 1-based line holding byte `offset`. Offsets must not decrease between calls.
-    fn line_at(&mut self, offset: u64) -> u64 {
-        while self.newlines.front().is_some_and(|&nl| nl < offset) {
-            self.newlines.pop_front();
-            self.lines_before += 1;
-        }
-        self.lines_before + 1
-    }
-}
-
-impl<R: Read> Read for LineCounter<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let base = self.read;
-        self.newlines
-            .extend(memchr::memchr_iter(b'\n', &buf[..n]).map(|i| base + i as u64));
-        self.read += n as u64;
-        Ok(n)
-    }
-}
+/// Fewest NUL bytes in the head of a file that is refused for them (see [`binary_kind`]).
+const MIN_BINARY_NUL: usize = 16;
 
 #[cfg(test)]
 #[path = "migrate_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "hostile_input_tests.rs"]
+mod hostile_input_tests;

@@ -97,10 +97,11 @@ fn invalid_rows_are_logged_with_source_raw_and_every_reason() {
 }
 
 #[test]
-fn sources_name_the_physical_line_across_blank_lines_and_quoted_newlines() {
+fn sources_name_the_physical_line_across_blank_lines_and_broken_quotes() {
+    // Line 4 ends inside a quote: it is refused alone, and line 5 is a record of its own.
     let input = b"1,A\r\n\r\n0,bad\r\n2,\"two\r\nlines\"\r\n-1,bad\n\n-2,bad";
     let (result, written) = load_departments(vec![], input, LoadOptions::default());
-    assert_eq!(result.unwrap().rejected, 4);
+    assert_eq!(result.unwrap().rejected, 5);
     let sources: Vec<String> = all_rejects(&written)
         .iter()
         .map(|r| r.source().to_owned())
@@ -110,6 +111,7 @@ fn sources_name_the_physical_line_across_blank_lines_and_quoted_newlines() {
         [
             "departments.csv:3",
             "departments.csv:4",
+            "departments.csv:5",
             "departments.csv:6",
             "departments.csv:8"
         ]
@@ -352,7 +354,11 @@ fn binary_input_is_refused_before_anything_is_read() {
     let (result, written) =
         load_departments(vec![], b"PK\x03\x04\x14\x00\x00", LoadOptions::default());
     assert!(matches!(result, Err(LoadError::NotCsv { ref reason, .. }) if reason.contains("ZIP")));
-    let (result, _) = load_departments(vec![], b"1,a\x00b", LoadOptions::default());
+    let (result, _) = load_departments(
+        vec![],
+        &[b'1', 0, b',', 0].repeat(20),
+        LoadOptions::default(),
+    );
     let message = result.unwrap_err().to_string();
     assert!(
         message.contains("departments.csv is not a CSV text file"),

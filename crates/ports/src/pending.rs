@@ -6,6 +6,7 @@
 //! stored; [`commit`] writes the decided rows and rejects in one transaction, classifying again
 //! and retrying when a concurrent writer made the batch conflict.
 
+use crate::record_reader::{Fields, Refusal};
 use crate::{BulkLoad, KeyLookup, RepoError, TableRepository};
 use hiring_domain::{FieldError, Id, Record, Rejection, RowErrors, Table};
 use roaring::RoaringBitmap;
@@ -145,18 +146,27 @@ impl<E: Record> PendingBatch<E> {
     }
 
     /// Adds one CSV record read at `line`.
-    pub(crate) fn push_record(&mut self, record: &csv::ByteRecord, line: u64) {
-        // The usual record: a few fields, all UTF-8, none needing quotes in the raw text. Its
-        // fields are borrowed in place, checked at once, and joined back as they are.
+    pub(crate) fn push_record(&mut self, record: &Fields<'_>, line: u64) {
+        // The usual record: a line of a few fields, all UTF-8, none quoted. Its fields are
+        // borrowed in place, checked at once, and the line itself is the raw text.
         let mut fields = [""; FAST_FIELDS];
-        if let Some(n) = plain_fields(record, &mut fields) {
-            let fields = &fields[..n];
-            let parsed = E::from_fields(fields);
-            self.push(line, |raw| join_fields(raw, fields), parsed);
+        if let Some((n, text)) = plain_fields(record, &mut fields) {
+            let parsed = E::from_fields(&fields[..n]);
+            self.push(line, |raw| raw.push_str(text), parsed);
             return;
         }
         let parsed = parse_fields::<E>(record);
         self.push(line, |raw| push_raw(raw, record), parsed);
+    }
+
+    /// Adds a line the reader refused at `line` (its raw bytes, or a prefix of them).
+    pub(crate) fn push_refused(&mut self, line: u64, raw: &[u8], why: Refusal) {
+        let errors = RowErrors::single("record", why.to_string());
+        self.push(
+            line,
+            |out| out.push_str(&String::from_utf8_lossy(raw)),
+            Err(errors),
+        );
     }
 
     /// Adds one row at `position`, whose raw text `write_raw` appends to the buffer it is given.
@@ -243,55 +253,28 @@ impl<E: Record> PendingBatch<E> {
 /// Most fields a record may have to take the fast path of [`PendingBatch::push_record`].
 const FAST_FIELDS: usize = 8;
 
-/// Fills `out` with the fields of `record` and returns how many there are, when there are at
-/// most [`FAST_FIELDS`], every one is UTF-8, and none holds a comma, a quote or a line break
-/// (so that its raw text is the fields joined by commas); `None` otherwise.
+/// Fills `out` with the fields of `record` and returns how many there are with the line they
+/// were read from, when the record is its line as read (no field quoted), it has at most
+/// [`FAST_FIELDS`] fields, and it is UTF-8; `None` otherwise.
 fn plain_fields<'r>(
-    record: &'r csv::ByteRecord,
+    record: &Fields<'r>,
     out: &mut [&'r str; FAST_FIELDS],
-) -> Option<usize> {
+) -> Option<(usize, &'r str)> {
     let n = record.len();
     if n > FAST_FIELDS {
         return None;
     }
-    let bytes = record.as_slice();
-    if bytes
-        .iter()
-        .fold(false, |special, &b| special | NEEDS_QUOTES[usize::from(b)])
-    {
-        return None;
-    }
-    let text = std::str::from_utf8(bytes).ok()?;
+    let text = std::str::from_utf8(record.plain_line()?).ok()?;
     for (i, slot) in out.iter_mut().enumerate().take(n) {
-        // `None` when a field boundary splits a character: that field is not UTF-8 by itself.
-        *slot = text.get(record.range(i)?)?;
+        // Fields are cut at commas, which never split a character.
+        *slot = text.get(record.range(i))?;
     }
-    Some(n)
-}
-
-/// The bytes that make a field need quotes in a record's raw text: comma, quote, CR, LF.
-static NEEDS_QUOTES: [bool; 256] = {
-    let mut table = [false; 256];
-    table[b',' as usize] = true;
-    table[b'"' as usize] = true;
-    table[b'\r' as usize] = true;
-    table[b'\n' as usize] = true;
-    table
-};
-
-/// Appends `fields` joined by commas (the raw text of a record that needs no quoting).
-fn join_fields(out: &mut String, fields: &[&str]) {
-    for (n, field) in fields.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        out.push_str(field);
-    }
+    Some((n, text))
 }
 
 /// Converts a record's fields to text (naming each column that is not UTF-8) and applies the
 /// domain rules.
-pub(crate) fn parse_fields<E: Record>(record: &csv::ByteRecord) -> Result<E, RowErrors> {
+pub(crate) fn parse_fields<E: Record>(record: &Fields<'_>) -> Result<E, RowErrors> {
     let (fields, errors) = text_fields(E::TABLE, record);
     if let Some(errors) = RowErrors::from_vec(errors) {
         return Err(errors);
@@ -302,10 +285,10 @@ pub(crate) fn parse_fields<E: Record>(record: &csv::ByteRecord) -> Result<E, Row
 
 /// The fields of `record` as text; a field that is not UTF-8 becomes empty and an error on its
 /// column.
-pub(crate) fn text_fields(
+pub(crate) fn text_fields<'r>(
     table: Table,
-    record: &csv::ByteRecord,
-) -> (Vec<std::borrow::Cow<'_, str>>, Vec<FieldError>) {
+    record: &Fields<'r>,
+) -> (Vec<std::borrow::Cow<'r, str>>, Vec<FieldError>) {
     let mut fields = Vec::with_capacity(record.len());
     let mut errors = Vec::new();
     for (n, bytes) in record.iter().enumerate() {
@@ -325,7 +308,7 @@ pub(crate) fn text_fields(
 }
 
 /// Appends the record as one CSV line (quoted where needed, invalid UTF-8 replaced).
-pub(crate) fn push_raw(out: &mut String, record: &csv::ByteRecord) {
+pub(crate) fn push_raw(out: &mut String, record: &Fields<'_>) {
     for (n, field) in record.iter().enumerate() {
         if n > 0 {
             out.push(',');
