@@ -25,8 +25,13 @@ pub enum ApiError {
     #[error("no resource at {0}")]
     NotFound(String),
     /// The route exists but not with this method.
-    #[error("{0} is not allowed here")]
-    MethodNotAllowed(String),
+    #[error("{method} is not allowed here; allowed: {allow}")]
+    MethodNotAllowed {
+        /// The method of the request.
+        method: String,
+        /// The methods the resource has, as the `Allow` header lists them.
+        allow: &'static str,
+    },
     /// Too few or too many rows.
     #[error(transparent)]
     Batch(#[from] BatchError),
@@ -233,7 +238,7 @@ impl ApiError {
         match self {
             Self::UnknownTable(_) => ("unknown-table", "Unknown table"),
             Self::NotFound(_) => ("not-found", "Not found"),
-            Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
+            Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             Self::Batch(_) => ("batch-size", "Batch size out of range"),
             Self::MalformedJson(_) | Self::NotAnArray => ("malformed-json", "Malformed JSON"),
             Self::MalformedCsv(_) => ("malformed-csv", "Malformed CSV"),
@@ -294,7 +299,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::UnknownTable(_) | Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Batch(_)
             | Self::MalformedJson(_)
             | Self::NotAnArray
@@ -330,6 +335,9 @@ impl ResponseError for ApiError {
             }
             Self::Storage(RepoError::Conflict(_) | RepoError::Unavailable(_)) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            Self::MethodNotAllowed { allow, .. } => {
+                response.insert_header((header::ALLOW, *allow));
             }
             _ => {}
         }

@@ -1,13 +1,15 @@
 //! Wiring: the routes, the middleware, the server.
 
 use crate::error::ApiError;
-use crate::middleware::{require_token, trace_requests};
+use crate::middleware::{head_as_get, require_token, trace_requests};
 use crate::openapi::ApiDoc;
 use crate::routes;
 use crate::ApiConfig;
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::from_fn;
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use hiring_ports::health::HealthCheck;
 use hiring_ports::{BackupStore, BulkStorage, Repositories};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -18,6 +20,11 @@ use utoipa_swagger_ui::SwaggerUi;
 /// How long in-flight requests may run on after a stop signal.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The `Allow` header of a resource that is only read (`HEAD` goes wherever `GET` does).
+const READS: &str = "GET, HEAD";
+/// The `Allow` header of a resource that is only written.
+const WRITES: &str = "POST";
+
 /// What every handler shares.
 pub struct AppState {
     /// The storage ports.
@@ -26,6 +33,8 @@ pub struct AppState {
     pub config: ApiConfig,
     /// What backups and restores use; `None` when the server was built without them.
     pub backups: Option<BackupPorts>,
+    /// The database check of `/health`, with its own time limit.
+    pub health: HealthCheck,
 }
 
 impl AppState {
@@ -99,6 +108,7 @@ impl Application {
             repos,
             config,
             backups,
+            health: HealthCheck::new(routes::health::TIME_LIMIT),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -106,10 +116,14 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
                     ApiError::BadRequest(format!("invalid query string: {e}")).into()
                 }))
+                // Innermost: the router sees a HEAD as a GET.
+                .wrap(from_fn(head_as_get))
                 .wrap(from_fn(require_token))
                 // Outside the token check, so that the aliases' 401s are marked deprecated too.
                 .wrap(from_fn(routes::legacy::mark_deprecated))
                 .wrap(from_fn(trace_requests))
+                // Outermost, so that every answer has it (a handler's own value stays).
+                .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
                 .configure(routes_of)
                 .default_service(web::to(not_found))
         })
@@ -151,69 +165,77 @@ pub fn serve(
     })
 }
 
+/// A resource at `path` answering `route`, and 405 with `Allow: allow` to other methods.
+fn resource(path: &str, allow: &'static str, route: actix_web::Route) -> actix_web::Resource {
+    web::resource(path)
+        .route(route)
+        .default_service(method_not_allowed(allow))
+}
+
 fn routes_of(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(routes::health::health))
-        .service(
-            web::resource("/api/v1/rejects")
-                .route(web::get().to(routes::rejects::list_rejects))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/api/v1/reports/hires-by-quarter")
-                .route(web::get().to(routes::reports::hires_by_quarter))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/api/v1/reports/departments-above-mean")
-                .route(web::get().to(routes::reports::departments_above_mean))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/api/v1/backups")
-                .route(web::post().to(routes::backups::create_backup))
-                .route(web::get().to(routes::backups::list_backups))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/api/v1/restore")
-                .route(web::post().to(routes::backups::restore_all))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/api/v1/{table}/restore")
-                .route(web::post().to(routes::backups::restore_table))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/api/v1/{table}")
-                .route(web::post().to(routes::ingest::post_batch))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/api/v1/{table}/upload")
-                .route(web::post().to(routes::upload::upload))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .route(
-            "/docs",
-            web::get().to(|| async {
-                HttpResponse::PermanentRedirect()
-                    .insert_header(("Location", "/docs/"))
-                    .finish()
-            }),
-        )
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
-        .service(
-            web::resource("/")
-                .route(web::get().to(routes::console::index))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/console/{file}")
-                .route(web::get().to(routes::console::asset))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .configure(legacy_routes);
+    cfg.service(resource(
+        "/health",
+        READS,
+        web::get().to(routes::health::health),
+    ))
+    .service(resource(
+        "/api/v1/rejects",
+        READS,
+        web::get().to(routes::rejects::list_rejects),
+    ))
+    .service(resource(
+        "/api/v1/reports/hires-by-quarter",
+        READS,
+        web::get().to(routes::reports::hires_by_quarter),
+    ))
+    .service(resource(
+        "/api/v1/reports/departments-above-mean",
+        READS,
+        web::get().to(routes::reports::departments_above_mean),
+    ))
+    .service(
+        web::resource("/api/v1/backups")
+            .route(web::post().to(routes::backups::create_backup))
+            .route(web::get().to(routes::backups::list_backups))
+            .default_service(method_not_allowed("GET, HEAD, POST")),
+    )
+    .service(resource(
+        "/api/v1/restore",
+        WRITES,
+        web::post().to(routes::backups::restore_all),
+    ))
+    .service(resource(
+        "/api/v1/{table}/restore",
+        WRITES,
+        web::post().to(routes::backups::restore_table),
+    ))
+    .service(resource(
+        "/api/v1/{table}",
+        WRITES,
+        web::post().to(routes::ingest::post_batch),
+    ))
+    .service(resource(
+        "/api/v1/{table}/upload",
+        WRITES,
+        web::post().to(routes::upload::upload),
+    ))
+    .service(resource(
+        "/docs",
+        READS,
+        web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header(("Location", "/docs/"))
+                .finish()
+        }),
+    ))
+    .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
+    .service(resource("/", READS, web::get().to(routes::console::index)))
+    .service(resource(
+        "/console/{file}",
+        READS,
+        web::get().to(routes::console::asset),
+    ))
+    .configure(legacy_routes);
 }
 
 /// The deprecated addresses of the Flask proof of concept (see [`routes::legacy`]; its
@@ -221,23 +243,21 @@ fn routes_of(cfg: &mut web::ServiceConfig) {
 #[allow(deprecated)]
 fn legacy_routes(cfg: &mut web::ServiceConfig) {
     use routes::legacy;
-    let alias = |path: &str, route: actix_web::Route| {
-        web::resource(path)
-            .route(route)
-            .default_service(web::to(method_not_allowed))
-    };
-    cfg.service(alias("/upload", web::post().to(legacy::upload)))
-        .service(alias("/backup", web::post().to(legacy::backup)))
-        .service(alias(
+    cfg.service(resource("/upload", WRITES, web::post().to(legacy::upload)))
+        .service(resource("/backup", WRITES, web::post().to(legacy::backup)))
+        .service(resource(
             "/restore-backup",
+            WRITES,
             web::post().to(legacy::restore_backup),
         ))
-        .service(alias(
+        .service(resource(
             "/hired_employees_2021",
+            READS,
             web::get().to(legacy::hired_employees_2021),
         ))
-        .service(alias(
+        .service(resource(
             "/departments_above_mean",
+            READS,
             web::get().to(legacy::departments_above_mean),
         ));
 }
@@ -246,6 +266,12 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound(req.path().to_owned()))
 }
 
-async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed(req.method().to_string()))
+/// Answers 405 with `Allow: allow`, the methods of the resource.
+fn method_not_allowed(allow: &'static str) -> actix_web::Route {
+    web::to(move |req: HttpRequest| async move {
+        Err::<HttpResponse, _>(ApiError::MethodNotAllowed {
+            method: req.method().to_string(),
+            allow,
+        })
+    })
 }

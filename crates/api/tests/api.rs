@@ -8,6 +8,7 @@ mod support;
 
 mod backups;
 mod console;
+mod http;
 mod legacy;
 
 use actix_web::dev::ServerHandle;

@@ -52,7 +52,11 @@ impl BodyFormat {
     }
 }
 
-/// The whole body, refused as soon as it passes `limit` bytes.
+/// A UTF-8 byte-order mark, which some tools put at the start of JSON and CSV text.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The whole body, refused as soon as it passes `limit` bytes. A leading UTF-8 byte-order mark
+/// is dropped: JSON bodies take one as CSV bodies do.
 pub(crate) async fn read_body(
     req: &HttpRequest,
     mut payload: web::Payload,
@@ -74,6 +78,9 @@ pub(crate) async fn read_body(
             return Err(ApiError::TooLarge { limit });
         }
         body.extend_from_slice(&chunk);
+    }
+    if body.starts_with(BOM) {
+        let _ = body.split_to(BOM.len());
     }
     Ok(body)
 }
