@@ -2,6 +2,7 @@
 //! Server-side failures (5xx) are logged in full and answered without internal details.
 
 use crate::dto::IngestResponse;
+use crate::pacing::SlowBody;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use hiring_domain::{BatchError, ReportYearError};
@@ -32,6 +33,9 @@ pub enum ApiError {
         /// The methods the resource has, as the `Allow` header lists them.
         allow: &'static str,
     },
+    /// The body came too slowly; the connection is closed after the answer.
+    #[error(transparent)]
+    SlowBody(#[from] SlowBody),
     /// Too few or too many rows.
     #[error(transparent)]
     Batch(#[from] BatchError),
@@ -239,6 +243,7 @@ impl ApiError {
             Self::UnknownTable(_) => ("unknown-table", "Unknown table"),
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            Self::SlowBody(_) => ("request-timeout", "Request body too slow"),
             Self::Batch(_) => ("batch-size", "Batch size out of range"),
             Self::MalformedJson(_) | Self::NotAnArray => ("malformed-json", "Malformed JSON"),
             Self::MalformedCsv(_) => ("malformed-csv", "Malformed CSV"),
@@ -300,6 +305,7 @@ impl ResponseError for ApiError {
         match self {
             Self::UnknownTable(_) | Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::SlowBody(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Batch(_)
             | Self::MalformedJson(_)
             | Self::NotAnArray
@@ -338,6 +344,10 @@ impl ResponseError for ApiError {
             }
             Self::MethodNotAllowed { allow, .. } => {
                 response.insert_header((header::ALLOW, *allow));
+            }
+            // The rest of the body may still be on its way: the connection cannot be reused.
+            Self::SlowBody(_) => {
+                response.force_close();
             }
             _ => {}
         }

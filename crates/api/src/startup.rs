@@ -3,6 +3,7 @@
 use crate::error::ApiError;
 use crate::middleware::{head_as_get, require_token, trace_requests};
 use crate::openapi::ApiDoc;
+use crate::pacing::pace_bodies;
 use crate::routes;
 use crate::ApiConfig;
 use actix_web::dev::{Server, ServerHandle};
@@ -16,9 +17,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
-
-/// How long in-flight requests may run on after a stop signal.
-const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The `Allow` header of a resource that is only read (`HEAD` goes wherever `GET` does).
 const READS: &str = "GET, HEAD";
@@ -62,8 +60,9 @@ pub struct Application {
 
 impl Application {
     /// Binds `address` (`127.0.0.1:8080`; port 0 picks a free one) and builds the server. Must
-    /// be called inside an actix or tokio runtime. SIGINT and SIGTERM stop it gracefully:
-    /// requests in flight finish (each batch is one transaction), new ones are refused.
+    /// be called inside an actix or tokio runtime. SIGINT and SIGTERM stop it gracefully: new
+    /// requests are refused, requests in flight get [`ApiConfig::shutdown_grace`] to finish
+    /// (each batch is one transaction), then those still running are cut.
     /// The backup endpoints answer 503: see [`Application::build_with_backups`].
     pub fn build(
         config: ApiConfig,
@@ -102,8 +101,14 @@ impl Application {
             tokens = config.tokens.len(),
             protect_reads = config.protect_reads,
             backups = backups.is_some(),
+            body_timeout_s = config.body_timeout.as_secs_f64(),
+            body_idle_timeout_s = config.body_idle_timeout.as_secs_f64(),
+            body_min_rate = config.body_min_rate,
+            shutdown_grace_s = config.shutdown_grace.as_secs_f64(),
             "HTTP API listening"
         );
+        let grace = config.shutdown_grace;
+        let header_timeout = config.header_timeout;
         let state = web::Data::new(AppState {
             repos,
             config,
@@ -118,6 +123,7 @@ impl Application {
                 }))
                 // Innermost: the router sees a HEAD as a GET.
                 .wrap(from_fn(head_as_get))
+                .wrap(from_fn(pace_bodies))
                 .wrap(from_fn(require_token))
                 // Outside the token check, so that the aliases' 401s are marked deprecated too.
                 .wrap(from_fn(routes::legacy::mark_deprecated))
@@ -127,7 +133,10 @@ impl Application {
                 .configure(routes_of)
                 .default_service(web::to(not_found))
         })
-        .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
+        .client_request_timeout(header_timeout)
+        // Whole seconds, rounded up: actix-web takes no finer grace.
+        .shutdown_timeout(whole_seconds(grace))
+        .shutdown_signal(stop_signal(grace))
         .listen(listener)?
         .run();
         Ok(Self { port, server })
@@ -163,6 +172,42 @@ pub fn serve(
         tracing::info!("HTTP API stopped");
         Ok(())
     })
+}
+
+/// Waits for SIGINT (Ctrl-C) or SIGTERM, then says how long requests in flight get. Either
+/// signal starts a graceful stop.
+async fn stop_signal(grace: Duration) {
+    #[cfg(unix)]
+    let terminate = async {
+        match actix_web::rt::signal::unix::signal(
+            actix_web::rt::signal::unix::SignalKind::terminate(),
+        ) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    let signal = tokio::select! {
+        _ = actix_web::rt::signal::ctrl_c() => "SIGINT",
+        () = terminate => "SIGTERM",
+    };
+    tracing::info!(
+        signal,
+        grace_s = whole_seconds(grace),
+        "stopping: no new requests; requests in flight get {} s to finish, then are cut",
+        whole_seconds(grace)
+    );
+}
+
+/// `duration` in whole seconds, rounded up.
+fn whole_seconds(duration: Duration) -> u64 {
+    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
 }
 
 /// A resource at `path` answering `route`, and 405 with `Allow: allow` to other methods.

@@ -1,5 +1,6 @@
-//! The answers every route gives (`Allow`, `HEAD`, `nosniff`, a JSON byte-order mark, a health
-//! check that does not wait for the pool).
+//! The server's own limits, seen by clients of raw TCP: slow bodies and headers, the shutdown
+//! grace, and the answers every route gives (`Allow`, `HEAD`, `nosniff`, a JSON byte-order mark,
+//! a health check that does not wait for the pool).
 
 use super::support::TestDb;
 use super::{json_of, problem, Engine, TestApp, TOKEN};
@@ -7,12 +8,16 @@ use hiring_api::{ApiConfig, Application, Tokens};
 use hiring_ports::Repositories;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::json;
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-/// Room for a loaded machine beyond a limit.
+/// Room for a loaded machine beyond a limit, and the most a test waits for a server that keeps
+/// a connection.
 const MARGIN: Duration = Duration::from_secs(3);
+const GIVE_UP: Duration = Duration::from_secs(40);
 
 fn config(change: impl FnOnce(&mut ApiConfig)) -> ApiConfig {
     let mut config = ApiConfig {
@@ -21,6 +26,252 @@ fn config(change: impl FnOnce(&mut ApiConfig)) -> ApiConfig {
     };
     change(&mut config);
     config
+}
+
+/// What the server sent on a raw connection, and when it closed it.
+struct Exchange {
+    answer: String,
+    /// From the end of the request head to the server closing the connection.
+    closed_after: Duration,
+}
+
+impl Exchange {
+    fn status(&self) -> &str {
+        self.answer.get(9..12).unwrap_or("")
+    }
+}
+
+fn connect(app: &TestApp) -> TcpStream {
+    TcpStream::connect(app.base.trim_start_matches("http://")).unwrap()
+}
+
+/// A POST head with the token, announcing `length` bytes of `content_type`.
+fn post_head(path: &str, content_type: &str, length: usize) -> String {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {length}\r\n\r\n"
+    )
+}
+
+/// Sends `head` and `start` at once, then one byte of `rest` every `every` until the server
+/// closes the connection (or [`GIVE_UP`]): what the server sent and when it closed.
+fn dribble(stream: TcpStream, head: &str, start: &[u8], rest: &[u8], every: Duration) -> Exchange {
+    let mut writer = stream.try_clone().unwrap();
+    let (closed, closing) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut stream = stream;
+        let mut answer = Vec::new();
+        let mut buffer = [0; 4096];
+        // A reset after the answer is a close too.
+        while let Ok(n @ 1..) = stream.read(&mut buffer) {
+            answer.extend_from_slice(&buffer[..n]);
+        }
+        let _ = closed.send(());
+        String::from_utf8_lossy(&answer).into_owned()
+    });
+    writer.write_all(head.as_bytes()).unwrap();
+    let sent = Instant::now();
+    let _ = writer.write_all(start);
+    let mut rest = rest.iter();
+    let closed_after = loop {
+        if closing.recv_timeout(every).is_ok() {
+            break sent.elapsed();
+        }
+        assert!(sent.elapsed() < GIVE_UP, "the server kept the connection");
+        if let Some(byte) = rest.next() {
+            // Fails once the server has closed: the reader sees it.
+            let _ = writer.write_all(&[*byte]);
+        }
+    };
+    Exchange {
+        answer: reader.join().unwrap(),
+        closed_after,
+    }
+}
+
+fn assert_slow_body_problem(exchange: &Exchange, detail: &str) {
+    assert_eq!(exchange.status(), "408", "{}", exchange.answer);
+    let answer = exchange.answer.to_ascii_lowercase();
+    assert!(
+        answer.contains("content-type: application/problem+json"),
+        "{answer}"
+    );
+    assert!(answer.contains("connection: close"), "{answer}");
+    assert!(answer.contains(detail), "{answer}");
+}
+
+#[test]
+fn a_buffered_body_must_arrive_whole_within_the_body_timeout() {
+    let db = TestDb::sqlite();
+    // Never idle, fast enough for the rate: only the deadline of the whole body stops it.
+    let app = TestApp::spawn_with(
+        &db,
+        config(|c| {
+            c.body_timeout = Duration::from_secs(1);
+            c.body_min_rate = 0;
+        }),
+    );
+    let body = br#"[{"id": 1, "department": "Sales"}]"#;
+    let exchange = dribble(
+        connect(&app),
+        &post_head("/api/v1/departments", "application/json", body.len()),
+        &body[..1],
+        &body[1..],
+        Duration::from_millis(100),
+    );
+    assert_slow_body_problem(&exchange, "within 1 s");
+    assert!(exchange.closed_after >= Duration::from_millis(900));
+    assert!(
+        exchange.closed_after < Duration::from_secs(1) + MARGIN,
+        "{:?}",
+        exchange.closed_after
+    );
+    assert_eq!(super::count(&db, "departments"), 0);
+}
+
+#[test]
+fn an_upload_that_stops_sending_is_cut_after_the_idle_timeout() {
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn_with(
+        &db,
+        config(|c| {
+            c.body_idle_timeout = Duration::from_secs(1);
+            c.body_min_rate = 0;
+        }),
+    );
+    let exchange = dribble(
+        connect(&app),
+        &post_head("/api/v1/departments/upload", "text/csv", 1000),
+        b"1,Sales\n2,Leg",
+        b"",
+        Duration::from_millis(100),
+    );
+    assert_slow_body_problem(&exchange, "no bytes of the body came for 1 s");
+    assert!(exchange.closed_after >= Duration::from_millis(900));
+    assert!(
+        exchange.closed_after < Duration::from_secs(1) + MARGIN,
+        "{:?}",
+        exchange.closed_after
+    );
+}
+
+#[test]
+fn an_upload_that_dribbles_is_cut_by_the_minimum_rate() {
+    let db = TestDb::sqlite();
+    // A byte every 200 ms is never idle for 1 s, but brings 5 bytes a second, under 100.
+    let app = TestApp::spawn_with(
+        &db,
+        config(|c| {
+            c.body_idle_timeout = Duration::from_secs(1);
+            c.body_min_rate = 100;
+        }),
+    );
+    let rest = "3,Legal\n".repeat(100);
+    let exchange = dribble(
+        connect(&app),
+        &post_head("/api/v1/departments/upload", "text/csv", 8 + rest.len()),
+        b"1,Sales\n",
+        rest.as_bytes(),
+        Duration::from_millis(200),
+    );
+    assert_slow_body_problem(&exchange, "slower than 100 bytes per second");
+    assert!(
+        exchange.closed_after < Duration::from_secs(1) + MARGIN,
+        "{:?}",
+        exchange.closed_after
+    );
+}
+
+#[test]
+fn a_slow_but_steady_upload_is_not_cut() {
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn_with(
+        &db,
+        config(|c| {
+            c.body_idle_timeout = Duration::from_secs(1);
+            c.body_min_rate = 100;
+        }),
+    );
+    // 30 lines of about 20 bytes, one every 100 ms: about 200 bytes a second for 3 s, with the
+    // last line sent at once after a pause of 700 ms.
+    let lines: Vec<String> = (1..=30)
+        .map(|i| format!("{i},Department {i:05}\n"))
+        .collect();
+    let length: usize = lines.iter().map(String::len).sum();
+    let mut stream = connect(&app);
+    stream
+        .write_all(post_head("/api/v1/departments/upload", "text/csv", length).as_bytes())
+        .unwrap();
+    for (i, line) in lines.iter().enumerate() {
+        let pause = if i == 29 { 700 } else { 100 };
+        std::thread::sleep(Duration::from_millis(pause));
+        stream.write_all(line.as_bytes()).unwrap();
+    }
+    let mut answer = String::new();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut buffer = [0; 4096];
+    while !answer.contains("\"inserted\"") {
+        let n = stream.read(&mut buffer).unwrap();
+        assert!(n > 0, "closed: {answer}");
+        answer.push_str(&String::from_utf8_lossy(&buffer[..n]));
+    }
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"inserted\":30"), "{answer}");
+}
+
+#[test]
+fn headers_that_do_not_arrive_within_the_header_timeout_close_the_connection() {
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn_with(&db, config(|c| c.header_timeout = Duration::from_secs(1)));
+    let exchange = dribble(
+        connect(&app),
+        "",
+        b"GET /health HTTP/1.1\r\n",
+        b"Host: test\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n",
+        Duration::from_millis(100),
+    );
+    assert_eq!(exchange.status(), "408", "{}", exchange.answer);
+    assert!(
+        exchange.closed_after < Duration::from_secs(1) + MARGIN,
+        "{:?}",
+        exchange.closed_after
+    );
+}
+
+#[test]
+fn requests_still_running_are_cut_after_the_shutdown_grace() {
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn_with(&db, config(|c| c.shutdown_grace = Duration::from_secs(1)));
+    // An upload that stays in flight: half its body, then nothing (the idle timeout is 30 s).
+    let mut stream = connect(&app);
+    stream
+        .write_all(post_head("/api/v1/departments/upload", "text/csv", 1000).as_bytes())
+        .unwrap();
+    stream.write_all(b"1,Sales\n").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    actix_web::rt::System::new().block_on(app.handle.stop(true));
+    let stopped_after = started.elapsed();
+    assert!(
+        stopped_after >= Duration::from_millis(900),
+        "the request was given its grace: {stopped_after:?}"
+    );
+    assert!(
+        stopped_after < Duration::from_secs(1) + MARGIN,
+        "{stopped_after:?}"
+    );
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    match stream.read_to_end(&mut Vec::new()) {
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+            panic!("the connection is still open")
+        }
+        // Closed or reset.
+        _ => {}
+    }
 }
 
 #[test]
