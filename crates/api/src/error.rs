@@ -2,6 +2,7 @@
 //! Server-side failures (5xx) are logged in full and answered without internal details.
 
 use crate::dto::IngestResponse;
+use crate::pacing::SlowBody;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use hiring_domain::{BatchError, ReportYearError};
@@ -25,8 +26,16 @@ pub enum ApiError {
     #[error("no resource at {0}")]
     NotFound(String),
     /// The route exists but not with this method.
-    #[error("{0} is not allowed here")]
-    MethodNotAllowed(String),
+    #[error("{method} is not allowed here; allowed: {allow}")]
+    MethodNotAllowed {
+        /// The method of the request.
+        method: String,
+        /// The methods the resource has, as the `Allow` header lists them.
+        allow: &'static str,
+    },
+    /// The body came too slowly; the connection is closed after the answer.
+    #[error(transparent)]
+    SlowBody(#[from] SlowBody),
     /// Too few or too many rows.
     #[error(transparent)]
     Batch(#[from] BatchError),
@@ -233,7 +242,8 @@ impl ApiError {
         match self {
             Self::UnknownTable(_) => ("unknown-table", "Unknown table"),
             Self::NotFound(_) => ("not-found", "Not found"),
-            Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
+            Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            Self::SlowBody(_) => ("request-timeout", "Request body too slow"),
             Self::Batch(_) => ("batch-size", "Batch size out of range"),
             Self::MalformedJson(_) | Self::NotAnArray => ("malformed-json", "Malformed JSON"),
             Self::MalformedCsv(_) => ("malformed-csv", "Malformed CSV"),
@@ -294,7 +304,8 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::UnknownTable(_) | Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::SlowBody(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Batch(_)
             | Self::MalformedJson(_)
             | Self::NotAnArray
@@ -330,6 +341,13 @@ impl ResponseError for ApiError {
             }
             Self::Storage(RepoError::Conflict(_) | RepoError::Unavailable(_)) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            Self::MethodNotAllowed { allow, .. } => {
+                response.insert_header((header::ALLOW, *allow));
+            }
+            // The rest of the body may still be on its way: the connection cannot be reused.
+            Self::SlowBody(_) => {
+                response.force_close();
             }
             _ => {}
         }

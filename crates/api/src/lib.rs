@@ -40,9 +40,14 @@ pub mod dto;
 mod error;
 pub mod middleware;
 pub mod openapi;
+mod pacing;
 mod routes;
 mod startup;
 
-pub use config::{ApiConfig, Tokens, DEFAULT_BODY_LIMIT};
+pub use config::{
+    ApiConfig, Tokens, DEFAULT_BODY_IDLE_TIMEOUT, DEFAULT_BODY_LIMIT, DEFAULT_BODY_MIN_RATE,
+    DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
+};
 pub use error::{ApiError, Problem, RefusedProblem, PROBLEM_JSON};
+pub use pacing::SlowBody;
 pub use startup::{serve, AppState, Application, BackupPorts};

@@ -1,4 +1,4 @@
-//! Request ids, request logs and bearer-token checks, applied to every route.
+//! Request ids, request logs, bearer-token checks and `HEAD`, applied to every route.
 
 use crate::error::ApiError;
 use crate::routes::console;
@@ -92,6 +92,19 @@ pub async fn trace_requests(
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| tracing::info!(status, latency_ms, "request finished"));
     Ok(response)
+}
+
+/// Serves `HEAD` wherever `GET` is served: the request is routed and handled as a `GET`, and
+/// the server sends the answer's status and headers without its body (actix-web's HTTP/1 codec
+/// leaves out the body of an answer to a `HEAD` request).
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// Paths whose reads need a token whatever `protect_reads` says (they list the backup files).

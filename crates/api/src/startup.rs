@@ -1,13 +1,16 @@
 //! Wiring: the routes, the middleware, the server.
 
 use crate::error::ApiError;
-use crate::middleware::{require_token, trace_requests};
+use crate::middleware::{head_as_get, require_token, trace_requests};
 use crate::openapi::ApiDoc;
+use crate::pacing::pace_bodies;
 use crate::routes;
 use crate::ApiConfig;
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::from_fn;
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use hiring_ports::health::HealthCheck;
 use hiring_ports::{BackupStore, BulkStorage, Repositories};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -15,8 +18,10 @@ use std::time::Duration;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-/// How long in-flight requests may run on after a stop signal.
-const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+/// The `Allow` header of a resource that is only read (`HEAD` goes wherever `GET` does).
+const READS: &str = "GET, HEAD";
+/// The `Allow` header of a resource that is only written.
+const WRITES: &str = "POST";
 
 /// What every handler shares.
 pub struct AppState {
@@ -26,6 +31,8 @@ pub struct AppState {
     pub config: ApiConfig,
     /// What backups and restores use; `None` when the server was built without them.
     pub backups: Option<BackupPorts>,
+    /// The database check of `/health`, with its own time limit.
+    pub health: HealthCheck,
 }
 
 impl AppState {
@@ -53,8 +60,9 @@ pub struct Application {
 
 impl Application {
     /// Binds `address` (`127.0.0.1:8080`; port 0 picks a free one) and builds the server. Must
-    /// be called inside an actix or tokio runtime. SIGINT and SIGTERM stop it gracefully:
-    /// requests in flight finish (each batch is one transaction), new ones are refused.
+    /// be called inside an actix or tokio runtime. SIGINT and SIGTERM stop it gracefully: new
+    /// requests are refused, requests in flight get [`ApiConfig::shutdown_grace`] to finish
+    /// (each batch is one transaction), then those still running are cut.
     /// The backup endpoints answer 503: see [`Application::build_with_backups`].
     pub fn build(
         config: ApiConfig,
@@ -93,12 +101,19 @@ impl Application {
             tokens = config.tokens.len(),
             protect_reads = config.protect_reads,
             backups = backups.is_some(),
+            body_timeout_s = config.body_timeout.as_secs_f64(),
+            body_idle_timeout_s = config.body_idle_timeout.as_secs_f64(),
+            body_min_rate = config.body_min_rate,
+            shutdown_grace_s = config.shutdown_grace.as_secs_f64(),
             "HTTP API listening"
         );
+        let grace = config.shutdown_grace;
+        let header_timeout = config.header_timeout;
         let state = web::Data::new(AppState {
             repos,
             config,
             backups,
+            health: HealthCheck::new(routes::health::TIME_LIMIT),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -106,14 +121,22 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
                     ApiError::BadRequest(format!("invalid query string: {e}")).into()
                 }))
+                // Innermost: the router sees a HEAD as a GET.
+                .wrap(from_fn(head_as_get))
+                .wrap(from_fn(pace_bodies))
                 .wrap(from_fn(require_token))
                 // Outside the token check, so that the aliases' 401s are marked deprecated too.
                 .wrap(from_fn(routes::legacy::mark_deprecated))
                 .wrap(from_fn(trace_requests))
+                // Outermost, so that every answer has it (a handler's own value stays).
+                .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
                 .configure(routes_of)
                 .default_service(web::to(not_found))
         })
-        .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
+        .client_request_timeout(header_timeout)
+        // Whole seconds, rounded up: actix-web takes no finer grace.
+        .shutdown_timeout(whole_seconds(grace))
+        .shutdown_signal(stop_signal(grace))
         .listen(listener)?
         .run();
         Ok(Self { port, server })
@@ -151,69 +174,113 @@ pub fn serve(
     })
 }
 
+/// Waits for SIGINT (Ctrl-C) or SIGTERM, then says how long requests in flight get. Either
+/// signal starts a graceful stop.
+async fn stop_signal(grace: Duration) {
+    #[cfg(unix)]
+    let terminate = async {
+        match actix_web::rt::signal::unix::signal(
+            actix_web::rt::signal::unix::SignalKind::terminate(),
+        ) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    let signal = tokio::select! {
+        _ = actix_web::rt::signal::ctrl_c() => "SIGINT",
+        () = terminate => "SIGTERM",
+    };
+    tracing::info!(
+        signal,
+        grace_s = whole_seconds(grace),
+        "stopping: no new requests; requests in flight get {} s to finish, then are cut",
+        whole_seconds(grace)
+    );
+}
+
+/// `duration` in whole seconds, rounded up.
+fn whole_seconds(duration: Duration) -> u64 {
+    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
+}
+
+/// A resource at `path` answering `route`, and 405 with `Allow: allow` to other methods.
+fn resource(path: &str, allow: &'static str, route: actix_web::Route) -> actix_web::Resource {
+    web::resource(path)
+        .route(route)
+        .default_service(method_not_allowed(allow))
+}
+
 fn routes_of(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(routes::health::health))
-        .service(
-            web::resource("/api/v1/rejects")
-                .route(web::get().to(routes::rejects::list_rejects))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/api/v1/reports/hires-by-quarter")
-                .route(web::get().to(routes::reports::hires_by_quarter))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/api/v1/reports/departments-above-mean")
-                .route(web::get().to(routes::reports::departments_above_mean))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/api/v1/backups")
-                .route(web::post().to(routes::backups::create_backup))
-                .route(web::get().to(routes::backups::list_backups))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/api/v1/restore")
-                .route(web::post().to(routes::backups::restore_all))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/api/v1/{table}/restore")
-                .route(web::post().to(routes::backups::restore_table))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/api/v1/{table}")
-                .route(web::post().to(routes::ingest::post_batch))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/api/v1/{table}/upload")
-                .route(web::post().to(routes::upload::upload))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .route(
-            "/docs",
-            web::get().to(|| async {
-                HttpResponse::PermanentRedirect()
-                    .insert_header(("Location", "/docs/"))
-                    .finish()
-            }),
-        )
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
-        .service(
-            web::resource("/")
-                .route(web::get().to(routes::console::index))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/console/{file}")
-                .route(web::get().to(routes::console::asset))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .configure(legacy_routes);
+    cfg.service(resource(
+        "/health",
+        READS,
+        web::get().to(routes::health::health),
+    ))
+    .service(resource(
+        "/api/v1/rejects",
+        READS,
+        web::get().to(routes::rejects::list_rejects),
+    ))
+    .service(resource(
+        "/api/v1/reports/hires-by-quarter",
+        READS,
+        web::get().to(routes::reports::hires_by_quarter),
+    ))
+    .service(resource(
+        "/api/v1/reports/departments-above-mean",
+        READS,
+        web::get().to(routes::reports::departments_above_mean),
+    ))
+    .service(
+        web::resource("/api/v1/backups")
+            .route(web::post().to(routes::backups::create_backup))
+            .route(web::get().to(routes::backups::list_backups))
+            .default_service(method_not_allowed("GET, HEAD, POST")),
+    )
+    .service(resource(
+        "/api/v1/restore",
+        WRITES,
+        web::post().to(routes::backups::restore_all),
+    ))
+    .service(resource(
+        "/api/v1/{table}/restore",
+        WRITES,
+        web::post().to(routes::backups::restore_table),
+    ))
+    .service(resource(
+        "/api/v1/{table}",
+        WRITES,
+        web::post().to(routes::ingest::post_batch),
+    ))
+    .service(resource(
+        "/api/v1/{table}/upload",
+        WRITES,
+        web::post().to(routes::upload::upload),
+    ))
+    .service(resource(
+        "/docs",
+        READS,
+        web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header(("Location", "/docs/"))
+                .finish()
+        }),
+    ))
+    .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
+    .service(resource("/", READS, web::get().to(routes::console::index)))
+    .service(resource(
+        "/console/{file}",
+        READS,
+        web::get().to(routes::console::asset),
+    ))
+    .configure(legacy_routes);
 }
 
 /// The deprecated addresses of the Flask proof of concept (see [`routes::legacy`]; its
@@ -221,23 +288,21 @@ fn routes_of(cfg: &mut web::ServiceConfig) {
 #[allow(deprecated)]
 fn legacy_routes(cfg: &mut web::ServiceConfig) {
     use routes::legacy;
-    let alias = |path: &str, route: actix_web::Route| {
-        web::resource(path)
-            .route(route)
-            .default_service(web::to(method_not_allowed))
-    };
-    cfg.service(alias("/upload", web::post().to(legacy::upload)))
-        .service(alias("/backup", web::post().to(legacy::backup)))
-        .service(alias(
+    cfg.service(resource("/upload", WRITES, web::post().to(legacy::upload)))
+        .service(resource("/backup", WRITES, web::post().to(legacy::backup)))
+        .service(resource(
             "/restore-backup",
+            WRITES,
             web::post().to(legacy::restore_backup),
         ))
-        .service(alias(
+        .service(resource(
             "/hired_employees_2021",
+            READS,
             web::get().to(legacy::hired_employees_2021),
         ))
-        .service(alias(
+        .service(resource(
             "/departments_above_mean",
+            READS,
             web::get().to(legacy::departments_above_mean),
         ));
 }
@@ -246,6 +311,12 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound(req.path().to_owned()))
 }
 
-async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed(req.method().to_string()))
+/// Answers 405 with `Allow: allow`, the methods of the resource.
+fn method_not_allowed(allow: &'static str) -> actix_web::Route {
+    web::to(move |req: HttpRequest| async move {
+        Err::<HttpResponse, _>(ApiError::MethodNotAllowed {
+            method: req.method().to_string(),
+            allow,
+        })
+    })
 }

@@ -9,6 +9,7 @@ mod support;
 mod backups;
 mod console;
 mod hostile_csv;
+mod http;
 mod legacy;
 
 use actix_web::dev::ServerHandle;

@@ -8,6 +8,7 @@ use secrecy::ExposeSecret;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The environment variable holding API tokens, separated by commas.
 pub const TOKEN_VARIABLE: &str = "HIRING_API_TOKEN";
@@ -23,6 +24,11 @@ pub struct Args {
     /// config, avro_files]
     #[arg(long, value_name = "DIR", env = "HIRING_BACKUP_DIR")]
     backup_dir: Option<PathBuf>,
+
+    /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C; those still running
+    /// then are cut [default: api.shutdown_grace of the config, 30]
+    #[arg(long, value_name = "SECONDS")]
+    shutdown_grace: Option<u64>,
 }
 
 /// Opens the database (applying migrations) and serves until SIGINT or SIGTERM.
@@ -36,10 +42,16 @@ pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Resul
     };
     let configured = Tokens::new(settings.api.tokens.iter().map(|t| t.expose_secret()));
     let from_env = Tokens::from_list(&std::env::var(TOKEN_VARIABLE).unwrap_or_default());
+    let api = &settings.api;
     let config = ApiConfig {
         tokens: configured.union(&from_env),
-        protect_reads: settings.api.protect_reads,
-        body_limit: settings.api.body_limit,
+        protect_reads: api.protect_reads,
+        body_limit: api.body_limit,
+        body_timeout: at_least_a_second("api.body_timeout", api.body_timeout)?,
+        body_idle_timeout: at_least_a_second("api.body_idle_timeout", api.body_idle_timeout)?,
+        body_min_rate: api.body_min_rate,
+        header_timeout: at_least_a_second("api.header_timeout", api.header_timeout)?,
+        shutdown_grace: Duration::from_secs(args.shutdown_grace.unwrap_or(api.shutdown_grace)),
     };
     if config.tokens.is_empty() {
         eprintln!(
@@ -50,4 +62,10 @@ pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Resul
     hiring_api::serve(config, storage.repos, Some(backups), &bind)
         .with_context(|| format!("cannot serve on {bind}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `seconds` of the setting `key` as a duration; 0 would refuse every request.
+fn at_least_a_second(key: &str, seconds: u64) -> anyhow::Result<Duration> {
+    anyhow::ensure!(seconds > 0, "{key} must be at least 1 (seconds)");
+    Ok(Duration::from_secs(seconds))
 }

@@ -84,6 +84,17 @@ pub struct ApiSettings {
     pub protect_reads: bool,
     /// Most bytes of a batch body.
     pub body_limit: usize,
+    /// Seconds a buffered body (a batch, a backup or restore request) may take to arrive whole.
+    pub body_timeout: u64,
+    /// Seconds the server waits for the next bytes of any body, uploads included.
+    pub body_idle_timeout: u64,
+    /// Slowest average of a body, in bytes per second of waiting, once the server has waited
+    /// `body_idle_timeout` for it in all; 0 turns the rule off.
+    pub body_min_rate: u64,
+    /// Seconds a client may take to send a request's line and headers.
+    pub header_timeout: u64,
+    /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C.
+    pub shutdown_grace: u64,
 }
 
 impl Settings {
@@ -104,6 +115,23 @@ impl Settings {
             .set_default("api.tokens", Vec::<String>::new())?
             .set_default("api.protect_reads", false)?
             .set_default("api.body_limit", hiring_api::DEFAULT_BODY_LIMIT as u64)?
+            .set_default(
+                "api.body_timeout",
+                hiring_api::DEFAULT_BODY_TIMEOUT.as_secs(),
+            )?
+            .set_default(
+                "api.body_idle_timeout",
+                hiring_api::DEFAULT_BODY_IDLE_TIMEOUT.as_secs(),
+            )?
+            .set_default("api.body_min_rate", hiring_api::DEFAULT_BODY_MIN_RATE)?
+            .set_default(
+                "api.header_timeout",
+                hiring_api::DEFAULT_HEADER_TIMEOUT.as_secs(),
+            )?
+            .set_default(
+                "api.shutdown_grace",
+                hiring_api::DEFAULT_SHUTDOWN_GRACE.as_secs(),
+            )?
             .set_default("backup.dir", "avro_files")?
             .add_source(config::File::from(path).required(required))
             .add_source(
@@ -148,6 +176,11 @@ mod tests {
                 tokens: vec![SecretString::from("tok-hunter3")],
                 protect_reads: false,
                 body_limit: 1024,
+                body_timeout: 30,
+                body_idle_timeout: 30,
+                body_min_rate: 1024,
+                header_timeout: 5,
+                shutdown_grace: 30,
             },
             backup: BackupSettings {
                 dir: "avro_files".into(),
@@ -188,5 +221,40 @@ mod tests {
         std::fs::write(&file, "[backup]\ndir = \"/srv/backups\"\n").unwrap();
         let settings = Settings::load(Some(&file)).unwrap();
         assert_eq!(settings.backup.dir(None), PathBuf::from("/srv/backups"));
+    }
+
+    #[test]
+    fn the_api_time_limits_have_defaults_and_come_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[log]\nfilter = \"info\"\n").unwrap();
+        let api = Settings::load(Some(&file)).unwrap().api;
+        assert_eq!(
+            (
+                api.body_timeout,
+                api.body_idle_timeout,
+                api.body_min_rate,
+                api.header_timeout,
+                api.shutdown_grace
+            ),
+            (30, 30, 1024, 5, 30)
+        );
+        std::fs::write(
+            &file,
+            "[api]\nbody_timeout = 7\nbody_idle_timeout = 3\nbody_min_rate = 0\n\
+             header_timeout = 2\nshutdown_grace = 9\n",
+        )
+        .unwrap();
+        let api = Settings::load(Some(&file)).unwrap().api;
+        assert_eq!(
+            (
+                api.body_timeout,
+                api.body_idle_timeout,
+                api.body_min_rate,
+                api.header_timeout,
+                api.shutdown_grace
+            ),
+            (7, 3, 0, 2, 9)
+        );
     }
 }

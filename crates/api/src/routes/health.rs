@@ -5,9 +5,14 @@ use crate::dto::Health;
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
-use hiring_ports::{health, RepoError};
+use hiring_ports::RepoError;
+use std::time::Duration;
 
-/// 200 when the database answers, 503 when it does not.
+/// How long the database has to answer a health check: much less than the pools' connection
+/// timeouts, so that a load balancer hears of a database that is down at once.
+pub const TIME_LIMIT: Duration = Duration::from_secs(1);
+
+/// 200 when the database answers, 503 when it fails or has not answered within [`TIME_LIMIT`].
 #[utoipa::path(
     get,
     path = "/health",
@@ -15,13 +20,14 @@ use hiring_ports::{health, RepoError};
     responses(
         (status = 200, description = "The database is reachable", body = Health),
         (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable or did not answer within 1 s", body = Problem, content_type = "application/problem+json"),
     ),
     security((), ("bearer" = [])),
 )]
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let repos = state.repos.clone();
-    spawn_blocking_with_tracing(move || health::check(&repos))
+    let health = state.health.clone();
+    spawn_blocking_with_tracing(move || health.check(&repos))
         .await?
         // Whatever the failure, the database is not usable now.
         .map_err(|e| ApiError::Storage(RepoError::Unavailable(e.to_string())))?;

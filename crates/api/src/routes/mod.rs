@@ -10,6 +10,9 @@ pub mod reports;
 pub mod upload;
 
 use crate::error::ApiError;
+use crate::pacing::SlowBody;
+use crate::startup::AppState;
+use crate::DEFAULT_BODY_TIMEOUT;
 use actix_web::{web, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 use hiring_domain::Table;
@@ -52,8 +55,30 @@ impl BodyFormat {
     }
 }
 
-/// The whole body, refused as soon as it passes `limit` bytes.
+/// A UTF-8 byte-order mark, which some tools put at the start of JSON and CSV text.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The whole body, refused as soon as it passes `limit` bytes or when it has not arrived whole
+/// within `api.body_timeout` (408, and the connection is closed). A leading UTF-8 byte-order
+/// mark is dropped: JSON bodies take one as CSV bodies do.
 pub(crate) async fn read_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<web::BytesMut, ApiError> {
+    let deadline = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(DEFAULT_BODY_TIMEOUT, |state| state.config.body_timeout);
+    let mut body = actix_web::rt::time::timeout(deadline, read_all(req, payload, limit))
+        .await
+        .map_err(|_| SlowBody::Deadline(deadline))??;
+    if body.starts_with(BOM) {
+        let _ = body.split_to(BOM.len());
+    }
+    Ok(body)
+}
+
+async fn read_all(
     req: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,
