@@ -374,3 +374,6 @@ mod report;
 
 #[path = "bulk/mod.rs"]
 mod bulk;
+
+#[path = "safe_output/mod.rs"]
+mod safe_output;
