@@ -2,3 +2,4 @@
 //! and tables for terminals, errors without passwords nor repeated causes.
 
 mod csv_cells;
+mod errors;
