@@ -3,3 +3,4 @@
 
 mod csv_cells;
 mod errors;
+mod terminal;
