@@ -624,3 +624,6 @@ mod reports;
 
 #[path = "bulk/mod.rs"]
 mod bulk;
+
+#[path = "url_secrets/mod.rs"]
+mod url_secrets;

@@ -3,4 +3,5 @@
 
 mod csv_cells;
 mod errors;
+mod secrets;
 mod terminal;
