@@ -16,6 +16,7 @@ pub mod backup_store;
 pub mod generate;
 mod hire_counts;
 mod pg_bulk;
+mod pg_url;
 pub mod postgres;
 mod schema;
 pub mod sqlite;
@@ -67,8 +68,12 @@ pub enum Backend {
 
 impl Backend {
     /// `postgres://` and `postgresql://` URLs name PostgreSQL; anything else is an SQLite path.
+    /// Text that starts like a PostgreSQL URL but is not one (`POSTGRES://`, `postgres:/`) names
+    /// PostgreSQL too, to be refused as a malformed URL rather than taken as a file name (which
+    /// would be shown, password and all).
     pub fn from_url(url: &str) -> Self {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+        if scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql") {
             Self::Postgres
         } else {
             Self::Sqlite
@@ -176,5 +181,8 @@ mod tests {
             Backend::Sqlite
         );
         assert_eq!(Backend::from_url("postgres.db"), Backend::Sqlite);
+        assert_eq!(Backend::from_url("POSTGRES://u@h/db"), Backend::Postgres);
+        assert_eq!(Backend::from_url("postgres:/u:pw@h/db"), Backend::Postgres);
+        assert_eq!(Backend::from_url("data/postgres:x.db"), Backend::Sqlite);
     }
 }

@@ -1,6 +1,7 @@
 //! PostgreSQL storage: rows are written with `COPY ... FROM STDIN (FORMAT binary)`, reads that
 //! must see one snapshot run in `REPEATABLE READ, READ ONLY` transactions.
 
+use crate::pg_url::{self, query_params, UrlParts};
 use crate::store::{self, Dialect, Store, StoreError};
 use crate::OpenError;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -167,17 +168,27 @@ impl PgStore {
     /// applies the migrations it lacks. Error messages never show the password.
     pub fn open(url: &str) -> Result<Self, OpenError> {
         let parts = UrlParts::parse(url);
-        let url = with_connect_timeout(url);
-        let fail = |reason: String| OpenError::Postgres {
-            url: parts.redacted(),
-            reason,
+        let fail = |reason: &str| OpenError::Postgres {
+            url: pg_url::scrub(&parts.redacted(), url),
+            reason: pg_url::scrub(&one_line(reason), url),
         };
+        // libpq quotes the URL, or a piece of it, in some of its parse errors: a URL it would
+        // quote or misread is refused before it sees it, and whatever it says is scrubbed.
+        if let Some(reason) = pg_url::malformed(url) {
+            return Err(OpenError::Postgres {
+                url: pg_url::scrub(&parts.redacted(), url),
+                reason: format!("malformed URL: {reason}"),
+            });
+        }
+        let url_with_timeout = with_connect_timeout(url);
         // One connection of our own first: it reports an unreachable server at once (a pool
         // would retry until its timeout) and runs the migrations.
-        let mut conn = PgConnection::establish(&url).map_err(|e| fail(one_line(&e.to_string())))?;
+        let mut conn =
+            PgConnection::establish(&url_with_timeout).map_err(|e| fail(&e.to_string()))?;
         conn.batch_execute(MIGRATION_LOCK)
-            .map_err(|e| OpenError::Migrations(e.to_string()))?;
-        store::run_migrations(&mut conn, MIGRATIONS).map_err(OpenError::Migrations)?;
+            .map_err(|e| OpenError::Migrations(pg_url::scrub(&e.to_string(), url)))?;
+        store::run_migrations(&mut conn, MIGRATIONS)
+            .map_err(|e| OpenError::Migrations(pg_url::scrub(&e, url)))?;
         // Closing the session releases the migration lock.
         drop(conn);
         // No idle minimum: with one, the pool would open connections on its own threads in the
@@ -187,7 +198,7 @@ impl PgStore {
             .max_size(POOL_SIZE)
             .min_idle(Some(0))
             .connection_timeout(POOL_TIMEOUT)
-            .build_unchecked(ConnectionManager::new(url));
+            .build_unchecked(ConnectionManager::new(url_with_timeout));
         Ok(Self(Store::new(pool, parts.description())))
     }
 
@@ -220,126 +231,9 @@ fn with_connect_timeout(url: &str) -> String {
     }
 }
 
-fn query_params(query: &str) -> impl Iterator<Item = (&str, &str)> {
-    query
-        .split('&')
-        .filter(|param| !param.is_empty())
-        .map(|param| param.split_once('=').unwrap_or((param, "")))
-}
-
-/// The pieces of a `postgres://` URL needed to show it without its password.
-#[derive(Debug, PartialEq, Eq)]
-struct UrlParts<'a> {
-    scheme: &'a str,
-    user: Option<&'a str>,
-    /// `host[:port]`.
-    address: &'a str,
-    database: &'a str,
-    query: &'a str,
-}
-
-impl<'a> UrlParts<'a> {
-    fn parse(url: &'a str) -> Self {
-        let (scheme, rest) = url.split_once("://").unwrap_or(("postgresql", url));
-        // The last `@` ends the credentials even when an unescaped password holds `@`, `/` or
-        // `?`: when in doubt, more is hidden.
-        let (user, location) = match rest.rsplit_once('@') {
-            Some((credentials, location)) => (
-                Some(credentials.split_once(':').map_or(credentials, |(u, _)| u)),
-                location,
-            ),
-            None => (None, rest),
-        };
-        let (path, query) = location.split_once('?').unwrap_or((location, ""));
-        let (address, database) = path.split_once('/').unwrap_or((path, ""));
-        Self {
-            scheme,
-            user: user.filter(|u| !u.is_empty()),
-            address,
-            database,
-            query,
-        }
-    }
-
-    /// The URL without the password (nor a `password` query parameter).
-    fn redacted(&self) -> String {
-        let user = self.user.map(|u| format!("{u}@")).unwrap_or_default();
-        let params: Vec<String> = query_params(self.query)
-            .filter(|(key, _)| *key != "password")
-            .map(|(key, value)| format!("{key}={value}"))
-            .collect();
-        let query = if params.is_empty() {
-            String::new()
-        } else {
-            format!("?{}", params.join("&"))
-        };
-        format!(
-            "{}://{user}{}/{}{query}",
-            self.scheme, self.address, self.database
-        )
-    }
-
-    /// `postgresql host:port/dbname`, with libpq's defaults filled in.
-    fn description(&self) -> String {
-        let address = if self.address.is_empty() {
-            "localhost"
-        } else {
-            self.address
-        };
-        // `[::1]` and `host` lack a port; `[::1]:5432` and `host:5432` have one.
-        let has_port = address
-            .rsplit_once(':')
-            .is_some_and(|(_, port)| !port.contains(']'));
-        let port = if has_port { "" } else { ":5432" };
-        let database = match (self.database, self.user) {
-            ("", Some(user)) => user,
-            ("", None) => "postgres",
-            (database, _) => database,
-        };
-        format!("postgresql {address}{port}/{database}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redaction_drops_every_password() {
-        let cases = [
-            (
-                "postgres://postgres:s3cret@127.0.0.1:5432/x",
-                "postgres://postgres@127.0.0.1:5432/x",
-            ),
-            (
-                "postgresql://u:p@ss/w?rd@db.example:6000/hiring?sslmode=require&password=two",
-                "postgresql://u@db.example:6000/hiring?sslmode=require",
-            ),
-            ("postgres://localhost/db", "postgres://localhost/db"),
-            ("postgres://u@h", "postgres://u@h/"),
-        ];
-        for (url, shown) in cases {
-            assert_eq!(UrlParts::parse(url).redacted(), shown, "{url}");
-        }
-    }
-
-    #[test]
-    fn description_names_host_port_and_database() {
-        let cases = [
-            (
-                "postgres://postgres:pw@127.0.0.1:5432/hiring",
-                "postgresql 127.0.0.1:5432/hiring",
-            ),
-            ("postgresql://db.example/x", "postgresql db.example:5432/x"),
-            ("postgres://ann@[::1]", "postgresql [::1]:5432/ann"),
-            ("postgres://[::1]:6543/y", "postgresql [::1]:6543/y"),
-            ("postgres://", "postgresql localhost:5432/postgres"),
-        ];
-        for (url, description) in cases {
-            assert_eq!(UrlParts::parse(url).description(), description, "{url}");
-            assert!(!description.contains("pw"));
-        }
-    }
 
     #[test]
     fn connect_timeout_is_added_once() {

@@ -627,3 +627,5 @@ mod bulk;
 
 #[path = "timestamps/mod.rs"]
 mod timestamps;
+#[path = "url_secrets/mod.rs"]
+mod url_secrets;

@@ -737,3 +737,6 @@ on_every_backend!(
 
 #[path = "reports/mod.rs"]
 mod reports;
+
+#[path = "safe_csv/mod.rs"]
+mod safe_csv;

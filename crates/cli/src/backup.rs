@@ -105,7 +105,7 @@ pub fn backup(
             println!(
                 "backed up {rows} rows of {} from {} in {:.2} s",
                 tables_of(summary.files.iter().map(|f| f.table)),
-                storage.repos.description,
+                output::escape_controls(&storage.repos.description),
                 summary.seconds
             );
         }
@@ -122,7 +122,11 @@ pub fn list(args: ListArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         Format::Json => output::print_json(&listed)?,
         Format::Table => {
             print_files(&listed);
-            println!("{} backups in {}", listed.len(), files.dir().display());
+            println!(
+                "{} backups in {}",
+                listed.len(),
+                output::escape_controls(&files.dir().display().to_string())
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -148,7 +152,10 @@ pub fn restore(
     let summary = Backups::new(&*storage.bulk, &files).restore(&plan)?;
     match args.format {
         Format::Json => output::print_json(&summary)?,
-        Format::Table => print_restore(&summary, &storage.repos.description),
+        Format::Table => print_restore(
+            &summary,
+            &output::escape_controls(&storage.repos.description),
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }

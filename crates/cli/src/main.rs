@@ -68,7 +68,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", output::escape_controls(&format!("{error:#}")));
             ExitCode::FAILURE
         }
     }

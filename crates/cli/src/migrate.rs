@@ -192,7 +192,7 @@ impl Reporter {
             .map(|s| s.progress_chars("=> "))
             .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
-            bar.set_message(source.to_owned());
+            bar.set_message(output::escape_controls(source).into_owned());
             Self::Bar(bar)
         } else {
             Self::Lines {
@@ -219,6 +219,7 @@ impl Progress for Reporter {
                 if last.elapsed() >= PLAIN_PROGRESS_EVERY {
                     *last = Instant::now();
                     let percent = if *size > 0 { bytes * 100 / size } else { 100 };
+                    let source = output::escape_controls(source);
                     eprintln!("{source}: {rows} rows read ({percent}%)");
                 }
             }
@@ -257,6 +258,7 @@ fn render(summaries: &[TableSummary], format: Format, database: &str) -> anyhow:
             ];
             println!("{}", output::table(&header, &[2, 3, 4, 5, 6, 7], rows));
             let dry = summaries.first().is_some_and(|s| s.dry_run);
+            let database = output::escape_controls(database);
             if dry {
                 println!("dry run: nothing was written to {database}");
             } else {

@@ -36,11 +36,17 @@ pub fn run(args: Args, database_url: &str) -> anyhow::Result<ExitCode> {
             let rows = rejects
                 .iter()
                 .map(|r| {
-                    let reasons: Vec<String> = r.errors.iter().map(ToString::to_string).collect();
+                    // The raw record's own line breaks are data: shown as `\n`. The reasons
+                    // are one per line of their cell.
+                    let reasons: Vec<String> = r
+                        .errors
+                        .iter()
+                        .map(|e| output::escape_controls(&e.to_string()).into_owned())
+                        .collect();
                     vec![
                         r.table.to_string(),
-                        r.source.clone(),
-                        r.raw.clone(),
+                        output::escape_controls(&r.source).into_owned(),
+                        output::escape_controls(&r.raw).into_owned(),
                         reasons.join("\n"),
                         r.recorded_at.clone(),
                     ]

@@ -75,7 +75,7 @@ fn print<R: ReportRow + serde::Serialize>(
 ) -> anyhow::Result<()> {
     match format {
         Format::Json => output::print_json(&rows)?,
-        Format::Csv => print!("{}", reports::to_csv(rows)?),
+        Format::Csv => print!("{}", reports::to_csv(rows)),
         Format::Table => println!(
             "{}",
             output::table(R::COLUMNS, right, rows.iter().map(R::fields).collect())

@@ -377,3 +377,5 @@ mod bulk;
 
 #[path = "hostile/mod.rs"]
 mod hostile;
+#[path = "safe_output/mod.rs"]
+mod safe_output;

@@ -17,14 +17,35 @@ use std::time::Instant;
 
 /// Why a backup failed. Files of tables finished before the failure are complete and kept;
 /// nothing of the failing table carries a backup's name.
+///
+/// The messages here and in [`RestoreError`] include their cause, which is therefore not also
+/// their `source()`: an error chain printer would print it twice.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BackupRunError {
     /// Writing a backup file failed.
     #[error("backup failed: {0}")]
-    Files(#[from] BackupError),
+    Files(BackupError),
     /// Reading the tables failed.
     #[error("backup failed reading the database: {0}")]
-    Storage(#[from] RepoError),
+    Storage(RepoError),
+}
+
+impl From<BackupError> for BackupRunError {
+    fn from(e: BackupError) -> Self {
+        Self::Files(e)
+    }
+}
+
+impl From<RepoError> for BackupRunError {
+    fn from(e: RepoError) -> Self {
+        Self::Storage(e)
+    }
+}
+
+impl From<BackupError> for RestoreError {
+    fn from(e: BackupError) -> Self {
+        Self::Files(e)
+    }
 }
 
 /// Why a restore was refused. No table was changed.
@@ -33,7 +54,7 @@ pub enum RestoreError {
     /// The backup file is missing, unreadable, damaged, of an incompatible schema, or holds an
     /// invalid record.
     #[error("restore refused, no table changed: {0}")]
-    Files(#[from] BackupError),
+    Files(BackupError),
     /// The file holds another table's rows.
     #[error("restore refused, no table changed: {file} is a backup of {found}, not of {expected}")]
     WrongTable {

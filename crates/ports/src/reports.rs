@@ -103,17 +103,50 @@ pub fn departments_above_mean(
 
 /// `rows` as CSV text: the header row ([`ReportRow::COLUMNS`]) even when there are no rows, then
 /// one line per row (LF line endings, fields quoted when needed).
-pub fn to_csv<R: ReportRow>(rows: &[R]) -> Result<String, csv::Error> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(R::COLUMNS)?;
+///
+/// The text is meant for spreadsheets too, so a cell that a spreadsheet would run as a formula
+/// (one starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is written as text, the way
+/// OWASP recommends for CSV injection: prefixed with a single quote and quoted
+/// (`"'=HYPERLINK(…)"`). The numbers of a report are unsigned, so they never start with one of
+/// those and stay numbers; JSON answers are not touched.
+pub fn to_csv<R: ReportRow>(rows: &[R]) -> String {
+    let mut out = String::new();
+    push_line(&mut out, R::COLUMNS.iter().copied());
     for row in rows {
-        writer.write_record(row.fields())?;
+        let fields = row.fields();
+        push_line(&mut out, fields.iter().map(String::as_str));
     }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| csv::Error::from(std::io::Error::other(e.to_string())))?;
-    // Every field written is UTF-8 text.
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    out
+}
+
+/// Appends one CSV line of `cells` to `out`.
+fn push_line<'a>(out: &mut String, cells: impl Iterator<Item = &'a str>) {
+    for (n, cell) in cells.enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        push_cell(out, cell);
+    }
+    out.push('\n');
+}
+
+/// The first characters that make a spreadsheet read a cell as a formula.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Appends one CSV cell: quoted when it holds a separator, a quote or a line break (quotes
+/// doubled), and neutralised with a leading `'` (and quoted) when it could start a formula.
+fn push_cell(out: &mut String, cell: &str) {
+    let formula = cell.starts_with(FORMULA_STARTS);
+    if !formula && !cell.contains([',', '"', '\n', '\r']) {
+        out.push_str(cell);
+        return;
+    }
+    out.push('"');
+    if formula {
+        out.push('\'');
+    }
+    out.push_str(&cell.replace('"', "\"\""));
+    out.push('"');
 }
 
 #[cfg(test)]
@@ -240,13 +273,49 @@ mod tests {
 
     #[test]
     fn csv_has_the_header_even_without_rows_and_quotes_when_needed() {
+        assert_eq!(to_csv::<QuarterHires>(&[]), "department,job,Q1,Q2,Q3,Q4\n");
         assert_eq!(
-            to_csv::<QuarterHires>(&[]).unwrap(),
-            "department,job,Q1,Q2,Q3,Q4\n"
+            to_csv(&[dept(1, "Sales, North", 4), dept(2, "The \"A\" team", 0)]),
+            "id,department,hired\n1,\"Sales, North\",4\n2,\"The \"\"A\"\" team\",0\n"
         );
         assert_eq!(
-            to_csv(&[dept(1, "Sales, North", 4)]).unwrap(),
-            "id,department,hired\n1,\"Sales, North\",4\n"
+            to_csv(&[dept(3, "Line\nbreak", 1), dept(4, "Carriage\rreturn", 2)]),
+            "id,department,hired\n3,\"Line\nbreak\",1\n4,\"Carriage\rreturn\",2\n"
+        );
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_as_formulas_are_written_as_text() {
+        let rows = [
+            dept(1, "=HYPERLINK(\"http://evil.example\",\"x\")", 10),
+            dept(2, "+1+cmd|' /C calc'!A0", 9),
+            dept(3, "-2+3", 8),
+            dept(4, "@SUM(A1:A9)", 7),
+            dept(5, "\tTab", 6),
+            dept(6, "\rReturn", 5),
+        ];
+        assert_eq!(
+            to_csv(&rows),
+            "id,department,hired\n\
+             1,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",10\n\
+             2,\"'+1+cmd|' /C calc'!A0\",9\n\
+             3,\"'-2+3\",8\n\
+             4,\"'@SUM(A1:A9)\",7\n\
+             5,\"'\tTab\",6\n\
+             6,\"'\rReturn\",5\n"
+        );
+        // Only the first character counts; numbers stay bare numbers.
+        let rows = [QuarterHires {
+            department: "R&D = research".into(),
+            job: "a-b".into(),
+            q1: 1,
+            q2: 0,
+            q3: 22,
+            q4: 333,
+        }];
+        assert_eq!(
+            to_csv(&rows),
+            "department,job,Q1,Q2,Q3,Q4\nR&D = research,a-b,1,0,22,333\n"
         );
     }
 }

@@ -1,0 +1,125 @@
+//! Names and raw records with line breaks and escape sequences reach neither the text log nor
+//! the tables as they are; the JSON log and JSON output keep them exactly.
+
+use crate::support::TestDb;
+use crate::{hiring, stderr_of, stdout_json};
+use serde_json::Value;
+use std::path::Path;
+
+const FORGED: &str = "2021-11-07T02:48:42.000000Z  INFO forged line";
+const RED: &str = "\u{1b}[31m";
+
+/// Two hires rejected for control characters in their names: one with a line break followed by
+/// a fake log line, one with an ANSI colour sequence.
+fn hostile_files() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("departments.csv"), "1,Sales\n").unwrap();
+    std::fs::write(dir.path().join("jobs.csv"), "1,Analyst\n").unwrap();
+    std::fs::write(
+        dir.path().join("hired_employees.csv"),
+        format!(
+            "1,\"Ann\n{FORGED}\",2021-02-01T00:00:00Z,1,1\n\
+             2,{RED}Bob,2021-02-01T00:00:00Z,1,1\n\
+             3,Cy,2021-02-01T00:00:00Z,1,1\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+fn migrate(db: &str, dir: &Path, log_format: &str) -> String {
+    let output = hiring(
+        db,
+        &[
+            "migrate",
+            "--log-format",
+            log_format,
+            "--dir",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    stderr_of(&output)
+}
+
+/// No ESC byte in `text`, and the fake log line only ever after an escaped line break, on the
+/// line of the record it belongs to.
+fn assert_no_forgery(text: &str) {
+    assert!(!text.contains('\u{1b}'), "an ESC byte got through:\n{text}");
+    for line in text.lines().filter(|l| l.contains(FORGED)) {
+        assert!(
+            line.contains(&format!("Ann\\n{FORGED}")),
+            "forged line {line:?} in:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn text_log_and_reject_table_escape_line_breaks_and_escape_sequences() {
+    let db = TestDb::sqlite();
+    let files = hostile_files();
+    let log = migrate(&db.url, files.path(), "text");
+    assert_no_forgery(&log);
+    let warnings: Vec<&str> = log.lines().filter(|l| l.contains("row rejected")).collect();
+    assert_eq!(warnings.len(), 2, "{log}");
+    assert!(
+        log.contains(&format!("Ann\\n{FORGED}")),
+        "the record is logged, escaped:\n{log}"
+    );
+    assert!(log.contains("\\u{1b}[31mBob"), "{log}");
+
+    let output = hiring(&db.url, &["rejects"]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let table = String::from_utf8(output.stdout).unwrap();
+    assert_no_forgery(&table);
+    assert!(table.contains("\\u{1b}[31mBob"), "{table}");
+}
+
+#[test]
+fn json_log_and_json_rejects_keep_the_exact_text() {
+    let db = TestDb::sqlite();
+    let files = hostile_files();
+    let log = migrate(&db.url, files.path(), "json");
+    let raws: Vec<String> = log
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .filter(|event| event["fields"]["message"] == "row rejected")
+        .map(|event| event["fields"]["raw"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(raws.len(), 2, "{log}");
+    assert!(
+        raws.iter().any(|r| r.contains(&format!("Ann\n{FORGED}"))),
+        "{raws:?}"
+    );
+    assert!(
+        raws.iter().any(|r| r.contains(&format!("{RED}Bob"))),
+        "{raws:?}"
+    );
+
+    let rejects = stdout_json(&hiring(&db.url, &["rejects", "--format", "json"]));
+    let raws: Vec<&str> = rejects
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["raw"].as_str().unwrap())
+        .collect();
+    assert!(
+        raws.iter().any(|r| r.contains(&format!("Ann\n{FORGED}"))),
+        "{raws:?}"
+    );
+    assert!(
+        raws.iter().any(|r| r.contains(&format!("{RED}Bob"))),
+        "{raws:?}"
+    );
+}
+
+#[test]
+fn error_messages_escape_control_characters() {
+    let db = TestDb::sqlite();
+    let output = hiring(&db.url, &["migrate", "--dir", "no\u{1b}[2Jsuch\nfolder"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_of(&output);
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    assert!(stderr.contains("no\\u{1b}[2Jsuch\\nfolder"), "{stderr}");
+}
