@@ -15,6 +15,7 @@
 pub mod backup_store;
 pub mod generate;
 mod hire_counts;
+mod idempotency_keys;
 mod pg_bulk;
 pub mod postgres;
 mod schema;
@@ -148,6 +149,7 @@ where
         + KeyLookup
         + RejectLog
         + hiring_ports::reports::Reports
+        + hiring_ports::idempotency::IdempotencyStore
         + 'static,
 {
     let store = Arc::new(store);
@@ -157,7 +159,8 @@ where
         hired_employees: store.clone(),
         keys: store.clone(),
         rejects: store.clone(),
-        reports: store,
+        reports: store.clone(),
+        idempotency: store,
         description,
     }
 }
