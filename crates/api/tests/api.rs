@@ -8,6 +8,7 @@ mod support;
 
 mod backups;
 mod console;
+mod idempotency;
 mod legacy;
 
 use actix_web::dev::ServerHandle;

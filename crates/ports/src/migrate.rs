@@ -117,6 +117,15 @@ pub enum LoadError {
         /// The I/O error.
         message: String,
     },
+    /// Reading the input failed after the load began (the client went away, the body broke
+    /// off); `summary` counts only what was committed before.
+    #[error("cannot read {}: {message}", summary.source)]
+    Interrupted {
+        /// What was committed before the failure.
+        summary: Box<TableSummary>,
+        /// The I/O error.
+        message: String,
+    },
     /// Storage failed; `summary` counts only what was committed before.
     #[error("storage failed while loading {}: {error}", summary.source)]
     Storage {
@@ -241,8 +250,8 @@ impl<'a> Migration<'a> {
             }
             summary.elapsed = started.elapsed();
             return Err(match stop {
-                Stop::Read(message) => LoadError::Read {
-                    source_name: summary.source,
+                Stop::Read(message) => LoadError::Interrupted {
+                    summary: Box::new(summary),
                     message,
                 },
                 Stop::Storage(error) => LoadError::Storage {
@@ -447,8 +456,9 @@ fn sniff<R: Read>(reader: &mut BufReader<R>, source: &str) -> Result<(), LoadErr
     }
 }
 
-/// What gives away that input starting with `head` is not text, if anything does.
-pub(crate) fn binary_kind(head: &[u8]) -> Option<&'static str> {
+/// What gives away that input starting with `head` is not text, if anything does: the check
+/// every load makes on the start of its input, before reading any record.
+pub fn binary_kind(head: &[u8]) -> Option<&'static str> {
     let head = &head[..head.len().min(8192)];
     for (magic, kind) in [
         (
