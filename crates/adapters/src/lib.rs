@@ -15,6 +15,7 @@
 pub mod backup_store;
 pub mod generate;
 mod hire_counts;
+mod idempotency_keys;
 mod pg_bulk;
 mod pg_url;
 pub mod postgres;
@@ -153,6 +154,7 @@ where
         + KeyLookup
         + RejectLog
         + hiring_ports::reports::Reports
+        + hiring_ports::idempotency::IdempotencyStore
         + 'static,
 {
     let store = Arc::new(store);
@@ -162,7 +164,8 @@ where
         hired_employees: store.clone(),
         keys: store.clone(),
         rejects: store.clone(),
-        reports: store,
+        reports: store.clone(),
+        idempotency: store,
         description,
     }
 }

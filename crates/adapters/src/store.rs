@@ -1040,7 +1040,7 @@ where
     }
 
     /// Runs `f` on a pooled connection and translates its failure.
-    fn with_conn<T>(
+    pub(crate) fn with_conn<T>(
         &self,
         f: impl FnOnce(&mut D::Conn) -> Result<T, StoreError>,
     ) -> Result<T, RepoError> {
@@ -1287,6 +1287,7 @@ macro_rules! impl_ports {
         $crate::store::impl_ports!(@table $store, hiring_domain::Department);
         $crate::store::impl_ports!(@table $store, hiring_domain::Job);
         $crate::store::impl_ports!(@table $store, hiring_domain::HiredEmployee);
+        $crate::idempotency_keys::impl_idempotency!($store);
 
         impl hiring_ports::KeyLookup for $store {
             fn existing_ids(
@@ -1392,6 +1393,15 @@ macro_rules! impl_ports {
                 rejects: &[hiring_domain::Rejection],
             ) -> Result<u64, hiring_ports::RepoError> {
                 self.0.write_batch(rows, rejects)
+            }
+
+            fn write_batch_completing(
+                &self,
+                rows: &[$entity],
+                rejects: &[hiring_domain::Rejection],
+                completion: &hiring_ports::idempotency::Completion,
+            ) -> Result<u64, hiring_ports::RepoError> {
+                self.0.write_batch_completing(rows, rejects, completion)
             }
 
             fn count(&self) -> Result<u64, hiring_ports::RepoError> {

@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, ResponseError};
 use hiring_domain::{BatchError, ReportYearError};
 use hiring_ports::backup::{BackupRunError, RestoreError};
 use hiring_ports::ingest::{IngestError, IngestReport, NotCsv};
+use hiring_ports::keyed_ingest::KeyedIngestError;
 use hiring_ports::migrate::LoadError;
 use hiring_ports::{BackupError, RepoError};
 use serde::Serialize;
@@ -81,6 +82,12 @@ pub enum ApiError {
     /// pointing at missing departments or jobs.
     #[error(transparent)]
     Restore(RestoreError),
+    /// The `Idempotency-Key` was used before for a request with another body or options.
+    #[error("the Idempotency-Key was used for another request (another body, content type or options): send a new key with a new request")]
+    KeyReused,
+    /// A request with the same `Idempotency-Key` is still being processed.
+    #[error("a request with this Idempotency-Key is still being processed: retry it later")]
+    KeyInProgress,
     /// The server was built without a backup folder.
     #[error("backups are not configured on this server")]
     BackupsDisabled,
@@ -104,6 +111,16 @@ impl From<IngestError> for ApiError {
     }
 }
 
+impl From<KeyedIngestError> for ApiError {
+    fn from(e: KeyedIngestError) -> Self {
+        match e {
+            KeyedIngestError::KeyReused => Self::KeyReused,
+            KeyedIngestError::KeyInProgress => Self::KeyInProgress,
+            KeyedIngestError::Ingest(e) => e.into(),
+        }
+    }
+}
+
 impl From<ReportYearError> for ApiError {
     fn from(e: ReportYearError) -> Self {
         Self::BadRequest(e.to_string())
@@ -114,7 +131,7 @@ impl From<LoadError> for ApiError {
     fn from(e: LoadError) -> Self {
         match e {
             LoadError::NotCsv { reason, .. } => Self::MalformedCsv(NotCsv(reason)),
-            LoadError::Read { message, .. } => {
+            LoadError::Read { message, .. } | LoadError::Interrupted { message, .. } => {
                 Self::BadRequest(format!("the upload could not be read: {message}"))
             }
             LoadError::Storage { summary, error } => {
@@ -255,6 +272,8 @@ impl ApiError {
             Self::Unauthorized(_) => ("unauthorized", "Unauthorized"),
             Self::NotAcceptable(_) => ("not-acceptable", "Not acceptable"),
             Self::Refused(_) => ("invalid-rows", "Invalid rows"),
+            Self::KeyReused => ("idempotency-key-reused", "Idempotency key reused"),
+            Self::KeyInProgress => ("idempotency-key-in-progress", "Request in progress"),
             Self::Backup(e) => {
                 let (_, slug, title) = backup_problem(e);
                 (slug, title)
@@ -315,7 +334,8 @@ impl ResponseError for ApiError {
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            Self::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Refused(_) | Self::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::KeyInProgress => StatusCode::CONFLICT,
             Self::Backup(e) => backup_problem(e).0,
             Self::Restore(e) => restore_problem(e).0,
             Self::BackupsDisabled => StatusCode::SERVICE_UNAVAILABLE,

@@ -10,6 +10,7 @@ mod backups;
 mod console;
 mod hostile_csv;
 mod http;
+mod idempotency;
 mod legacy;
 
 use actix_web::dev::ServerHandle;

@@ -111,6 +111,14 @@ impl TableRepository<HiredEmployee> for NoHires {
     fn write_batch(&self, _: &[HiredEmployee], _: &[Rejection]) -> Result<u64, RepoError> {
         unreachable!("a dry run writes nothing")
     }
+    fn write_batch_completing(
+        &self,
+        _: &[HiredEmployee],
+        _: &[Rejection],
+        _: &hiring_ports::idempotency::Completion,
+    ) -> Result<u64, RepoError> {
+        unreachable!("a dry run writes nothing")
+    }
     fn count(&self) -> Result<u64, RepoError> {
         Ok(0)
     }
@@ -133,6 +141,7 @@ fn repositories() -> Repositories {
         keys: Arc::new(Parents),
         rejects: Arc::new(MockRejectLog::new()),
         reports: Arc::new(MockReports::new()),
+        idempotency: Arc::new(hiring_ports::idempotency::MockIdempotencyStore::new()),
         description: "in memory".into(),
     }
 }

@@ -106,6 +106,7 @@ mod tests {
             keys: Arc::new(MockKeyLookup::new()),
             rejects: Arc::new(MockRejectLog::new()),
             reports: Arc::new(crate::MockReports::new()),
+            idempotency: Arc::new(crate::idempotency::MockIdempotencyStore::new()),
             description: "mock".into(),
         }
     }

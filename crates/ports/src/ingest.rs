@@ -11,7 +11,7 @@
 //! (neither rows nor rejects) and [`IngestError::Refused`] carries every reason.
 
 use crate::migrate::binary_kind;
-use crate::pending::{self, Duplicates, Origin, PendingBatch};
+use crate::pending::{self, Duplicates, LoadTarget, Origin, PendingBatch, Plan};
 use crate::record_reader::{RecordReader, Row};
 use crate::{KeyLookup, RepoError, Repositories, TableRepository};
 use hiring_domain::{Batch, FieldError, Id, Record, RowErrors, Table};
@@ -283,20 +283,24 @@ pub fn ingest(
     rows: Batch<IncomingRow>,
     mode: Mode,
 ) -> Result<IngestReport, IngestError> {
-    let keys = &*repos.keys;
+    let (keys, none) = (&*repos.keys, &|_: &Plan| ());
     match table {
-        Table::Departments => ingest_into(keys, &*repos.departments, request_id, rows, mode),
-        Table::Jobs => ingest_into(keys, &*repos.jobs, request_id, rows, mode),
-        Table::HiredEmployees => ingest_into(keys, &*repos.hired_employees, request_id, rows, mode),
+        Table::Departments => ingest_into(keys, &*repos.departments, request_id, rows, mode, none),
+        Table::Jobs => ingest_into(keys, &*repos.jobs, request_id, rows, mode, none),
+        Table::HiredEmployees => {
+            ingest_into(keys, &*repos.hired_employees, request_id, rows, mode, none)
+        }
     }
 }
 
-fn ingest_into<E: Record>(
+/// [`ingest`] into `repo`, telling `on_write` the plan of every attempt to write.
+pub(crate) fn ingest_into<E: Record, T: LoadTarget<E> + ?Sized>(
     keys: &dyn KeyLookup,
-    repo: &dyn TableRepository<E>,
+    repo: &T,
     request_id: &str,
     rows: Batch<IncomingRow>,
     mode: Mode,
+    on_write: &dyn Fn(&Plan),
 ) -> Result<IngestReport, IngestError> {
     let received = rows.len();
     let mut batch = PendingBatch::<E>::new(Origin::Api(request_id.to_owned()), received);
@@ -313,7 +317,13 @@ fn ingest_into<E: Record>(
         &mut batch,
         WRITE_ATTEMPTS,
         |batch| pending::classify(keys, repo, batch, Duplicates::Reject, &nothing_accepted),
-        |plan| !atomic || plan.rejects.is_empty(),
+        |plan| {
+            let write = !atomic || plan.rejects.is_empty();
+            if write {
+                on_write(plan);
+            }
+            write
+        },
     )?;
     pending::warn_rejects(&plan, &batch);
     let rejected: Vec<RowRejection> = plan

@@ -118,6 +118,15 @@ pub enum LoadError {
         /// The I/O error.
         message: String,
     },
+    /// Reading the input failed after the load began (the client went away, the body broke
+    /// off); `summary` counts only what was committed before.
+    #[error("cannot read {}: {message}", summary.source)]
+    Interrupted {
+        /// What was committed before the failure.
+        summary: Box<TableSummary>,
+        /// The I/O error.
+        message: String,
+    },
     /// Storage failed; `summary` counts only what was committed before.
     #[error("storage failed while loading {}: {error}", summary.source)]
     Storage {
@@ -238,8 +247,8 @@ impl<'a> Migration<'a> {
             }
             summary.elapsed = started.elapsed();
             return Err(match stop {
-                Stop::Read(message) => LoadError::Read {
-                    source_name: summary.source,
+                Stop::Read(message) => LoadError::Interrupted {
+                    summary: Box::new(summary),
                     message,
                 },
                 Stop::Storage(error) => LoadError::Storage {
@@ -447,7 +456,7 @@ fn sniff<R: Read>(reader: &mut RecordReader<R>, source: &str) -> Result<(), Load
 /// number of a known binary format at the start, or NUL bytes making up at least a quarter of
 /// its first [`HEAD_BYTES`] (UTF-16 text, an image, a database file...). A few NUL bytes are
 /// not enough: a line holding one is a rejected row, wherever it is.
-pub(crate) fn binary_kind(head: &[u8]) -> Option<&'static str> {
+pub fn binary_kind(head: &[u8]) -> Option<&'static str> {
     let head = &head[..head.len().min(HEAD_BYTES)];
     for (magic, kind) in [
         (

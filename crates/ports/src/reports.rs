@@ -167,6 +167,7 @@ mod tests {
             keys: Arc::new(MockKeyLookup::new()),
             rejects: Arc::new(MockRejectLog::new()),
             reports: Arc::new(reports),
+            idempotency: Arc::new(crate::idempotency::MockIdempotencyStore::new()),
             description: "mock".into(),
         }
     }

@@ -28,6 +28,18 @@ pub trait TableRepository<E: Record>: Send + Sync {
     /// missing (a concurrent writer got there first); nothing is written then.
     fn write_batch(&self, rows: &[E], rejects: &[Rejection]) -> Result<u64, RepoError>;
 
+    /// Like [`TableRepository::write_batch`], and in the same transaction completes the claim
+    /// of `completion.request` with its outcome (see [`crate::idempotency`]): the rows, the
+    /// rejects and the outcome are stored together or not at all. Fails with
+    /// [`RepoError::Conflict`] when the claim is no longer the request's (completed, or taken
+    /// over); nothing is written then.
+    fn write_batch_completing(
+        &self,
+        rows: &[E],
+        rejects: &[Rejection],
+        completion: &crate::idempotency::Completion,
+    ) -> Result<u64, RepoError>;
+
     /// Number of stored rows.
     fn count(&self) -> Result<u64, RepoError>;
 
@@ -126,6 +138,8 @@ pub struct Repositories {
     pub rejects: std::sync::Arc<dyn RejectLog>,
     /// Grouped counts of hires for the reports.
     pub reports: std::sync::Arc<dyn crate::reports::Reports>,
+    /// The idempotency keys of keyed writes.
+    pub idempotency: std::sync::Arc<dyn crate::idempotency::IdempotencyStore>,
     /// A human description of the storage (`sqlite data/hiring.db`), without secrets.
     pub description: String,
 }

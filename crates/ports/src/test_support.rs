@@ -83,6 +83,7 @@ pub(crate) fn repos(
         keys: Arc::new(keys),
         rejects: Arc::new(MockRejectLog::new()),
         reports: Arc::new(crate::MockReports::new()),
+        idempotency: Arc::new(crate::idempotency::MockIdempotencyStore::new()),
         description: "mock".into(),
     }
 }

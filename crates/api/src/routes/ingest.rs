@@ -1,17 +1,28 @@
 //! `POST /api/v1/{table}`: one validated batch.
 
-use super::{read_body, BodyFormat};
+use super::{idempotency, read_body, BodyFormat};
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{IngestQuery, IngestResponse, RowObject, TableName};
-use crate::error::{ApiError, Problem, RefusedProblem};
+use crate::error::{ApiError, Problem};
 use crate::middleware::RequestId;
 use crate::startup::AppState;
+use actix_web::http::StatusCode;
+use actix_web::mime;
 use actix_web::{web, HttpRequest, HttpResponse};
 use hiring_domain::{Batch, Table};
-use hiring_ports::ingest::{self, IncomingRow, Mode};
+use hiring_ports::idempotency::KeyedRequest;
+use hiring_ports::ingest::{self, IncomingRow, IngestReport, Mode};
+use hiring_ports::keyed_ingest::{ingest_keyed, KeyedIngest};
+use hiring_ports::Repositories;
 
 /// Validates 1 to 1000 rows and inserts the valid ones in one transaction; the others are
 /// rejected and logged (`rejected_rows`, source `api <request id> row <index>`).
+///
+/// With an `Idempotency-Key` header the answer is stored with the rows, in the same
+/// transaction, for 24 hours: sending the same request again (same key, table, body, content
+/// type and `atomic`) stores and logs nothing and gets the stored answer, with
+/// `Idempotent-Replayed: true`. The same key with another request is refused (422); while the
+/// first request is still being processed, a retry gets 409.
 #[utoipa::path(
     post,
     path = "/api/v1/{table}",
@@ -19,6 +30,7 @@ use hiring_ports::ingest::{self, IncomingRow, Mode};
     params(
         ("table" = TableName, Path, description = "departments, jobs or hired_employees"),
         IngestQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Names the request so that a retry stores and logs nothing twice: 1 to 255 visible ASCII characters (a UUID, say), bare or in double quotes", min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
     ),
     request_body(
         description = "1 to 1000 rows: a JSON array of row objects, or headerless CSV lines in the file format",
@@ -28,13 +40,15 @@ use hiring_ports::ingest::{self, IncomingRow, Mode};
         ),
     ),
     responses(
-        (status = 200, description = "Valid rows inserted; the others rejected and logged", body = IngestResponse),
-        (status = 400, description = "Empty batch, more than 1000 rows, malformed JSON or CSV", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Valid rows inserted; the others rejected and logged. A retry with the same Idempotency-Key and request gets the first answer again", body = IngestResponse,
+            headers(("Idempotent-Replayed" = String, description = "`true` when the answer is the one stored under the Idempotency-Key by an earlier request; nothing was written now"))),
+        (status = 400, description = "Empty batch, more than 1000 rows, malformed JSON or CSV, a malformed Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown table", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither JSON nor CSV", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "atomic=true and some rows are invalid: nothing inserted", body = RefusedProblem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with the same Idempotency-Key is still being processed: nothing inserted; retry later", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Nothing inserted: atomic=true and some rows are invalid (the problem then also carries the batch's report and per-row errors, as the schema RefusedProblem), or the Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable or too busy: nothing inserted", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
@@ -53,6 +67,7 @@ pub async fn post_batch(
         &[BodyFormat::Json, BodyFormat::Csv],
         "application/json or text/csv",
     )?;
+    let key = idempotency::key(&req)?;
     let body = read_body(&req, payload, state.config.body_limit).await?;
     let rows = parse_rows(table, format, &body)?;
     let mode = if query.atomic {
@@ -61,11 +76,53 @@ pub async fn post_batch(
         Mode::Partial
     };
     let repos = state.repos.clone();
+    if let Some(key) = key {
+        // Everything that makes two batches the same request.
+        let content: &[u8] = match format {
+            BodyFormat::Json => b"json",
+            BodyFormat::Csv => b"csv",
+        };
+        let options: &[u8] = if query.atomic { b"atomic" } else { b"partial" };
+        let parts = [content, options, &body];
+        let route = format!("POST /api/v1/{table}");
+        let request = KeyedRequest::new(key, &route, &parts, request_id.as_str());
+        return post_keyed(repos, table, rows, mode, request).await;
+    }
     let report = spawn_blocking_with_tracing(move || {
         ingest::ingest(&repos, table, request_id.as_str(), rows, mode)
     })
     .await??;
     Ok(HttpResponse::Ok().json(IngestResponse::from(report)))
+}
+
+/// Ingests a batch under its idempotency key: the first time, the answer is stored with the
+/// rows; a retry of the same request gets the stored answer, with `Idempotent-Replayed: true`.
+async fn post_keyed(
+    repos: Repositories,
+    table: Table,
+    rows: Batch<IncomingRow>,
+    mode: Mode,
+    request: KeyedRequest,
+) -> Result<HttpResponse, ApiError> {
+    let outcome = spawn_blocking_with_tracing(move || {
+        let render = |report: &IngestReport| {
+            serde_json::to_string(&IngestResponse::from(report.clone())).unwrap_or_default()
+        };
+        ingest_keyed(&repos, table, rows, mode, &request, &render)
+    })
+    .await??;
+    Ok(match outcome {
+        KeyedIngest::Done { body, .. } => HttpResponse::Ok()
+            .content_type(mime::APPLICATION_JSON)
+            .body(body),
+        KeyedIngest::Replayed(stored) => {
+            let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+            HttpResponse::build(status)
+                .content_type(mime::APPLICATION_JSON)
+                .insert_header((idempotency::REPLAYED_HEADER, "true"))
+                .body(stored.body)
+        }
+    })
 }
 
 /// The rows of a JSON or CSV body, 1 to 1000 of them.

@@ -3,7 +3,7 @@
 //! successor on every answer of the resource, the token check's refusals included. Remove this
 //! module and its routes once no caller uses them.
 
-use super::upload::{load_spooled, load_streamed, spool};
+use super::upload::{load_spooled, spool, UploadSource};
 use super::{backups, read_body, reports, BodyFormat};
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{
@@ -22,6 +22,7 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use hiring_domain::Table;
 use hiring_ports::backup::Backups;
+use hiring_ports::ingest::NotCsv;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -106,21 +107,25 @@ pub struct LegacyFormatQuery {
     pub format: Option<ReportFormat>,
 }
 
-/// Deprecated: `POST /api/v1/{table}/upload` once per file. Loads the CSV files of the form
-/// through the migration use case, parents first (a file whose parents come later in the form
-/// waits in a temporary file), and answers the summary of each table loaded, parents first.
-/// Files loaded before a failure stay loaded.
+/// Deprecated: `POST /api/v1/{table}/upload` once per file. Receives the whole form into
+/// temporary files and checks it (part names, no file twice, no file that is not CSV text)
+/// before loading anything: a form answered 4xx stored nothing. Then loads the files through
+/// the migration use case, parents first, and answers the summary of each table loaded,
+/// parents first. A storage failure (503) keeps the files loaded before it.
 #[utoipa::path(
     post,
     path = "/upload",
     tag = "legacy",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "As for POST /api/v1/{table}/upload: names the upload in the reject log, so that a retry logs no reject twice", min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
+    ),
     request_body(
         description = "A multipart form with the files departments, jobs and/or hired_employees",
         content((LegacyUploadForm = "multipart/form-data")),
     ),
     responses(
         (status = 200, description = "The files were loaded; the summary of each table, parents first", body = Vec<UploadSummary>),
-        (status = 400, description = "Not a readable form, no file, a file twice, an unknown part, or a file that is not CSV text", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not a readable form, no file, a file twice, an unknown part, a file that is not CSV text, or a malformed Idempotency-Key: nothing was stored", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not multipart/form-data", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable; batches committed before stay stored", body = Problem, content_type = "application/problem+json"),
@@ -140,8 +145,10 @@ pub async fn upload(
             expected: "multipart/form-data",
         });
     }
+    let key = super::idempotency::key(&req)?;
+    let source = UploadSource::new(&request_id, key.as_ref());
     let mut form = Multipart::new(req.headers(), payload);
-    let summaries = load_form(&state, &request_id, &mut form).await?;
+    let summaries = load_form(&state, &source, &mut form).await?;
     Ok(HttpResponse::Ok().json(summaries))
 }
 
@@ -279,52 +286,54 @@ fn is_multipart(req: &HttpRequest) -> bool {
     matches!(req.mime_type(), Ok(Some(m)) if m.type_() == "multipart" && m.subtype() == "form-data")
 }
 
-/// Loads each file part of `form` as it arrives when the tables it references are loaded,
-/// otherwise spools it and loads it after the form; the summaries in [`Table::ALL`] order.
+/// Receives the whole form, then loads its files parents first; the summaries in
+/// [`Table::ALL`] order. A form refused for any of its parts stores nothing.
 async fn load_form(
     state: &AppState,
-    request_id: &RequestId,
+    source: &UploadSource,
     form: &mut Multipart,
 ) -> Result<Vec<UploadSummary>, ApiError> {
-    let mut loaded: Vec<(Table, UploadSummary)> = Vec::new();
-    let mut waiting: Vec<(Table, std::fs::File)> = Vec::new();
+    let files = receive_form(form).await?;
+    let mut summaries = Vec::with_capacity(files.len());
+    for (table, file) in files {
+        summaries.push(load_spooled(state, table, source, file).await?);
+    }
+    Ok(summaries)
+}
+
+/// Spools every file part of `form` to a temporary file and checks the form as a whole — each
+/// part names a table, no table twice, at least one file, no file that the migration would
+/// refuse as not text — before anything is loaded. The files in [`Table::ALL`] order.
+async fn receive_form(form: &mut Multipart) -> Result<Vec<(Table, std::fs::File)>, ApiError> {
+    let mut files: Vec<(Table, std::fs::File)> = Vec::new();
     while let Some(field) = form.next().await {
         let field = field?;
         let table = table_of_part(&field)?;
         // Fused: a field must not be polled again once it has ended.
         let mut field = field.fuse();
         if let Some(table) = table {
-            let mut received = loaded
-                .iter()
-                .map(|(t, _)| *t)
-                .chain(waiting.iter().map(|(t, _)| *t));
-            if received.any(|t| t == table) {
+            if files.iter().any(|(t, _)| *t == table) {
                 return Err(ApiError::BadRequest(format!(
                     "the form has two {table} files"
                 )));
             }
-            let parents_loaded =
-                (table.parents().iter()).all(|(parent, _)| loaded.iter().any(|(t, _)| t == parent));
-            if parents_loaded {
-                let summary = load_streamed(state, table, request_id, &mut field).await?;
-                loaded.push((table, summary));
-            } else {
-                waiting.push((table, spool(&mut field).await?));
+            let spooled = spool(&mut field).await?;
+            if let Some(reason) = spooled.not_text {
+                return Err(ApiError::MalformedCsv(NotCsv(format!(
+                    "{reason} (the {table} file)"
+                ))));
             }
+            files.push((table, spooled.file));
         }
         while field.next().await.transpose()?.is_some() {}
     }
-    waiting.sort_by_key(|(table, _)| rank(*table));
-    for (table, file) in waiting {
-        loaded.push((table, load_spooled(state, table, request_id, file).await?));
-    }
-    if loaded.is_empty() {
+    if files.is_empty() {
         return Err(ApiError::BadRequest(
             "the form has no file: send parts named departments, jobs or hired_employees".into(),
         ));
     }
-    loaded.sort_by_key(|(table, _)| rank(*table));
-    Ok(loaded.into_iter().map(|(_, summary)| summary).collect())
+    files.sort_by_key(|(table, _)| rank(*table));
+    Ok(files)
 }
 
 /// Position of `table` in the dependency order.

@@ -3,6 +3,7 @@
 pub mod backups;
 pub mod console;
 pub mod health;
+mod idempotency;
 pub mod ingest;
 pub mod legacy;
 pub mod rejects;

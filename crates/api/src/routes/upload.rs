@@ -10,7 +10,9 @@ use crate::startup::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::{Stream, StreamExt};
 use hiring_domain::Table;
-use hiring_ports::migrate::{LoadOptions, Migration};
+use hiring_ports::idempotency::IdempotencyKey;
+use hiring_ports::migrate::{binary_kind, LoadError, LoadOptions, Migration, TableSummary};
+use hiring_ports::Repositories;
 use std::io::{Read, Seek, Write};
 use tokio::sync::mpsc;
 
@@ -20,18 +22,26 @@ const CHUNKS_IN_FLIGHT: usize = 16;
 /// Loads a headerless CSV file of any size into the table, exactly like `hiring migrate`:
 /// batches of 10,000 rows, each with its rejects in one transaction; rows already stored with
 /// the same content count as already present.
+///
+/// Rejects are logged with the source `api <request id> upload:<line>`, or with an
+/// `Idempotency-Key` header `api key <key> upload:<line>`: sending the whole file again with
+/// the same key after an upload was cut short completes it (rows stored by the first attempt
+/// count as already present) without logging any reject twice.
 #[utoipa::path(
     post,
     path = "/api/v1/{table}/upload",
     tag = "ingest",
-    params(("table" = TableName, Path, description = "departments, jobs or hired_employees")),
+    params(
+        ("table" = TableName, Path, description = "departments, jobs or hired_employees"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Names the upload in the reject log instead of the request id, so that a retry of the same file logs no reject twice: 1 to 255 visible ASCII characters, bare or in double quotes", min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
+    ),
     request_body(
         description = "A whole headerless CSV file in the historical format",
         content((String = "text/csv")),
     ),
     responses(
         (status = 200, description = "The file was loaded; the summary of the table", body = UploadSummary),
-        (status = 400, description = "The body is not CSV text or could not be read", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not CSV text or could not be read, or a malformed Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown table", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not text/csv", body = Problem, content_type = "application/problem+json"),
@@ -48,13 +58,34 @@ pub async fn upload(
 ) -> Result<HttpResponse, ApiError> {
     let table = super::table(&path)?;
     BodyFormat::of(&req, &[BodyFormat::Csv], "text/csv")?;
-    let summary = load_streamed(&state, table, &request_id, payload).await?;
+    let key = super::idempotency::key(&req)?;
+    let source = UploadSource::new(&request_id, key.as_ref());
+    let summary = load_streamed(&state, table, &source, payload).await?;
     Ok(HttpResponse::Ok().json(summary))
 }
 
-/// The name an upload has in the reject log.
-fn source_of(request_id: &RequestId) -> String {
-    format!("api {request_id} upload")
+/// An upload as the reject log names it: `api <request id> upload`, or `api key <key> upload`
+/// when the client sent an idempotency key, so that the rejects of a retry (same key, same
+/// lines) are the ones already logged.
+#[derive(Debug, Clone)]
+pub(crate) struct UploadSource {
+    name: String,
+    keyed: bool,
+}
+
+impl UploadSource {
+    pub(crate) fn new(request_id: &RequestId, key: Option<&IdempotencyKey>) -> Self {
+        match key {
+            Some(key) => Self {
+                name: format!("api key {key} upload"),
+                keyed: true,
+            },
+            None => Self {
+                name: format!("api {request_id} upload"),
+                keyed: false,
+            },
+        }
+    }
 }
 
 /// Streams `body`, a headerless CSV file, through the migration use case into `table`, chunk
@@ -62,7 +93,7 @@ fn source_of(request_id: &RequestId) -> String {
 pub(crate) async fn load_streamed<S, E>(
     state: &AppState,
     table: Table,
-    request_id: &RequestId,
+    source: &UploadSource,
     body: S,
 ) -> Result<UploadSummary, ApiError>
 where
@@ -70,11 +101,8 @@ where
     E: std::fmt::Display,
 {
     let repos = state.repos.clone();
-    let source = source_of(request_id);
-    let summary = feed_blocking(body, move |reader| {
-        Migration::new(&repos, LoadOptions::default()).load(table, reader, &source, &())
-    })
-    .await??;
+    let source = source.clone();
+    let summary = feed_blocking(body, move |reader| load(&repos, table, reader, &source)).await??;
     Ok(UploadSummary::from(summary))
 }
 
@@ -82,21 +110,65 @@ where
 pub(crate) async fn load_spooled(
     state: &AppState,
     table: Table,
-    request_id: &RequestId,
+    source: &UploadSource,
     file: std::fs::File,
 ) -> Result<UploadSummary, ApiError> {
     let repos = state.repos.clone();
-    let source = source_of(request_id);
-    let summary = spawn_blocking_with_tracing(move || {
-        Migration::new(&repos, LoadOptions::default()).load(table, file, &source, &())
-    })
-    .await??;
+    let source = source.clone();
+    let summary = spawn_blocking_with_tracing(move || load(&repos, table, file, &source)).await??;
     Ok(UploadSummary::from(summary))
 }
 
+/// Runs the migration use case on `input`. A load cut short (the body broke off, the client
+/// went away, the server stopped, storage failed) logs one WARN line with what it committed:
+/// it runs on a blocking thread, so it logs even when the request is gone.
+fn load(
+    repos: &Repositories,
+    table: Table,
+    input: impl Read,
+    source: &UploadSource,
+) -> Result<TableSummary, LoadError> {
+    let result =
+        Migration::new(repos, LoadOptions::default()).load(table, input, &source.name, &());
+    let (summary, reason) = match &result {
+        Err(LoadError::Interrupted { summary, message }) => (summary, message.clone()),
+        Err(LoadError::Storage { summary, error }) => (summary, error.to_string()),
+        _ => return result,
+    };
+    let retry = if source.keyed {
+        "send the whole file again with the same Idempotency-Key to complete it: stored rows count as already present and no reject is logged twice"
+    } else {
+        "send the whole file again to complete it (sent with an Idempotency-Key header, a retry logs no reject twice)"
+    };
+    tracing::warn!(
+        table = %summary.table,
+        source = %summary.source,
+        inserted = summary.inserted,
+        already_present = summary.already_present,
+        rejected = summary.rejected,
+        %reason,
+        retry,
+        "upload interrupted; the counts are what it committed"
+    );
+    result
+}
+
+/// Bytes of the start of a spooled file given to the migration's binary check (as many as the
+/// migration's reader holds when it makes the check).
+const SNIFFED_BYTES: usize = 64 * 1024;
+
+/// A file spooled by [`spool`].
+pub(crate) struct Spooled {
+    /// The file, rewound.
+    pub(crate) file: std::fs::File,
+    /// Why the migration would refuse it as evidently not text, if it would
+    /// ([`binary_kind`] of its start).
+    pub(crate) not_text: Option<&'static str>,
+}
+
 /// Copies `body` into an anonymous temporary file (removed when dropped), chunk by chunk, for
-/// a file that must wait for others to be loaded first.
-pub(crate) async fn spool<S, E>(body: S) -> Result<std::fs::File, ApiError>
+/// a file to be checked, or to wait for others, before it is loaded.
+pub(crate) async fn spool<S, E>(body: S) -> Result<Spooled, ApiError>
 where
     S: Stream<Item = Result<web::Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -104,6 +176,7 @@ where
     feed_blocking(body, |mut reader| {
         let internal = |e: std::io::Error| ApiError::Internal(format!("spooling an upload: {e}"));
         let mut file = tempfile::tempfile().map_err(internal)?;
+        let mut head = Vec::new();
         let mut buffer = vec![0; 64 * 1024];
         loop {
             let n = reader
@@ -112,17 +185,24 @@ where
             if n == 0 {
                 break;
             }
+            let wanted = SNIFFED_BYTES.saturating_sub(head.len()).min(n);
+            head.extend_from_slice(&buffer[..wanted]);
             file.write_all(&buffer[..n]).map_err(internal)?;
         }
         file.rewind().map_err(internal)?;
-        Ok(file)
+        Ok(Spooled {
+            file,
+            not_text: binary_kind(&head),
+        })
     })
     .await?
 }
 
 /// Runs `consume` on the blocking pool with a reader of `body`, sending it the chunks as they
-/// arrive (at most [`CHUNKS_IN_FLIGHT`] waiting). A failed chunk is a read error of the reader;
-/// when `consume` stops reading early, the rest of `body` is left unread.
+/// arrive (at most [`CHUNKS_IN_FLIGHT`] waiting). A failed chunk is a read error of the reader,
+/// and so is a body that stops before its end because this future was dropped (the client went
+/// away, the server stopped): only a body read to its end ends the reader's input. When
+/// `consume` stops reading early, the rest of `body` is left unread.
 async fn feed_blocking<S, E, T, F>(mut body: S, consume: F) -> Result<T, ApiError>
 where
     S: Stream<Item = Result<web::Bytes, E>> + Unpin,
@@ -132,11 +212,15 @@ where
 {
     let (sender, receiver) = mpsc::channel(CHUNKS_IN_FLIGHT);
     let work = spawn_blocking_with_tracing(move || consume(ChannelReader::new(receiver)));
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| std::io::Error::other(e.to_string()));
-        let failed = chunk.is_err();
+    loop {
+        let chunk = match body.next().await {
+            Some(Ok(bytes)) => Ok(Some(bytes)),
+            Some(Err(e)) => Err(std::io::Error::other(e.to_string())),
+            None => Ok(None),
+        };
+        let last = !matches!(chunk, Ok(Some(_)));
         // A closed channel means the reader stopped early (not CSV, storage failure).
-        if sender.send(chunk).await.is_err() || failed {
+        if sender.send(chunk).await.is_err() || last {
             break;
         }
     }
@@ -144,12 +228,14 @@ where
     work.await
 }
 
-type Chunk = Result<web::Bytes, std::io::Error>;
+/// A piece of the body, `None` once it was read to its end.
+type Chunk = Result<Option<web::Bytes>, std::io::Error>;
 
 /// Reads the chunks sent by the request handler, blocking while none is there.
 struct ChannelReader {
     receiver: mpsc::Receiver<Chunk>,
     current: web::Bytes,
+    ended: bool,
 }
 
 impl ChannelReader {
@@ -157,6 +243,7 @@ impl ChannelReader {
         Self {
             receiver,
             current: web::Bytes::new(),
+            ended: false,
         }
     }
 }
@@ -164,9 +251,20 @@ impl ChannelReader {
 impl Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.current.is_empty() {
+            if self.ended {
+                return Ok(0);
+            }
             match self.receiver.blocking_recv() {
-                Some(chunk) => self.current = chunk?,
-                None => return Ok(0),
+                Some(Ok(Some(chunk))) => self.current = chunk,
+                Some(Ok(None)) => self.ended = true,
+                Some(Err(e)) => return Err(e),
+                // The sender is gone before the end: the body was cut off.
+                None => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the request ended before its body did",
+                    ))
+                }
             }
         }
         let n = buf.len().min(self.current.len());
@@ -180,19 +278,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_reader_joins_chunks_and_ends_when_the_sender_is_gone() {
-        let (sender, receiver) = mpsc::channel(4);
+    fn the_reader_joins_chunks_and_ends_at_the_end_of_the_body() {
+        let (sender, receiver) = mpsc::channel(8);
         for part in ["1,Sa", "", "les\n2,Legal"] {
             sender
-                .try_send(Ok(web::Bytes::from_static(part.as_bytes())))
+                .try_send(Ok(Some(web::Bytes::from_static(part.as_bytes()))))
                 .unwrap();
         }
+        sender.try_send(Ok(None)).unwrap();
         drop(sender);
+        let mut reader = ChannelReader::new(receiver);
         let mut text = String::new();
-        ChannelReader::new(receiver)
-            .read_to_string(&mut text)
-            .unwrap();
+        reader.read_to_string(&mut text).unwrap();
         assert_eq!(text, "1,Sales\n2,Legal");
+        assert_eq!(reader.read(&mut [0; 8]).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_body_whose_sender_is_gone_before_its_end_is_cut_off() {
+        let (sender, receiver) = mpsc::channel(4);
+        sender
+            .try_send(Ok(Some(web::Bytes::from_static(b"1,Sales\n2,Le"))))
+            .unwrap();
+        drop(sender);
+        let mut read = Vec::new();
+        let err = ChannelReader::new(receiver)
+            .read_to_end(&mut read)
+            .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+        assert_eq!(read, b"1,Sales\n2,Le");
     }
 
     #[test]

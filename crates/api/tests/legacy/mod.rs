@@ -204,8 +204,88 @@ fn the_upload_form_follows_the_rules_of_the_upload_endpoint(db: &TestDb) {
         .send()
         .unwrap();
     problem(broken, 400);
-    // Parts loaded before a failure stay loaded, as with one upload per file.
-    assert_eq!(count(db, "departments"), 2);
+    // The whole form is checked before anything is written.
+    assert_eq!(count(db, "departments"), 0);
+}
+
+/// A form refused with a 4xx stores nothing: not the rows of its valid parts, nor their rejects.
+fn a_refused_upload_form_stores_nothing(db: &TestDb) {
+    let app = TestApp::spawn(db);
+    // One valid row and one the rules refuse: loading this part would store both.
+    let departments = || file("departments", "departments.csv", b"1,Sales\n2,\n");
+    let gzip = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\x33\xd4\x71\x2e\x49\x2d\xca\xe6\x02\x00";
+    for (parts, says) in [
+        (
+            vec![departments(), file("x", "departments.csv", b"3,Other")],
+            "two departments files",
+        ),
+        (
+            vec![departments(), file("people", "people.csv", b"1,x")],
+            "\"people\"",
+        ),
+        (
+            vec![departments(), file("jobs", "jobs.csv", &gzip[..])],
+            "gzip",
+        ),
+        (
+            vec![
+                departments(),
+                file("hired_employees", "hired_employees.csv", b"%PDF-1.7\n1,x"),
+            ],
+            "PDF",
+        ),
+        (
+            vec![
+                file(
+                    "hired_employees",
+                    "hired_employees.csv",
+                    b"1,Ann,2021-07-27T16:02:08Z,1,1\n",
+                ),
+                departments(),
+                file("jobs", "jobs.csv", b"PK\x03\x04\x14\x00\x00\x00"),
+            ],
+            "ZIP",
+        ),
+    ] {
+        let refused = problem(post_form(&app, "/upload", &parts), 400);
+        assert!(
+            refused["detail"].as_str().unwrap().contains(says),
+            "{refused}"
+        );
+        for table in ["departments", "jobs", "hired_employees", "rejected_rows"] {
+            assert_eq!(count(db, table), 0, "{table} after {refused}");
+        }
+    }
+    // A form cut after a whole valid part.
+    let mut cut = form(&[departments()]);
+    cut.truncate(cut.len() - format!("--{BOUNDARY}--\r\n").len());
+    cut.extend_from_slice(
+        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"jobs\"\r\n\r\n1,Cl")
+            .as_bytes(),
+    );
+    let refused = app
+        .post("/upload")
+        .header(
+            CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(cut)
+        .send()
+        .unwrap();
+    problem(refused, 400);
+    assert_eq!(count(db, "departments"), 0);
+    assert_eq!(count(db, "rejected_rows"), 0);
+
+    // The same valid part alone is stored, its reject logged.
+    let loaded = json_of(post_form(&app, "/upload", &[departments()]), 200);
+    assert_eq!(
+        (
+            loaded[0]["inserted"].as_u64(),
+            loaded[0]["rejected"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(count(db, "rejected_rows"), 1);
 }
 
 fn backup_and_restore_backup_are_the_backup_endpoints(db: &TestDb) {
@@ -533,6 +613,7 @@ fn the_openapi_document_marks_the_aliases_deprecated(db: &TestDb) {
 on_every_backend!(
     the_upload_form_loads_parents_first_like_the_upload_endpoint,
     the_upload_form_follows_the_rules_of_the_upload_endpoint,
+    a_refused_upload_form_stores_nothing,
     backup_and_restore_backup_are_the_backup_endpoints,
     restore_backup_keeps_the_safety_rules,
     the_report_aliases_answer_the_2021_reports,
