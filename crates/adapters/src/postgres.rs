@@ -308,7 +308,7 @@ mod tests {
     fn redaction_drops_every_password() {
         let cases = [
             (
-                "postgres://postgres:s3cret@127.0.0.1:5432/x",
+                "postgres://postgres:a-long-random-secret@127.0.0.1:5432/x",
                 "postgres://postgres@127.0.0.1:5432/x",
             ),
             (

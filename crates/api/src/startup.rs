@@ -1,5 +1,6 @@
 //! Wiring: the routes, the middleware, the server.
 
+use crate::access::AuthFailures;
 use crate::error::ApiError;
 use crate::middleware::{require_token, trace_requests};
 use crate::openapi::ApiDoc;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub config: ApiConfig,
     /// What backups and restores use; `None` when the server was built without them.
     pub backups: Option<BackupPorts>,
+    /// Failed authentications per client address.
+    pub(crate) auth_failures: AuthFailures,
 }
 
 impl AppState {
@@ -84,7 +87,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         if config.tokens.is_empty() {
             tracing::warn!(
-                "no API token is configured (HIRING_API_TOKEN or api.tokens): every write is refused with 401"
+                "no API token is configured (HIRING_API_TOKENS, HIRING_API_TOKEN or api.tokens): every request that needs one is refused with 401"
             );
         }
         tracing::info!(
@@ -97,6 +100,7 @@ impl Application {
         );
         let state = web::Data::new(AppState {
             repos,
+            auth_failures: AuthFailures::new(config.auth_failures_per_minute),
             config,
             backups,
         });

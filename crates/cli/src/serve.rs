@@ -9,7 +9,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-/// The environment variable holding API tokens, separated by commas.
+/// The environment variable holding API tokens, `name:role:secret` separated by commas.
+pub const TOKENS_VARIABLE: &str = "HIRING_API_TOKENS";
+
+/// The earlier variable: secrets separated by commas, each an `admin` token.
 pub const TOKEN_VARIABLE: &str = "HIRING_API_TOKEN";
 
 /// Arguments of `hiring serve`.
@@ -34,20 +37,33 @@ pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Resul
         bulk: storage.bulk,
         files: Arc::new(AvroBackupStore::new(backup_dir)),
     };
-    let configured = Tokens::new(settings.api.tokens.iter().map(|t| t.expose_secret()));
-    let from_env = Tokens::from_list(&std::env::var(TOKEN_VARIABLE).unwrap_or_default());
     let config = ApiConfig {
-        tokens: configured.union(&from_env),
+        tokens: tokens(settings)?,
         protect_reads: settings.api.protect_reads,
         body_limit: settings.api.body_limit,
+        auth_failures_per_minute: settings.api.auth_failures_per_minute,
     };
     if config.tokens.is_empty() {
         eprintln!(
-            "warning: no API token configured ({TOKEN_VARIABLE} or api.tokens): writes are refused"
+            "warning: no API token configured ({TOKENS_VARIABLE}, {TOKEN_VARIABLE} or api.tokens): every request that needs one is refused"
         );
     }
     let bind = args.bind.unwrap_or_else(|| settings.api.bind.clone());
     hiring_api::serve(config, storage.repos, Some(backups), &bind)
         .with_context(|| format!("cannot serve on {bind}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The tokens of `api.tokens`, `HIRING_API_TOKENS` and `HIRING_API_TOKEN`, refused (naming the
+/// token, never its secret) when one is too short or two share a name or a secret.
+fn tokens(settings: &Settings) -> anyhow::Result<Tokens> {
+    let configured = Tokens::parse_entries(settings.api.tokens.iter().map(|t| t.expose_secret()))
+        .context("api.tokens")?;
+    let mut tokens = configured;
+    for variable in [TOKENS_VARIABLE, TOKEN_VARIABLE] {
+        let from_env = Tokens::parse(&std::env::var(variable).unwrap_or_default())
+            .with_context(|| variable.to_owned())?;
+        tokens = tokens.union(&from_env).context("API tokens")?;
+    }
+    Ok(tokens)
 }

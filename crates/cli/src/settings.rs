@@ -78,12 +78,15 @@ pub struct MigrateSettings {
 pub struct ApiSettings {
     /// Address and port to listen on.
     pub bind: String,
-    /// Bearer tokens accepted by the write endpoints (`HIRING_API_TOKEN` adds more).
+    /// Bearer tokens, each `name:role:secret` or a secret alone (an `admin` token);
+    /// `HIRING_API_TOKENS` and `HIRING_API_TOKEN` add more.
     pub tokens: Vec<SecretString>,
     /// Whether reads (rejects, health, docs) need a token too.
     pub protect_reads: bool,
     /// Most bytes of a batch body.
     pub body_limit: usize,
+    /// Failed authentications allowed per client address and minute (0: no limit).
+    pub auth_failures_per_minute: u32,
 }
 
 impl Settings {
@@ -104,6 +107,10 @@ impl Settings {
             .set_default("api.tokens", Vec::<String>::new())?
             .set_default("api.protect_reads", false)?
             .set_default("api.body_limit", hiring_api::DEFAULT_BODY_LIMIT as u64)?
+            .set_default(
+                "api.auth_failures_per_minute",
+                hiring_api::DEFAULT_AUTH_FAILURES_PER_MINUTE,
+            )?
             .set_default("backup.dir", "avro_files")?
             .add_source(config::File::from(path).required(required))
             .add_source(
@@ -148,6 +155,7 @@ mod tests {
                 tokens: vec![SecretString::from("tok-hunter3")],
                 protect_reads: false,
                 body_limit: 1024,
+                auth_failures_per_minute: 10,
             },
             backup: BackupSettings {
                 dir: "avro_files".into(),
