@@ -32,7 +32,7 @@ cleanup() {
 trap cleanup EXIT
 : > "$work/empty.toml"
 export HIRING_CONFIG="$work/empty.toml" RUST_LOG=warn
-export HIRING_API_TOKEN="bench-$RANDOM$RANDOM"
+export HIRING_API_TOKEN="bench-$(python3 -c "import secrets; print(secrets.token_hex(16))")"
 
 "$hiring" generate --rows "$rows" --out "$work/csv" --seed 1 >/dev/null
 

@@ -12,7 +12,7 @@ start_test_server() {
     work="$(mktemp -d)"
     port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
     base="http://127.0.0.1:$port"
-    token="$2-$RANDOM$RANDOM"
+    token="$2-$(python3 -c "import secrets; print(secrets.token_hex(16))")"
     : > "$work/empty.toml"
     HIRING_CONFIG="$work/empty.toml" DATABASE_URL="$work/hiring.db" HIRING_API_TOKEN="$token" \
         HIRING__BACKUP__DIR="$work/backups" RUST_LOG=warn "$binary" serve --bind "127.0.0.1:$port" \

@@ -1,10 +1,9 @@
 //! What the API is told at start: the bearer tokens, whether reads need one, the body limit,
-//! how long clients get to send their requests, and how long requests get at shutdown.
+//! the limit on failed authentications, how long clients get to send their requests, and how
+//! long requests get at shutdown.
 
-use secrecy::{ExposeSecret, SecretString};
-use std::sync::Arc;
+use crate::tokens::Tokens;
 use std::time::Duration;
-use subtle::ConstantTimeEq;
 
 /// Most bytes a batch body (`POST /api/v1/{table}`) may have, unless configured otherwise:
 /// 1,000 rows of the longest valid hires fit.
@@ -27,61 +26,8 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long requests in flight may run on after a stop signal, unless configured otherwise.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
-/// The bearer tokens that open the write and admin endpoints. Never shown in `Debug` output.
-#[derive(Clone, Default)]
-pub struct Tokens(Arc<Vec<SecretString>>);
-
-impl Tokens {
-    /// Keeps every non-blank token, trimmed.
-    pub fn new<S: AsRef<str>>(tokens: impl IntoIterator<Item = S>) -> Self {
-        Self(Arc::new(
-            tokens
-                .into_iter()
-                .map(|t| t.as_ref().trim().to_owned())
-                .filter(|t| !t.is_empty())
-                .map(SecretString::from)
-                .collect(),
-        ))
-    }
-
-    /// Tokens separated by commas (the form of `HIRING_API_TOKEN`).
-    pub fn from_list(list: &str) -> Self {
-        Self::new(list.split(','))
-    }
-
-    /// Joins two sets of tokens.
-    pub fn union(&self, other: &Tokens) -> Self {
-        Self(Arc::new(
-            self.0.iter().chain(other.0.iter()).cloned().collect(),
-        ))
-    }
-
-    /// True when no token is configured: writes are refused.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Number of tokens.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether `presented` is one of the tokens. Every token is compared, each in constant time,
-    /// so the time taken does not tell which bytes matched.
-    pub fn accepts(&self, presented: &str) -> bool {
-        let mut found = subtle::Choice::from(0);
-        for token in self.0.iter() {
-            found |= token.expose_secret().as_bytes().ct_eq(presented.as_bytes());
-        }
-        bool::from(found)
-    }
-}
-
-impl std::fmt::Debug for Tokens {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Tokens({} configured)", self.0.len())
-    }
-}
+/// Failed authentications allowed per client address and minute, unless configured otherwise.
+pub const DEFAULT_AUTH_FAILURES_PER_MINUTE: u32 = 10;
 
 /// How the API behaves.
 #[derive(Debug, Clone)]
@@ -110,6 +56,9 @@ pub struct ApiConfig {
     /// How long requests in flight may run on after a stop signal; those still running then
     /// are cut (a batch is one transaction: it is rolled back).
     pub shutdown_grace: Duration,
+    /// Failed authentications allowed per client address and minute before it is answered 429
+    /// (0: no limit).
+    pub auth_failures_per_minute: u32,
 }
 
 impl Default for ApiConfig {
@@ -123,23 +72,7 @@ impl Default for ApiConfig {
             body_min_rate: DEFAULT_BODY_MIN_RATE,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            auth_failures_per_minute: DEFAULT_AUTH_FAILURES_PER_MINUTE,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_are_trimmed_blank_ones_dropped_and_hidden() {
-        let tokens = Tokens::from_list(" alpha , ,beta,");
-        assert_eq!(tokens.len(), 2);
-        assert!(tokens.accepts("alpha") && tokens.accepts("beta"));
-        assert!(!tokens.accepts("alph") && !tokens.accepts("") && !tokens.accepts("alpha "));
-        assert_eq!(format!("{tokens:?}"), "Tokens(2 configured)");
-        assert!(Tokens::from_list("").is_empty());
-        assert!(!Tokens::default().accepts(""));
-        assert_eq!(tokens.union(&Tokens::new(["gamma"])).len(), 3);
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::dto::IngestResponse;
 use crate::pacing::SlowBody;
+use crate::tokens::Role;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use hiring_domain::{BatchError, ReportYearError};
@@ -12,6 +13,7 @@ use hiring_ports::keyed_ingest::KeyedIngestError;
 use hiring_ports::migrate::LoadError;
 use hiring_ports::{BackupError, RepoError};
 use serde::Serialize;
+use std::time::Duration;
 use utoipa::ToSchema;
 
 /// The media type of every error answer.
@@ -69,6 +71,22 @@ pub enum ApiError {
     /// No valid bearer token.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// A valid token whose role does not allow the request.
+    #[error("the token {token:?} has the {role} role; this needs the {needed} role")]
+    Forbidden {
+        /// The token's name.
+        token: String,
+        /// The token's role.
+        role: Role,
+        /// The role the request needs.
+        needed: Role,
+    },
+    /// The client's address failed to authenticate too often.
+    #[error("too many failed authentications from this address; try again in {} s", retry_seconds(*.retry_after))]
+    TooManyAuthFailures {
+        /// How long until the address may try again.
+        retry_after: Duration,
+    },
     /// `?atomic=true` and some rows are invalid: nothing was written.
     #[error("{} of {} rows are invalid; nothing was written", .0.rejected.len(), .0.received)]
     Refused(Box<IngestReport>),
@@ -226,6 +244,11 @@ fn restore_problem(e: &RestoreError) -> (StatusCode, &'static str, &'static str)
     }
 }
 
+/// Whole seconds to wait, rounded up, at least 1.
+fn retry_seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
 /// An RFC 7807 problem.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
@@ -270,6 +293,10 @@ impl ApiError {
             Self::TooLarge { .. } => ("body-too-large", "Body too large"),
             Self::BadRequest(_) => ("bad-request", "Bad request"),
             Self::Unauthorized(_) => ("unauthorized", "Unauthorized"),
+            Self::Forbidden { .. } => ("forbidden", "Forbidden"),
+            Self::TooManyAuthFailures { .. } => {
+                ("too-many-auth-failures", "Too many failed authentications")
+            }
             Self::NotAcceptable(_) => ("not-acceptable", "Not acceptable"),
             Self::Refused(_) => ("invalid-rows", "Invalid rows"),
             Self::KeyReused => ("idempotency-key-reused", "Idempotency key reused"),
@@ -333,6 +360,8 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::TooManyAuthFailures { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::Refused(_) | Self::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::KeyInProgress => StatusCode::CONFLICT,
@@ -358,6 +387,9 @@ impl ResponseError for ApiError {
         match self {
             Self::Unauthorized(_) => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::TooManyAuthFailures { retry_after } => {
+                response.insert_header((header::RETRY_AFTER, retry_seconds(*retry_after)));
             }
             Self::Storage(RepoError::Conflict(_) | RepoError::Unavailable(_)) => {
                 response.insert_header((header::RETRY_AFTER, "1"));

@@ -17,14 +17,18 @@
 //! | `GET /`, `GET /console/{file}` | the web console (HTML, CSS and JavaScript modules embedded in the binary) |
 //! | `POST /upload`, `POST /backup`, `POST /restore-backup`, `GET /hired_employees_2021`, `GET /departments_above_mean` | deprecated aliases of the proof of concept's addresses (`Deprecation: true`, `Link` to the successor) |
 //!
-//! Writes need `Authorization: Bearer <token>` ([`Tokens`]); reads too when
-//! [`ApiConfig::protect_reads`] is set, except those of the console page and its files.
+//! Requests other than reads of reports, health, docs and the console need
+//! `Authorization: Bearer <token>` ([`Tokens`]) whose [`Role`] allows them: `read` for the reject
+//! log and the backup listing (and every read when [`ApiConfig::protect_reads`] is set, except
+//! the console page and its files), `ingest` for batches and uploads, `admin` for backups,
+//! restores and the audit log. Past [`ApiConfig::auth_failures_per_minute`] failed
+//! authentications, an address is answered 429.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
 //! let repos = hiring_adapters::open("data/hiring.db").expect("storage");
 //! let config = hiring_api::ApiConfig {
-//!     tokens: hiring_api::Tokens::from_list("s3cret"),
+//!     tokens: hiring_api::Tokens::parse("etl:ingest:a-long-random-secret").expect("tokens"),
 //!     ..Default::default()
 //! };
 //! let app = hiring_api::Application::build(config, repos, "127.0.0.1:0")?;
@@ -33,6 +37,7 @@
 //! # }
 //! ```
 
+mod access;
 mod blocking;
 mod charts;
 mod config;
@@ -43,11 +48,13 @@ pub mod openapi;
 mod pacing;
 mod routes;
 mod startup;
+mod tokens;
 
 pub use config::{
-    ApiConfig, Tokens, DEFAULT_BODY_IDLE_TIMEOUT, DEFAULT_BODY_LIMIT, DEFAULT_BODY_MIN_RATE,
-    DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
+    ApiConfig, DEFAULT_AUTH_FAILURES_PER_MINUTE, DEFAULT_BODY_IDLE_TIMEOUT, DEFAULT_BODY_LIMIT,
+    DEFAULT_BODY_MIN_RATE, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
 };
 pub use error::{ApiError, Problem, RefusedProblem, PROBLEM_JSON};
 pub use pacing::SlowBody;
 pub use startup::{serve, AppState, Application, BackupPorts};
+pub use tokens::{ApiToken, Role, TokenError, Tokens, MIN_SECRET_CHARS};

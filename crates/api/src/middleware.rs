@@ -1,13 +1,15 @@
-//! Request ids, request logs, bearer-token checks and `HEAD`, applied to every route.
+//! Request ids, request logs, bearer-token checks (roles, failure limit) and `HEAD`, applied to
+//! every route.
 
+use crate::access::{self, Access};
 use crate::error::ApiError;
-use crate::routes::console;
 use crate::startup::AppState;
+use crate::tokens::Role;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::Method;
 use actix_web::middleware::Next;
+use actix_web::http::Method;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use std::future::{ready, Ready};
 use std::time::Instant;
@@ -107,38 +109,57 @@ pub async fn head_as_get(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
-/// Paths whose reads need a token whatever `protect_reads` says (they list the backup files).
-const ALWAYS_PROTECTED: &[&str] = &["/api/v1/backups"];
+/// Who made a request: the name and role of its valid token. Handlers and the audit trail
+/// read it from the request's extensions; requests that needed no token have none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The token's name.
+    pub name: String,
+    /// The token's role.
+    pub role: Role,
+}
 
-/// Lets a request through when it needs no token or carries a valid one. Every method but
-/// `GET`, `HEAD` and `OPTIONS` writes and needs a token; reads need one when `protect_reads` is
-/// set, and always on [`ALWAYS_PROTECTED`] paths. Reads of the web console's page and files
-/// never need one: they hold no data, and the page is where the token is typed.
+/// Lets a request through when it needs no token (see [`access::needed`]) or carries a valid
+/// one whose role allows it: 401 without a valid token, 403 with one whose role is too small,
+/// 429 (with `Retry-After`) for an address past its failed authentications. Each failure is
+/// logged with the client's address.
 pub async fn require_token(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    // The path as the router matches it (percent-decoded), so no spelling slips past.
-    let path = req.match_info().as_str();
-    let method_reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let reads = method_reads && !ALWAYS_PROTECTED.contains(&path.trim_end_matches('/'));
-    let public = method_reads && console::serves(path);
-    let verdict = match req.app_data::<web::Data<AppState>>() {
-        Some(_) if public => Ok(()),
-        Some(state) if reads && !state.config.protect_reads => Ok(()),
-        Some(state) => check(&req, &state.config.tokens),
-        None => Err(ApiError::Internal("application state missing".into())),
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        let error = ApiError::Internal("application state missing".into());
+        return Ok(req.error_response(error));
     };
-    match verdict {
-        Ok(()) => Ok(next.call(req).await?.map_into_boxed_body()),
+    // The path as the router matches it (percent-decoded), so no spelling slips past.
+    let path = req.match_info().as_str().to_owned();
+    let needed = match access::needed(req.method(), &path, state.config.protect_reads) {
+        Access::Public => return Ok(next.call(req).await?.map_into_boxed_body()),
+        Access::Token(role) => role,
+    };
+    match authorize(&req, &state, needed, &path) {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+            Ok(next.call(req).await?.map_into_boxed_body())
+        }
         Err(error) => Ok(req.error_response(error)),
     }
 }
 
-fn check(req: &ServiceRequest, tokens: &crate::Tokens) -> Result<(), ApiError> {
+fn authorize(
+    req: &ServiceRequest,
+    state: &AppState,
+    needed: Role,
+    path: &str,
+) -> Result<Caller, ApiError> {
+    let client = req.peer_addr().map(|a| a.ip());
+    if let Some(wait) = client.and_then(|ip| state.auth_failures.blocked(ip)) {
+        return Err(ApiError::TooManyAuthFailures { retry_after: wait });
+    }
+    let tokens = &state.config.tokens;
     if tokens.is_empty() {
         return Err(ApiError::Unauthorized(
-            "no API token is configured (HIRING_API_TOKEN or api.tokens), so this endpoint is disabled",
+            "no API token is configured (HIRING_API_TOKENS, HIRING_API_TOKEN or api.tokens), so this endpoint is disabled",
         ));
     }
     let presented = req
@@ -148,13 +169,31 @@ fn check(req: &ServiceRequest, tokens: &crate::Tokens) -> Result<(), ApiError> {
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim());
-    match presented {
-        None => Err(ApiError::Unauthorized(
+    let Some(presented) = presented else {
+        return Err(ApiError::Unauthorized(
             "this endpoint needs an Authorization: Bearer <token> header",
-        )),
-        Some(token) if tokens.accepts(token) => Ok(()),
-        Some(_) => Err(ApiError::Unauthorized("the bearer token is not valid")),
+        ));
+    };
+    let Some(token) = tokens.identify(presented) else {
+        let address = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+        tracing::warn!(client = %address, method = %req.method(), path, "authentication failed: the bearer token is not valid");
+        if let Some(wait) = client.and_then(|ip| state.auth_failures.record_failure(ip)) {
+            tracing::warn!(client = %address, retry_after_secs = wait.as_secs(), "too many failed authentications from this address");
+            return Err(ApiError::TooManyAuthFailures { retry_after: wait });
+        }
+        return Err(ApiError::Unauthorized("the bearer token is not valid"));
+    };
+    if !token.role().allows(needed) {
+        return Err(ApiError::Forbidden {
+            token: token.name().to_owned(),
+            role: token.role(),
+            needed,
+        });
     }
+    Ok(Caller {
+        name: token.name().to_owned(),
+        role: token.role(),
+    })
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Wiring: the routes, the middleware, the server.
 
+use crate::access::AuthFailures;
 use crate::error::ApiError;
 use crate::middleware::{head_as_get, require_token, trace_requests};
 use crate::openapi::ApiDoc;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub backups: Option<BackupPorts>,
     /// The database check of `/health`, with its own time limit.
     pub health: HealthCheck,
+    /// Failed authentications per client address.
+    pub(crate) auth_failures: AuthFailures,
 }
 
 impl AppState {
@@ -92,7 +95,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         if config.tokens.is_empty() {
             tracing::warn!(
-                "no API token is configured (HIRING_API_TOKEN or api.tokens): every write is refused with 401"
+                "no API token is configured (HIRING_API_TOKENS, HIRING_API_TOKEN or api.tokens): every request that needs one is refused with 401"
             );
         }
         tracing::info!(
@@ -111,6 +114,7 @@ impl Application {
         let header_timeout = config.header_timeout;
         let state = web::Data::new(AppState {
             repos,
+            auth_failures: AuthFailures::new(config.auth_failures_per_minute),
             config,
             backups,
             health: HealthCheck::new(routes::health::TIME_LIMIT),

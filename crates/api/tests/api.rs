@@ -25,7 +25,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 use support::{Engine, TestDb};
 
-const TOKEN: &str = "test-token";
+const TOKEN: &str = "test-token-0123456789";
+const SECOND_TOKEN: &str = "second-token-0123456789";
 
 /// A server running on its own thread, stopped when dropped.
 struct TestApp {
@@ -42,7 +43,7 @@ impl TestApp {
         Self::spawn_with(
             db,
             ApiConfig {
-                tokens: Tokens::from_list(&format!("{TOKEN},second-token")),
+                tokens: Tokens::parse(&format!("{TOKEN},{SECOND_TOKEN}")).unwrap(),
                 ..ApiConfig::default()
             },
         )
@@ -84,6 +85,15 @@ impl TestApp {
 
     fn get(&self, path: &str) -> Response {
         self.client.get(self.url(path)).send().unwrap()
+    }
+
+    /// A GET with the test token (the reject log and the backup listing need one).
+    fn read(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(TOKEN)
+            .send()
+            .unwrap()
     }
 
     /// A POST with the test token.
@@ -198,7 +208,7 @@ fn json_rows_are_validated_inserted_and_rejects_logged(db: &TestDb) {
     assert_eq!(body["rejected"][1]["id"], Value::Null);
     assert_eq!(count(db, "departments"), 2);
 
-    let log = json_of(app.get("/api/v1/rejects?table=departments"), 200);
+    let log = json_of(app.read("/api/v1/rejects?table=departments"), 200);
     assert_eq!(log["total"], 2);
     let sources: Vec<&str> = log["rejects"]
         .as_array()
@@ -348,7 +358,7 @@ fn bad_bodies_are_problems_and_insert_nothing(db: &TestDb) {
     let app = TestApp::spawn_with(
         db,
         ApiConfig {
-            tokens: Tokens::from_list(TOKEN),
+            tokens: Tokens::parse(TOKEN).unwrap(),
             body_limit: 64 * 1024,
             ..ApiConfig::default()
         },
@@ -435,7 +445,7 @@ fn writes_need_a_valid_bearer_token(db: &TestDb) {
     let response = send(None);
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
     problem(response, 401);
-    problem(send(Some("test-tokeN")), 401);
+    problem(send(Some("test-token-012345678")), 401);
     problem(send(Some("")), 401);
     problem(
         app.client
@@ -447,10 +457,12 @@ fn writes_need_a_valid_bearer_token(db: &TestDb) {
         401,
     );
     assert_eq!(count(db, "departments"), 0);
-    json_of(send(Some("second-token")), 200);
-    // Reads are open by default.
-    json_of(app.get("/api/v1/rejects"), 200);
+    json_of(send(Some(SECOND_TOKEN)), 200);
+    // Reads of reports and health are open by default; the reject log (personal data) never is.
     json_of(app.get("/health"), 200);
+    json_of(app.get("/api/v1/reports/hires-by-quarter"), 200);
+    problem(app.get("/api/v1/rejects"), 401);
+    json_of(app.read("/api/v1/rejects"), 200);
 }
 
 fn without_tokens_writes_are_refused_and_reads_can_be_protected(db: &TestDb) {
@@ -470,7 +482,7 @@ fn without_tokens_writes_are_refused_and_reads_can_be_protected(db: &TestDb) {
     let protected = TestApp::spawn_with(
         db,
         ApiConfig {
-            tokens: Tokens::from_list(TOKEN),
+            tokens: Tokens::parse(TOKEN).unwrap(),
             protect_reads: true,
             ..ApiConfig::default()
         },
@@ -500,14 +512,14 @@ fn health_and_the_reject_log(db: &TestDb) {
     );
     app.post_csv("/api/v1/departments", "0,a\n-1,b\n1,ok");
     app.post_csv("/api/v1/jobs", "x,Clerk");
-    let all = json_of(app.get("/api/v1/rejects"), 200);
+    let all = json_of(app.read("/api/v1/rejects"), 200);
     assert_eq!(all["total"], 3);
     assert_eq!(all["rejects"][0]["table"], "jobs", "newest first");
     assert!(all["rejects"][0]["recorded_at"]
         .as_str()
         .unwrap()
         .ends_with('Z'));
-    let one = json_of(app.get("/api/v1/rejects?table=departments&limit=1"), 200);
+    let one = json_of(app.read("/api/v1/rejects?table=departments&limit=1"), 200);
     assert_eq!(
         (
             one["total"].as_u64(),
@@ -515,9 +527,9 @@ fn health_and_the_reject_log(db: &TestDb) {
         ),
         (Some(2), 1)
     );
-    problem(app.get("/api/v1/rejects?table=employees"), 400);
-    problem(app.get("/api/v1/rejects?limit=0"), 400);
-    problem(app.get("/api/v1/rejects?limit=ten"), 400);
+    problem(app.read("/api/v1/rejects?table=employees"), 400);
+    problem(app.read("/api/v1/rejects?limit=0"), 400);
+    problem(app.read("/api/v1/rejects?limit=ten"), 400);
     problem(app.get("/api/v1/nothing/here"), 404);
     problem(app.get("/api/v1/departments"), 405);
 }
@@ -741,3 +753,5 @@ mod reports;
 
 #[path = "safe_csv/mod.rs"]
 mod safe_csv;
+#[path = "roles/mod.rs"]
+mod roles;

@@ -10,7 +10,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The environment variable holding API tokens, separated by commas.
+/// The environment variable holding API tokens, `name:role:secret` separated by commas.
+pub const TOKENS_VARIABLE: &str = "HIRING_API_TOKENS";
+
+/// The earlier variable: secrets separated by commas, each an `admin` token.
 pub const TOKEN_VARIABLE: &str = "HIRING_API_TOKEN";
 
 /// Arguments of `hiring serve`.
@@ -33,6 +36,7 @@ pub struct Args {
 
 /// Opens the database (applying migrations) and serves until SIGINT or SIGTERM.
 pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Result<ExitCode> {
+    let tokens = tokens(settings)?;
     let storage = hiring_adapters::open_storage(database_url)?;
     let backup_dir = settings.backup.dir(args.backup_dir.as_deref());
     tracing::info!(dir = %backup_dir.display(), "backup folder of the API");
@@ -40,11 +44,9 @@ pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Resul
         bulk: storage.bulk,
         files: Arc::new(AvroBackupStore::new(backup_dir)),
     };
-    let configured = Tokens::new(settings.api.tokens.iter().map(|t| t.expose_secret()));
-    let from_env = Tokens::from_list(&std::env::var(TOKEN_VARIABLE).unwrap_or_default());
     let api = &settings.api;
     let config = ApiConfig {
-        tokens: configured.union(&from_env),
+        tokens,
         protect_reads: api.protect_reads,
         body_limit: api.body_limit,
         body_timeout: at_least_a_second("api.body_timeout", api.body_timeout)?,
@@ -52,10 +54,11 @@ pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Resul
         body_min_rate: api.body_min_rate,
         header_timeout: at_least_a_second("api.header_timeout", api.header_timeout)?,
         shutdown_grace: Duration::from_secs(args.shutdown_grace.unwrap_or(api.shutdown_grace)),
+        auth_failures_per_minute: api.auth_failures_per_minute,
     };
     if config.tokens.is_empty() {
         eprintln!(
-            "warning: no API token configured ({TOKEN_VARIABLE} or api.tokens): writes are refused"
+            "warning: no API token configured ({TOKENS_VARIABLE}, {TOKEN_VARIABLE} or api.tokens): every request that needs one is refused"
         );
     }
     let bind = args.bind.unwrap_or_else(|| settings.api.bind.clone());
@@ -68,4 +71,18 @@ pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Resul
 fn at_least_a_second(key: &str, seconds: u64) -> anyhow::Result<Duration> {
     anyhow::ensure!(seconds > 0, "{key} must be at least 1 (seconds)");
     Ok(Duration::from_secs(seconds))
+}
+
+/// The tokens of `api.tokens`, `HIRING_API_TOKENS` and `HIRING_API_TOKEN`, refused (naming the
+/// token, never its secret) when one is too short or two share a name or a secret.
+fn tokens(settings: &Settings) -> anyhow::Result<Tokens> {
+    let configured = Tokens::parse_entries(settings.api.tokens.iter().map(|t| t.expose_secret()))
+        .context("api.tokens")?;
+    let mut tokens = configured;
+    for variable in [TOKENS_VARIABLE, TOKEN_VARIABLE] {
+        let from_env = Tokens::parse(&std::env::var(variable).unwrap_or_default())
+            .with_context(|| variable.to_owned())?;
+        tokens = tokens.union(&from_env).context("API tokens")?;
+    }
+    Ok(tokens)
 }

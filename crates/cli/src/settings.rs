@@ -78,7 +78,8 @@ pub struct MigrateSettings {
 pub struct ApiSettings {
     /// Address and port to listen on.
     pub bind: String,
-    /// Bearer tokens accepted by the write endpoints (`HIRING_API_TOKEN` adds more).
+    /// Bearer tokens, each `name:role:secret` or a secret alone (an `admin` token);
+    /// `HIRING_API_TOKENS` and `HIRING_API_TOKEN` add more.
     pub tokens: Vec<SecretString>,
     /// Whether reads (rejects, health, docs) need a token too.
     pub protect_reads: bool,
@@ -95,6 +96,8 @@ pub struct ApiSettings {
     pub header_timeout: u64,
     /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C.
     pub shutdown_grace: u64,
+    /// Failed authentications allowed per client address and minute (0: no limit).
+    pub auth_failures_per_minute: u32,
 }
 
 impl Settings {
@@ -131,6 +134,10 @@ impl Settings {
             .set_default(
                 "api.shutdown_grace",
                 hiring_api::DEFAULT_SHUTDOWN_GRACE.as_secs(),
+            )?
+            .set_default(
+                "api.auth_failures_per_minute",
+                hiring_api::DEFAULT_AUTH_FAILURES_PER_MINUTE,
             )?
             .set_default("backup.dir", "avro_files")?
             .add_source(config::File::from(path).required(required))
@@ -181,6 +188,7 @@ mod tests {
                 body_min_rate: 1024,
                 header_timeout: 5,
                 shutdown_grace: 30,
+                auth_failures_per_minute: 10,
             },
             backup: BackupSettings {
                 dir: "avro_files".into(),

@@ -99,7 +99,7 @@ fn the_console_loads_without_a_token_when_reads_are_protected_and_nothing_else_d
     let app = TestApp::spawn_with(
         &db,
         ApiConfig {
-            tokens: Tokens::from_list(TOKEN),
+            tokens: Tokens::parse(TOKEN).unwrap(),
             protect_reads: true,
             ..ApiConfig::default()
         },

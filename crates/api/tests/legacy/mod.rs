@@ -527,7 +527,7 @@ fn the_report_aliases_follow_protected_reads(db: &TestDb) {
     let app = TestApp::spawn_with(
         db,
         ApiConfig {
-            tokens: Tokens::from_list(TOKEN),
+            tokens: Tokens::parse(TOKEN).unwrap(),
             protect_reads: true,
             ..ApiConfig::default()
         },

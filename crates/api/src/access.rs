@@ -1,0 +1,215 @@
+//! Who may do what: the role each request needs, and the limit on failed authentications per
+//! client address.
+
+use crate::routes::console;
+use crate::tokens::Role;
+use actix_web::http::Method;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// What a request needs to be let through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Nothing: the console's page and files, and reads of reports, health and docs unless
+    /// reads are protected.
+    Public,
+    /// A token of this role or a greater one.
+    Token(Role),
+}
+
+/// Reads that always need a token, whatever `protect_reads` says, and the role they need: the
+/// reject log holds raw records (personal data), the backup listing names files, the audit log
+/// tells who did what.
+const PROTECTED_READS: &[(&str, Role)] = &[
+    ("/api/v1/rejects", Role::Read),
+    ("/api/v1/backups", Role::Read),
+    ("/api/v1/audit", Role::Admin),
+];
+
+/// Writes that an `ingest` token may make; every other write needs `admin`.
+fn ingests(path: &str) -> bool {
+    if path == "/upload" {
+        return true;
+    }
+    let Some(rest) = path.strip_prefix("/api/v1/") else {
+        return false;
+    };
+    let segments: Vec<&str> = rest.split('/').collect();
+    match segments.as_slice() {
+        [_table, "upload"] => true,
+        [name] => !matches!(
+            *name,
+            "backups" | "restore" | "audit" | "rejects" | "reports"
+        ),
+        _ => false,
+    }
+}
+
+/// What a request with `method` on `path` (as the router matches it: percent-decoded) needs.
+pub fn needed(method: &Method, path: &str, protect_reads: bool) -> Access {
+    let reads = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let trimmed = match path.trim_end_matches('/') {
+        "" => "/",
+        other => other,
+    };
+    if reads {
+        if console::serves(path) {
+            return Access::Public;
+        }
+        if let Some((_, role)) = PROTECTED_READS.iter().find(|(p, _)| *p == trimmed) {
+            return Access::Token(*role);
+        }
+        return if protect_reads {
+            Access::Token(Role::Read)
+        } else {
+            Access::Public
+        };
+    }
+    if ingests(trimmed) {
+        Access::Token(Role::Ingest)
+    } else {
+        Access::Token(Role::Admin)
+    }
+}
+
+/// Counts failed authentications per client address: past the allowed number per minute, the
+/// address is answered 429 until the limit lets it try again, whatever token it presents.
+pub struct AuthFailures {
+    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    blocked: Mutex<HashMap<IpAddr, Instant>>,
+}
+
+/// Addresses remembered before stale entries are dropped.
+const REMEMBERED: usize = 10_000;
+
+impl AuthFailures {
+    /// Allows `per_minute` failures a minute per address (as a burst, then one more each
+    /// `60 / per_minute` seconds); 0 turns the limit off.
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            limiter: NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n))),
+            blocked: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How long `ip` must still wait, if it is blocked.
+    pub fn blocked(&self, ip: IpAddr) -> Option<Duration> {
+        let blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
+        let until = *blocked.get(&ip)?;
+        until
+            .checked_duration_since(Instant::now())
+            .filter(|wait| !wait.is_zero())
+    }
+
+    /// Counts one failure of `ip`; when it is one too many, blocks the address and says for how
+    /// long.
+    pub fn record_failure(&self, ip: IpAddr) -> Option<Duration> {
+        let limiter = self.limiter.as_ref()?;
+        if limiter.len() > REMEMBERED {
+            limiter.retain_recent();
+        }
+        let not_until = limiter.check_key(&ip).err()?;
+        let wait = not_until
+            .wait_time_from(DefaultClock::default().now())
+            .max(Duration::from_secs(1));
+        let mut blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if blocked.len() > REMEMBERED {
+            blocked.retain(|_, until| *until > now);
+        }
+        blocked.insert(ip, now + wait);
+        Some(wait)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn needs(method: Method, path: &str) -> Access {
+        needed(&method, path, false)
+    }
+
+    #[test]
+    fn every_route_needs_its_role() {
+        use Access::{Public, Token};
+        let cases = [
+            (Method::GET, "/", Public),
+            (Method::GET, "/health", Public),
+            (Method::HEAD, "/health", Public),
+            (Method::GET, "/docs/", Public),
+            (Method::GET, "/api-docs/openapi.json", Public),
+            (Method::GET, "/api/v1/reports/hires-by-quarter", Public),
+            (Method::GET, "/hired_employees_2021", Public),
+            (Method::GET, "/api/v1/rejects", Token(Role::Read)),
+            (Method::GET, "/api/v1/rejects/", Token(Role::Read)),
+            (Method::GET, "/api/v1/backups", Token(Role::Read)),
+            (Method::GET, "/api/v1/audit", Token(Role::Admin)),
+            (Method::POST, "/api/v1/hired_employees", Token(Role::Ingest)),
+            (Method::POST, "/api/v1/jobs/upload", Token(Role::Ingest)),
+            (Method::POST, "/upload", Token(Role::Ingest)),
+            (Method::POST, "/api/v1/backups", Token(Role::Admin)),
+            (Method::POST, "/api/v1/restore", Token(Role::Admin)),
+            (Method::POST, "/api/v1/jobs/restore", Token(Role::Admin)),
+            (Method::POST, "/backup", Token(Role::Admin)),
+            (Method::POST, "/restore-backup", Token(Role::Admin)),
+            (Method::DELETE, "/api/v1/backups/jobs", Token(Role::Admin)),
+            (Method::PUT, "/api/v1/jobs", Token(Role::Ingest)),
+            (Method::POST, "/anything/else", Token(Role::Admin)),
+        ];
+        for (method, path, access) in cases {
+            assert_eq!(needs(method.clone(), path), access, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn protected_reads_need_a_read_token_except_the_console() {
+        let get = Method::GET;
+        assert_eq!(needed(&get, "/health", true), Access::Token(Role::Read));
+        assert_eq!(
+            needed(&get, "/api/v1/reports/hires-by-quarter", true),
+            Access::Token(Role::Read)
+        );
+        assert_eq!(needed(&get, "/", true), Access::Public);
+        assert_eq!(
+            needed(&get, "/api/v1/audit", true),
+            Access::Token(Role::Admin)
+        );
+    }
+
+    #[test]
+    fn failures_past_the_limit_block_the_address_alone() {
+        let failures = AuthFailures::new(3);
+        let attacker: IpAddr = [10, 0, 0, 1].into();
+        let other: IpAddr = [10, 0, 0, 2].into();
+        for _ in 0..3 {
+            assert_eq!(failures.record_failure(attacker), None);
+        }
+        assert_eq!(failures.blocked(attacker), None);
+        let wait = failures
+            .record_failure(attacker)
+            .expect("the fourth failure blocks");
+        assert!(
+            wait >= Duration::from_secs(1) && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
+        assert!(failures.blocked(attacker).is_some());
+        assert_eq!(failures.blocked(other), None);
+        assert_eq!(failures.record_failure(other), None);
+    }
+
+    #[test]
+    fn a_limit_of_zero_never_blocks() {
+        let failures = AuthFailures::new(0);
+        let ip: IpAddr = [10, 0, 0, 1].into();
+        for _ in 0..100 {
+            assert_eq!(failures.record_failure(ip), None);
+        }
+        assert_eq!(failures.blocked(ip), None);
+    }
+}
