@@ -12,20 +12,32 @@
 //!
 //! Writing goes to a hidden temporary file in the same folder, which is flushed and fsynced,
 //! then hard-linked to its final name (which fails rather than replaces when the name exists)
-//! and unlinked; the folder is fsynced last. No partial file ever carries a backup's name.
+//! and unlinked; the folder is fsynced last. No partial file ever carries a backup's name. The
+//! writer hashes the bytes as they go to the file (SHA-256).
+//!
+//! The files of one backup run make a set: once all of them are complete, its manifest is
+//! written the same way to `<dir>/sets/<set id>.json` (see [`sets`]). Stale temporary files of
+//! interrupted backups are removed by the next backup (see [`temps`]).
 
 mod listing;
 mod reader;
+pub mod sets;
+pub mod temps;
 mod writer;
 
 use apache_avro::Schema;
 use hiring_domain::Table;
-use hiring_ports::{BackupError, BackupInfo, BackupReader, BackupStore, BackupWriter, Codec};
+use hiring_ports::{
+    BackupError, BackupInfo, BackupReader, BackupStore, BackupWriter, Checksum, Codec, NewSet,
+    SetId, SetManifest,
+};
 use reader::AvroReader;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::SystemTime;
+use temps::temporary_name;
 use writer::AvroWriter;
 
 /// Metadata key: the table the file backs up.
@@ -110,6 +122,31 @@ fn io_error(file: &Path, e: &io::Error) -> BackupError {
     }
 }
 
+/// Gives the synced file `temp` the first of `names` that is free, never replacing a file, and
+/// removes the temporary name: `None` when every name is taken.
+fn link_new(
+    temp: &Path,
+    names: impl IntoIterator<Item = PathBuf>,
+) -> Result<Option<PathBuf>, BackupError> {
+    for target in names {
+        match fs::hard_link(temp, &target) {
+            Ok(()) => {
+                fs::remove_file(temp).map_err(|e| io_error(temp, &e))?;
+                return Ok(Some(target));
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            // A file system without hard links: check, then rename (not atomic against a
+            // concurrent backup within the same second).
+            Err(_) if !target.exists() => {
+                fs::rename(temp, &target).map_err(|e| io_error(&target, &e))?;
+                return Ok(Some(target));
+            }
+            Err(_) => continue,
+        }
+    }
+    Ok(None)
+}
+
 /// Backup files in one folder, as Avro object container files.
 #[derive(Debug, Clone)]
 pub struct AvroBackupStore {
@@ -190,6 +227,26 @@ impl BackupStore for AvroBackupStore {
 
     fn open(&self, path: &Path) -> Result<Box<dyn BackupReader>, BackupError> {
         Ok(Box::new(AvroReader::open(path, self.display(path))?))
+    }
+
+    fn checksum(&self, path: &Path) -> Result<(u64, Checksum), BackupError> {
+        sets::checksum_of(path, &self.display(path))
+    }
+
+    fn save_set(&self, set: &NewSet) -> Result<SetManifest, BackupError> {
+        self.write_set(set)
+    }
+
+    fn set_ids(&self) -> Result<Vec<SetId>, BackupError> {
+        self.list_set_ids()
+    }
+
+    fn read_set(&self, id: &SetId) -> Result<SetManifest, BackupError> {
+        self.read_manifest(id)
+    }
+
+    fn remove_stale_temporaries(&self) -> Result<Vec<String>, BackupError> {
+        self.remove_stale(SystemTime::now())
     }
 }
 

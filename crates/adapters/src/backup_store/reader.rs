@@ -104,6 +104,7 @@ impl AvroReader {
                 created_at,
                 codec,
                 schema_version,
+                sha256: None,
             },
             reader,
             read: 0,

@@ -1,20 +1,38 @@
 //! Writing one backup file: a hidden temporary file, flushed, fsynced, then linked to its final
 //! name.
 
-use super::{avro_codec, io_error, schemas, slot, AvroBackupStore, BLOCK_BYTES, IO_BUFFER};
+use super::{avro_codec, io_error, link_new, schemas, slot, AvroBackupStore, BLOCK_BYTES};
+use super::{temporary_name, IO_BUFFER};
 use super::{META_CREATED_AT, META_ROWS, META_SCHEMA_VERSION, META_TABLE};
 use chrono::{SecondsFormat, Utc};
 use hiring_domain::{Record, Table};
-use hiring_ports::{AnyRow, BackupError, BackupInfo, BackupWriter, Codec, SCHEMA_VERSION};
+use hiring_ports::{
+    AnyRow, BackupError, BackupInfo, BackupWriter, Checksum, Codec, SCHEMA_VERSION,
+};
+use sha2::{Digest, Sha256};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Makes temporary names unique within the process.
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+type AvroFileWriter = apache_avro::Writer<'static, BufWriter<HashingFile>>;
 
-type AvroFileWriter = apache_avro::Writer<'static, BufWriter<File>>;
+/// A file that hashes every byte written to it.
+struct HashingFile {
+    file: File,
+    hasher: Sha256,
+}
+
+impl Write for HashingFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let written = self.file.write(buf)?;
+        self.hasher.update(&buf[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
 
 /// Writes one backup file under a temporary name.
 pub(super) struct AvroWriter {
@@ -65,20 +83,24 @@ impl AvroWriter {
         let now = Utc::now();
         let stamp = now.format("%Y%m%dT%H%M%SZ").to_string();
         let created_at = now.to_rfc3339_opts(SecondsFormat::Micros, true);
-        let temp = folder.join(format!(
-            ".{}-{stamp}.avro.{}-{}.tmp",
-            table.name(),
-            std::process::id(),
-            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
+        let temp = folder.join(temporary_name(&format!("{}-{stamp}.avro", table.name())));
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&temp)
             .map_err(|e| io_error(&temp, &e))?;
+        // Held while the file is being written: the cleanup of stale temporary files of the
+        // next backups leaves it alone. A file system without locks relies on the age alone.
+        if let Err(e) = file.try_lock() {
+            tracing::debug!(file = %temp.display(), error = %e, "temporary backup file not locked");
+        }
+        let hashing = HashingFile {
+            file,
+            hasher: Sha256::new(),
+        };
         let mut writer = apache_avro::Writer::builder()
             .schema(schema)
-            .writer(BufWriter::with_capacity(IO_BUFFER, file))
+            .writer(BufWriter::with_capacity(IO_BUFFER, hashing))
             .codec(avro_codec(codec))
             .block_size(BLOCK_BYTES)
             .build();
@@ -119,29 +141,16 @@ impl AvroWriter {
     /// Gives the synced temporary file its final name without replacing any file, and returns
     /// that name.
     fn link_final(&self) -> Result<PathBuf, BackupError> {
-        for n in 1..=1000u32 {
+        let names = (1..=1000u32).map(|n| {
             let name = if n == 1 {
                 format!("{}-{}.avro", self.table.name(), self.stamp)
             } else {
                 format!("{}-{}-{n}.avro", self.table.name(), self.stamp)
             };
-            let target = self.folder.join(name);
-            match fs::hard_link(&self.temp, &target) {
-                Ok(()) => {
-                    fs::remove_file(&self.temp).map_err(|e| io_error(&self.temp, &e))?;
-                    return Ok(target);
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                // A file system without hard links: check, then rename (not atomic against a
-                // concurrent backup of the same table within the same second).
-                Err(_) if !target.exists() => {
-                    fs::rename(&self.temp, &target).map_err(|e| io_error(&target, &e))?;
-                    return Ok(target);
-                }
-                Err(_) => continue,
-            }
-        }
-        Err(self.io("every name for this second is taken".into()))
+            self.folder.join(name)
+        });
+        link_new(&self.temp, names)?
+            .ok_or_else(|| self.io("every name for this second is taken".into()))
     }
 }
 
@@ -190,11 +199,15 @@ impl BackupWriter for AvroWriter {
             )));
         }
         let buffered = writer.into_inner().map_err(|e| self.io(e.to_string()))?;
-        let file = buffered
+        let hashing = buffered
             .into_inner()
             .map_err(|e| io_error(&self.temp, e.error()))?;
-        file.sync_all().map_err(|e| io_error(&self.temp, &e))?;
-        drop(file);
+        hashing
+            .file
+            .sync_all()
+            .map_err(|e| io_error(&self.temp, &e))?;
+        let sha256 = Checksum::from_bytes(hashing.hasher.finalize().into());
+        drop(hashing.file);
         let target = self.link_final()?;
         self.finished = true;
         // The new name (and the removal of the temporary one) must survive a crash too.
@@ -217,6 +230,7 @@ impl BackupWriter for AvroWriter {
             created_at: Some(self.created_at.clone()),
             codec: self.codec.name().to_owned(),
             schema_version: SCHEMA_VERSION,
+            sha256: Some(sha256),
         })
     }
 }
