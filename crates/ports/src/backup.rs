@@ -495,7 +495,7 @@ impl RowSource for FileSources {
 
 #[path = "backup_sets.rs"]
 mod sets;
-pub use sets::BackupListing;
+pub use sets::{listing, sets, BackupListing};
 
 #[cfg(test)]
 #[path = "backup_tests.rs"]

@@ -3,7 +3,9 @@
 //! touched.
 
 use super::{Backups, FileSource, RestoreError, RestoreSummary};
-use crate::{BackupError, BackupInfo, BackupReader, SetFile, SetId, SetManifest, SetStatus};
+use crate::{
+    BackupError, BackupInfo, BackupReader, BackupStore, SetFile, SetId, SetManifest, SetStatus,
+};
 use hiring_domain::Table;
 use serde::Serialize;
 use std::path::Path;
@@ -18,103 +20,121 @@ pub struct BackupListing {
     pub files: Vec<BackupInfo>,
 }
 
+/// The sets and the files of the backup folder `files` (no storage needed).
+pub fn listing(files: &dyn BackupStore) -> Result<BackupListing, BackupError> {
+    Ok(BackupListing {
+        sets: sets(files)?,
+        files: files.list()?,
+    })
+}
+
+/// Every set of `files` that has a manifest, newest first, each saying whether it is complete:
+/// every file it lists is present, readable, of its table, of the recorded size and row count.
+/// Checksums are only read by restores.
+pub fn sets(files: &dyn BackupStore) -> Result<Vec<SetStatus>, BackupError> {
+    let mut sets = Vec::new();
+    for id in files.set_ids()? {
+        let status = match files.read_set(&id) {
+            Ok(manifest) => status(files, manifest),
+            Err(e) => SetStatus {
+                id,
+                created_at: None,
+                complete: false,
+                tables: Vec::new(),
+                rows: 0,
+                bytes: 0,
+                problem: Some(e.to_string()),
+                files: Vec::new(),
+            },
+        };
+        sets.push(status);
+    }
+    Ok(sets)
+}
+
+fn status(files: &dyn BackupStore, manifest: SetManifest) -> SetStatus {
+    let problem = manifest
+        .files
+        .iter()
+        .find_map(|file| present(files, &manifest.id, file).err())
+        .map(|e| e.to_string());
+    SetStatus {
+        tables: manifest.tables(),
+        rows: manifest.files.iter().map(|f| f.rows).sum(),
+        bytes: manifest.files.iter().map(|f| f.bytes).sum(),
+        complete: problem.is_none(),
+        problem,
+        id: manifest.id,
+        created_at: Some(manifest.created_at),
+        files: manifest.files,
+    }
+}
+
+/// Opens `file` of set `set` when it is there as the manifest records it (its checksum
+/// aside).
+fn present(
+    files: &dyn BackupStore,
+    set: &SetId,
+    file: &SetFile,
+) -> Result<Box<dyn BackupReader>, BackupError> {
+    let path = match files.resolve(file.table, &file.file) {
+        Ok(path) => path,
+        Err(BackupError::NotFound(_)) => {
+            return Err(BackupError::IncompleteSet {
+                set: set.to_string(),
+                reason: format!("its {} file {} is missing", file.table, file.file),
+            })
+        }
+        Err(e) => return Err(e),
+    };
+    let reader = files.open(&path)?;
+    let info = reader.info();
+    let mismatch = |reason: String| BackupError::Mismatch {
+        set: set.to_string(),
+        file: file.file.clone(),
+        reason,
+    };
+    if info.table != file.table {
+        return Err(mismatch(format!(
+            "it holds {}, the manifest records {}",
+            info.table, file.table
+        )));
+    }
+    if info.size != file.bytes {
+        return Err(mismatch(format!(
+            "it has {} bytes, the manifest records {}",
+            info.size, file.bytes
+        )));
+    }
+    if info.rows != Some(file.rows) {
+        return Err(mismatch(format!(
+            "it declares {} rows, the manifest records {}",
+            declared(info.rows),
+            file.rows
+        )));
+    }
+    Ok(reader)
+}
+
+fn declared(rows: Option<u64>) -> String {
+    rows.map_or_else(|| "no".into(), |n| n.to_string())
+}
+
 impl Backups<'_> {
-    /// The sets and the files of the backup folder.
+    /// The sets and the files of the backup folder (see [`listing`]).
     pub fn listing(&self) -> Result<BackupListing, BackupError> {
-        Ok(BackupListing {
-            sets: self.sets()?,
-            files: self.files.list()?,
-        })
+        listing(self.files)
     }
 
-    /// Every set that has a manifest, newest first, each saying whether it is complete: every
-    /// file it lists is present, readable, of its table, of the recorded size and row count.
-    /// Checksums are only read by restores.
+    /// The sets of the backup folder (see [`sets`]).
     pub fn sets(&self) -> Result<Vec<SetStatus>, BackupError> {
-        let mut sets = Vec::new();
-        for id in self.files.set_ids()? {
-            let status = match self.files.read_set(&id) {
-                Ok(manifest) => self.status(manifest),
-                Err(e) => SetStatus {
-                    id,
-                    created_at: None,
-                    complete: false,
-                    tables: Vec::new(),
-                    rows: 0,
-                    bytes: 0,
-                    problem: Some(e.to_string()),
-                    files: Vec::new(),
-                },
-            };
-            sets.push(status);
-        }
-        Ok(sets)
-    }
-
-    fn status(&self, manifest: SetManifest) -> SetStatus {
-        let problem = manifest
-            .files
-            .iter()
-            .find_map(|file| self.present(&manifest.id, file).err())
-            .map(|e| e.to_string());
-        SetStatus {
-            tables: manifest.tables(),
-            rows: manifest.files.iter().map(|f| f.rows).sum(),
-            bytes: manifest.files.iter().map(|f| f.bytes).sum(),
-            complete: problem.is_none(),
-            problem,
-            id: manifest.id,
-            created_at: Some(manifest.created_at),
-            files: manifest.files,
-        }
-    }
-
-    /// Opens `file` of set `set` when it is there as the manifest records it (its checksum
-    /// aside).
-    fn present(&self, set: &SetId, file: &SetFile) -> Result<Box<dyn BackupReader>, BackupError> {
-        let path = match self.files.resolve(file.table, &file.file) {
-            Ok(path) => path,
-            Err(BackupError::NotFound(_)) => {
-                return Err(BackupError::IncompleteSet {
-                    set: set.to_string(),
-                    reason: format!("its {} file {} is missing", file.table, file.file),
-                })
-            }
-            Err(e) => return Err(e),
-        };
-        let reader = self.files.open(&path)?;
-        let info = reader.info();
-        let mismatch = |reason: String| BackupError::Mismatch {
-            set: set.to_string(),
-            file: file.file.clone(),
-            reason,
-        };
-        if info.table != file.table {
-            return Err(mismatch(format!(
-                "it holds {}, the manifest records {}",
-                info.table, file.table
-            )));
-        }
-        if info.size != file.bytes {
-            return Err(mismatch(format!(
-                "it has {} bytes, the manifest records {}",
-                info.size, file.bytes
-            )));
-        }
-        if info.rows != Some(file.rows) {
-            let declared = info.rows.map_or_else(|| "no".into(), |n| n.to_string());
-            return Err(mismatch(format!(
-                "it declares {declared} rows, the manifest records {}",
-                file.rows
-            )));
-        }
-        Ok(reader)
+        sets(self.files)
     }
 
     /// Opens `file` of set `set` after checking it is exactly the file recorded: present, of
     /// its size, SHA-256, table and row count.
     fn verified(&self, set: &SetId, file: &SetFile) -> Result<Box<dyn BackupReader>, BackupError> {
-        let reader = self.present(set, file)?;
+        let reader = present(self.files, set, file)?;
         let path = self.files.resolve(file.table, &file.file)?;
         let (bytes, sha256) = self.files.checksum(&path)?;
         let mismatch = |reason: String| BackupError::Mismatch {
@@ -216,8 +236,9 @@ impl Backups<'_> {
             }
             if info.rows != Some(file.rows) {
                 return Err(mismatch(format!(
-                    "it declares {:?} rows, the manifest records {}",
-                    info.rows, file.rows
+                    "it declares {} rows, the manifest records {}",
+                    declared(info.rows),
+                    file.rows
                 )));
             }
         }
