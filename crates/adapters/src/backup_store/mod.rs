@@ -5,8 +5,9 @@
 //! `<table>-<stamp>-2.avro`, `-3`, ...: an existing file is never replaced.
 //!
 //! Each file holds records of the table's schema (`src/avro/<table>.avsc`, version
-//! [`SCHEMA_VERSION`](hiring_ports::SCHEMA_VERSION)) and metadata that makes it describe itself: `hiring.table`,
-//! `hiring.rows`, `hiring.schema_version` and `hiring.created_at` (RFC 3339, UTC). The row count
+//! [`SCHEMA_VERSION`](hiring_ports::SCHEMA_VERSION)) and metadata that makes it describe
+//! itself: `hiring.table`, `hiring.rows`, `hiring.schema_version` and `hiring.created_at`
+//! (RFC 3339, UTC). The row count
 //! is written in the header before the rows, so a file cut short exactly between two blocks is
 //! still caught when it is read.
 //!
