@@ -3,7 +3,8 @@
 
 1. Generates and migrates synthetic data into a fresh SQLite database, backs it up with every
    codec, and checks that fastavro reads every file with records equal to the stored rows (read
-   with Python's sqlite3) and with the self-describing metadata.
+   with Python's sqlite3) and with the self-describing metadata, and that the backup set's
+   manifest (`sets/<id>.json`) records each file's rows, size and SHA-256 (hashlib).
 2. Writes files with fastavro using the shipped schemas (crates/adapters/src/avro/*.avsc), with
    and without `hiring.*` metadata, and checks that `hiring restore` accepts them and stores
    exactly those records.
@@ -12,6 +13,7 @@ Usage: avro_interop.py PATH_TO_HIRING_BINARY
 """
 
 import datetime as dt
+import hashlib
 import json
 import os
 import pathlib
@@ -101,6 +103,14 @@ def main():
             summary = json.loads(
                 run(binary, db, "backup", "--codec", codec, "--dir", str(folder), "--format", "json")
             )
+            manifest = json.loads((folder / "sets" / f"{summary['set']}.json").read_text())
+            assert manifest["id"] == summary["set"] and manifest["format_version"] == 1, manifest
+            assert [f["file"] for f in manifest["files"]] == [f["file"] for f in summary["files"]]
+            for recorded in manifest["files"]:
+                data = (folder / recorded["file"]).read_bytes()
+                assert recorded["bytes"] == len(data), recorded
+                assert recorded["sha256"] == hashlib.sha256(data).hexdigest(), recorded
+                assert recorded["rows"] == len(expected[recorded["table"]]), recorded
             for info in summary["files"]:
                 table = info["table"]
                 records, meta = read_file(folder / info["file"])

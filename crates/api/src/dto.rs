@@ -4,7 +4,7 @@ use hiring_domain::{FieldError, Table};
 use hiring_ports::backup::{BackupSummary, RestoreSummary};
 use hiring_ports::ingest::IngestReport;
 use hiring_ports::migrate::TableSummary;
-use hiring_ports::{BackupInfo, Codec, StoredRejection};
+use hiring_ports::{BackupInfo, Codec, SetFile, SetStatus, StoredRejection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -275,12 +275,16 @@ pub struct RestoreRequest {
     pub file: Option<String>,
 }
 
-/// A request to restore every table.
+/// A request to restore every table of one backup set.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RestoreAllRequest {
-    /// Must be `true`: restore the newest backup of every table, parents first, in one transaction.
+    /// Must be `true`: restore every table of one backup set, parents first, in one transaction.
     #[serde(default)]
     pub all: bool,
+    /// The backup set, as `GET /api/v1/backups` lists it; absent: the newest set holding every
+    /// table.
+    #[schema(example = "20261125T104500Z")]
+    pub set: Option<String>,
 }
 
 /// One backup file.
@@ -303,11 +307,15 @@ pub struct BackupFile {
     pub codec: String,
     /// Version of its record schema.
     pub schema_version: u32,
+    /// SHA-256 of its bytes, for a file just written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 impl From<BackupInfo> for BackupFile {
     fn from(info: BackupInfo) -> Self {
         Self {
+            sha256: info.sha256.map(|s| s.to_string()),
             table: info.table.name().to_owned(),
             file: info.file,
             rows: info.rows,
@@ -322,6 +330,11 @@ impl From<BackupInfo> for BackupFile {
 /// What a backup wrote.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BackupResponse {
+    /// The backup set the files make, as `POST /api/v1/restore` takes it.
+    #[schema(example = "20261125T104500Z")]
+    pub set: String,
+    /// When the snapshot was taken (RFC 3339, UTC).
+    pub created_at: String,
     /// One file per table, parents first.
     pub files: Vec<BackupFile>,
     /// Wall time, in seconds.
@@ -331,17 +344,90 @@ pub struct BackupResponse {
 impl From<BackupSummary> for BackupResponse {
     fn from(summary: BackupSummary) -> Self {
         Self {
+            set: summary.set.to_string(),
+            created_at: summary.created_at,
             files: summary.files.into_iter().map(BackupFile::from).collect(),
             seconds: summary.seconds,
         }
     }
 }
 
-/// The readable backups in the backup folder.
+/// The backup sets and the readable backup files in the backup folder.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BackupList {
-    /// Tables in dependency order (departments, jobs, hired_employees), newest first.
+    /// Every backup set that has a manifest, newest first.
+    pub sets: Vec<BackupSet>,
+    /// Every readable file, in a set or not: tables in dependency order (departments, jobs,
+    /// hired_employees), newest first.
     pub backups: Vec<BackupFile>,
+}
+
+/// One file of a backup set, as its manifest records it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BackupSetFile {
+    /// The table it holds.
+    #[schema(example = "departments")]
+    pub table: String,
+    /// Its name inside the backup folder.
+    #[schema(example = "departments/departments-20261125T104500Z.avro")]
+    pub file: String,
+    /// Rows it holds.
+    pub rows: u64,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+}
+
+impl From<SetFile> for BackupSetFile {
+    fn from(file: SetFile) -> Self {
+        Self {
+            table: file.table.name().to_owned(),
+            file: file.file,
+            rows: file.rows,
+            bytes: file.bytes,
+            sha256: file.sha256.to_string(),
+        }
+    }
+}
+
+/// The files of one backup run, tied together by its manifest.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BackupSet {
+    /// Its id, as `POST /api/v1/restore` takes it.
+    #[schema(example = "20261125T104500Z")]
+    pub id: String,
+    /// When the snapshot was taken (RFC 3339, UTC); absent when the manifest is unreadable.
+    pub created_at: Option<String>,
+    /// Every file is present, readable and of its recorded table, size and row count
+    /// (checksums are verified by restores).
+    pub complete: bool,
+    /// The tables it holds, parents first.
+    pub tables: Vec<String>,
+    /// Rows over its files.
+    pub rows: u64,
+    /// Bytes over its files.
+    pub bytes: u64,
+    /// Why it is not complete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// Its files.
+    pub files: Vec<BackupSetFile>,
+}
+
+impl From<SetStatus> for BackupSet {
+    fn from(set: SetStatus) -> Self {
+        Self {
+            id: set.id.to_string(),
+            created_at: set.created_at,
+            complete: set.complete,
+            tables: set.tables.iter().map(|t| t.name().to_owned()).collect(),
+            rows: set.rows,
+            bytes: set.bytes,
+            problem: set.problem,
+            files: set.files.into_iter().map(Into::into).collect(),
+        }
+    }
 }
 
 /// What a restore did with one table.
@@ -359,6 +445,9 @@ pub struct RestoredTable {
 /// What a restore did; every table listed was replaced in one transaction.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RestoreResponse {
+    /// The backup set restored, when a whole set was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set: Option<String>,
     /// The tables, parents first.
     pub tables: Vec<RestoredTable>,
     /// Wall time, in seconds.
@@ -368,6 +457,7 @@ pub struct RestoreResponse {
 impl From<RestoreSummary> for RestoreResponse {
     fn from(summary: RestoreSummary) -> Self {
         Self {
+            set: summary.set.map(|s| s.to_string()),
             tables: summary
                 .tables
                 .into_iter()

@@ -214,6 +214,11 @@ fn backup_problem(e: &BackupError) -> (StatusCode, &'static str, &'static str) {
             "invalid-backup",
             "Invalid backup file",
         ),
+        BackupError::Mismatch { .. } | BackupError::IncompleteSet { .. } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-backup-set",
+            "Invalid backup set",
+        ),
         BackupError::Io { .. } => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",

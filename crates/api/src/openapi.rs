@@ -45,6 +45,8 @@ use utoipa::{Modify, OpenApi};
         dto::BackupFile,
         dto::BackupResponse,
         dto::BackupList,
+        dto::BackupSet,
+        dto::BackupSetFile,
         dto::RestoredTable,
         dto::RestoreResponse,
         dto::ReportFormat,

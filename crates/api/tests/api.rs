@@ -751,7 +751,7 @@ on_every_backend!(
 #[path = "reports/mod.rs"]
 mod reports;
 
-#[path = "safe_csv/mod.rs"]
-mod safe_csv;
 #[path = "roles/mod.rs"]
 mod roles;
+#[path = "safe_csv/mod.rs"]
+mod safe_csv;

@@ -7,7 +7,7 @@ use anyhow::bail;
 use hiring_adapters::AvroBackupStore;
 use hiring_domain::Table;
 use hiring_ports::backup::{Backups, RestoreSource, RestoreSummary};
-use hiring_ports::{BackupInfo, BackupStore, Codec};
+use hiring_ports::{BackupInfo, Codec, SetId, SetStatus};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -68,9 +68,14 @@ pub struct RestoreArgs {
     )]
     table: Option<Table>,
 
-    /// Restore the newest backup of every table, parents first, in one transaction
+    /// Restore every table of one backup set (the newest holding every table, or --set),
+    /// parents first, in one transaction, after checking every file against its manifest
     #[arg(long)]
     all: bool,
+
+    /// The backup set to restore with --all, as `hiring backups` lists it
+    #[arg(long, value_name = "ID", requires = "all", value_parser = parse_set)]
+    set: Option<SetId>,
 
     /// The backup file to restore [default: the newest backup of the table]
     #[arg(long, value_name = "PATH", conflicts_with = "all")]
@@ -85,6 +90,10 @@ pub struct RestoreArgs {
 }
 
 fn parse_codec(text: &str) -> Result<Codec, String> {
+    text.parse()
+}
+
+fn parse_set(text: &str) -> Result<SetId, String> {
     text.parse()
 }
 
@@ -103,11 +112,18 @@ pub fn backup(
             print_files(&summary.files);
             let rows: u64 = summary.files.iter().filter_map(|f| f.rows).sum();
             println!(
-                "backed up {rows} rows of {} from {} in {:.2} s",
+                "backed up {rows} rows of {} from {} in {:.2} s: backup set {}",
                 tables_of(summary.files.iter().map(|f| f.table)),
                 output::escape_controls(&storage.repos.description),
-                summary.seconds
+                summary.seconds,
+                summary.set
             );
+            if !summary.removed_temporaries.is_empty() {
+                println!(
+                    "removed {} temporary files of interrupted backups",
+                    summary.removed_temporaries.len()
+                );
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -117,14 +133,16 @@ pub fn backup(
 pub fn list(args: ListArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     let files = AvroBackupStore::new(args.folder.resolve(settings));
     // Listing reads the folder only: no database is opened.
-    let listed = files.list()?;
+    let listed = hiring_ports::backup::listing(&files)?;
     match args.format {
         Format::Json => output::print_json(&listed)?,
         Format::Table => {
-            print_files(&listed);
+            print_sets(&listed.sets);
+            print_files(&listed.files);
             println!(
-                "{} backups in {}",
-                listed.len(),
+                "{} backup sets, {} backup files in {}",
+                listed.sets.len(),
+                listed.files.len(),
                 output::escape_controls(&files.dir().display().to_string())
             );
         }
@@ -140,16 +158,17 @@ pub fn restore(
 ) -> anyhow::Result<ExitCode> {
     let files = AvroBackupStore::new(args.folder.resolve(settings));
     let plan = match (args.all, args.table, args.file) {
-        (true, _, _) => Table::ALL
-            .into_iter()
-            .map(|t| (t, RestoreSource::Newest))
-            .collect(),
-        (false, Some(table), Some(path)) => vec![(table, RestoreSource::Path(path))],
-        (false, Some(table), None) => vec![(table, RestoreSource::Newest)],
+        (true, _, _) => None,
+        (false, Some(table), Some(path)) => Some(vec![(table, RestoreSource::Path(path))]),
+        (false, Some(table), None) => Some(vec![(table, RestoreSource::Newest)]),
         (false, None, _) => bail!("name a TABLE to restore, or --all"),
     };
     let storage = hiring_adapters::open_storage(database_url)?;
-    let summary = Backups::new(&*storage.bulk, &files).restore(&plan)?;
+    let backups = Backups::new(&*storage.bulk, &files);
+    let summary = match plan {
+        Some(plan) => backups.restore(&plan)?,
+        None => backups.restore_set(args.set.as_ref())?,
+    };
     match args.format {
         Format::Json => output::print_json(&summary)?,
         Format::Table => print_restore(
@@ -188,6 +207,31 @@ fn print_files(files: &[BackupInfo]) {
     );
 }
 
+fn print_sets(sets: &[SetStatus]) {
+    let rows = sets
+        .iter()
+        .map(|s| {
+            vec![
+                s.id.to_string(),
+                s.created_at.clone().unwrap_or_else(|| "?".into()),
+                if s.complete { "yes" } else { "no" }.into(),
+                tables_of(s.tables.iter().copied()),
+                s.rows.to_string(),
+                human_size(s.bytes),
+                s.problem.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        output::table(
+            &["set", "created", "complete", "tables", "rows", "size", "problem"],
+            &[4, 5],
+            rows
+        )
+    );
+}
+
 fn print_restore(summary: &RestoreSummary, database: &str) {
     let rows = summary
         .tables
@@ -198,8 +242,13 @@ fn print_restore(summary: &RestoreSummary, database: &str) {
         "{}",
         output::table(&["table", "restored from", "rows"], &[2], rows)
     );
+    let from = summary
+        .set
+        .as_ref()
+        .map(|set| format!(" from backup set {set}"))
+        .unwrap_or_default();
     println!(
-        "restored {} into {database} in one transaction in {:.2} s",
+        "restored {}{from} into {database} in one transaction in {:.2} s",
         tables_of(summary.tables.iter().map(|t| t.table)),
         summary.seconds
     );

@@ -1,13 +1,18 @@
-//! Use cases: back up tables into backup files, list them, restore tables from them.
+//! Use cases: back up tables into backup sets, list them, restore tables from them.
 //!
 //! A backup reads every requested table from one consistent snapshot of storage and streams each
-//! into a file of its own. A restore checks every file (table, schema, every record against the
-//! domain rules, duplicate ids, foreign keys) while it replaces the tables' contents in one
-//! transaction: any problem refuses the whole restore and leaves the tables as they were.
+//! into a file of its own; once every file is complete, a manifest recording each file's rows,
+//! size and SHA-256 makes them one set. A run that fails midway writes no manifest.
+//!
+//! Restoring every table takes one whole set (see [`Backups::restore_set`]) and verifies every
+//! file against the manifest before storage is touched. A restore checks every file (table,
+//! schema, every record against the domain rules, duplicate ids, foreign keys) while it replaces
+//! the tables' contents in one transaction: any problem refuses the whole restore and leaves the
+//! tables as they were.
 
 use crate::{
     AnyRow, BackupError, BackupInfo, BackupReader, BackupStore, BackupWriter, BulkStorage, Codec,
-    MissingParents, ReplaceError, RepoError, RowSource, SnapshotSink,
+    MissingParents, NewSet, ReplaceError, RepoError, RowSource, SetFile, SetId, SnapshotSink,
 };
 use hiring_domain::{Id, Table};
 use roaring::RoaringBitmap;
@@ -15,8 +20,8 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Why a backup failed. Files of tables finished before the failure are complete and kept;
-/// nothing of the failing table carries a backup's name.
+/// Why a backup failed. Files of tables finished before the failure are complete and kept, but
+/// no manifest ties them into a set; nothing of the failing table carries a backup's name.
 ///
 /// The messages here and in [`RestoreError`] include their cause, which is therefore not also
 /// their `source()`: an error chain printer would print it twice.
@@ -109,6 +114,9 @@ pub struct TableRestore {
 /// What a restore did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RestoreSummary {
+    /// The backup set restored, when a whole set was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set: Option<SetId>,
     /// The tables, parents first.
     pub tables: Vec<TableRestore>,
     /// Wall time, in seconds.
@@ -118,8 +126,15 @@ pub struct RestoreSummary {
 /// What a backup wrote.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BackupSummary {
+    /// The set the files make.
+    pub set: SetId,
+    /// When the snapshot was taken (RFC 3339, UTC).
+    pub created_at: String,
     /// One file per table, parents first.
     pub files: Vec<BackupInfo>,
+    /// Temporary files of interrupted backups removed before this one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed_temporaries: Vec<String>,
     /// Wall time, in seconds.
     pub seconds: f64,
 }
@@ -140,6 +155,7 @@ impl<'a> Backups<'a> {
     /// table, compressed with `codec`.
     pub fn backup(&self, tables: &[Table], codec: Codec) -> Result<BackupSummary, BackupRunError> {
         let started = Instant::now();
+        let removed_temporaries = self.remove_stale_temporaries();
         let tables = in_dependency_order(tables);
         let mut sink = FileSink {
             files: self.files,
@@ -162,10 +178,31 @@ impl<'a> Backups<'a> {
                 "backup written"
             );
         }
+        let set = self.files.save_set(&new_set(&sink.written)?)?;
+        tracing::info!(set = %set.id, files = set.files.len(), "backup set recorded");
         Ok(BackupSummary {
+            set: set.id,
+            created_at: set.created_at,
             files: sink.written,
+            removed_temporaries,
             seconds: started.elapsed().as_secs_f64(),
         })
+    }
+
+    /// Removes what interrupted backups left behind; a failure to do so is logged, not fatal.
+    fn remove_stale_temporaries(&self) -> Vec<String> {
+        match self.files.remove_stale_temporaries() {
+            Ok(removed) => {
+                for file in &removed {
+                    tracing::info!(file = %file, "temporary file of an interrupted backup removed");
+                }
+                removed
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "temporary files of interrupted backups not removed");
+                Vec::new()
+            }
+        }
     }
 
     /// Every readable backup, tables in dependency order, newest first.
@@ -209,18 +246,16 @@ impl<'a> Backups<'a> {
         self.restore_table(table, RestoreSource::Named(name.to_owned()))
     }
 
-    /// Restores the newest backup of every table, in one transaction.
+    /// Restores every table from the newest backup set holding all of them, in one
+    /// transaction (see [`Backups::restore_set`]).
     pub fn restore_all(&self) -> Result<RestoreSummary, RestoreError> {
-        let plan: Vec<(Table, RestoreSource)> = Table::ALL
-            .into_iter()
-            .map(|t| (t, RestoreSource::Newest))
-            .collect();
-        self.restore(&plan)
+        self.restore_set(None)
     }
 
     /// Replaces the contents of each listed table with its backup, all in one transaction and
     /// in dependency order ([`Table::ALL`]). Every file is checked before storage is touched
-    /// (it exists, it is a backup of that table, its schema is compatible), and every record
+    /// (it exists, it is a backup of that table, its schema is compatible, and when a set's
+    /// manifest lists it, its checksum and row count are the recorded ones), and every record
     /// while it is written; any problem refuses the whole restore, tables unchanged.
     pub fn restore(&self, plan: &[(Table, RestoreSource)]) -> Result<RestoreSummary, RestoreError> {
         let started = Instant::now();
@@ -245,8 +280,19 @@ impl<'a> Backups<'a> {
                     found: info.table,
                 });
             }
+            self.verify_if_listed(&path, &info)?;
             readers.push(FileSource::new(*table, reader));
         }
+        self.replace_from(readers, None, started)
+    }
+
+    /// Replaces the tables of `readers` with their rows in one transaction.
+    fn replace_from(
+        &self,
+        readers: Vec<FileSource>,
+        set: Option<SetId>,
+        started: Instant,
+    ) -> Result<RestoreSummary, RestoreError> {
         let tables: Vec<Table> = readers.iter().map(|r| r.table).collect();
         let mut source = FileSources {
             readers,
@@ -277,10 +323,36 @@ impl<'a> Backups<'a> {
             tracing::info!(table = %t.table, file = %t.file, rows = t.rows, "table restored");
         }
         Ok(RestoreSummary {
+            set,
             tables,
             seconds: started.elapsed().as_secs_f64(),
         })
     }
+}
+
+/// The manifest of the files just written: the snapshot time is when the first was started.
+fn new_set(written: &[BackupInfo]) -> Result<NewSet, BackupError> {
+    let files = written
+        .iter()
+        .map(|info| {
+            let missing = |what: &str| BackupError::Io {
+                file: info.file.clone(),
+                message: format!("the finished file reports no {what}"),
+            };
+            Ok(SetFile {
+                table: info.table,
+                file: info.file.clone(),
+                rows: info.rows.ok_or_else(|| missing("row count"))?,
+                bytes: info.size,
+                sha256: info.sha256.ok_or_else(|| missing("checksum"))?,
+            })
+        })
+        .collect::<Result<Vec<_>, BackupError>>()?;
+    let created_at = written
+        .iter()
+        .find_map(|info| info.created_at.clone())
+        .unwrap_or_default();
+    Ok(NewSet { created_at, files })
 }
 
 /// The table that the first folder of `name` or the start of its file name (up to the first
@@ -442,6 +514,14 @@ impl RowSource for FileSources {
     }
 }
 
+#[path = "backup_sets.rs"]
+mod sets;
+pub use sets::{listing, sets, BackupListing};
+
 #[cfg(test)]
 #[path = "backup_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "backup_set_tests.rs"]
+mod set_tests;

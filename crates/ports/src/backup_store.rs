@@ -4,7 +4,7 @@
 //! version, creation time). Files live in one backup folder; names coming from outside (an API
 //! request) are only ever resolved inside it.
 
-use crate::AnyRow;
+use crate::{AnyRow, Checksum, NewSet, SetId, SetManifest};
 use hiring_domain::{RowErrors, Table};
 use serde::Serialize;
 use std::fmt;
@@ -82,6 +82,9 @@ pub struct BackupInfo {
     pub codec: String,
     /// Version of the record schema.
     pub schema_version: u32,
+    /// SHA-256 of the file's bytes: known for a file just written, not for a listed one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<Checksum>,
 }
 
 /// What a backup-store operation can fail with. Nothing here names a file format library.
@@ -132,6 +135,25 @@ pub enum BackupError {
         record: u64,
         /// Every rule it breaks.
         errors: RowErrors,
+    },
+    /// A file is not the one its backup set's manifest records (its checksum, size, row count
+    /// or table differ): it was replaced or edited after the backup.
+    #[error("{file} does not match backup set {set}: {reason}")]
+    Mismatch {
+        /// The set.
+        set: String,
+        /// The file.
+        file: String,
+        /// What differs.
+        reason: String,
+    },
+    /// A file that a backup set's manifest lists is missing.
+    #[error("backup set {set} is incomplete: {reason}")]
+    IncompleteSet {
+        /// The set.
+        set: String,
+        /// What is missing.
+        reason: String,
     },
 }
 
@@ -184,6 +206,24 @@ pub trait BackupStore: Send + Sync {
 
     /// Opens a backup file for reading, checking its header and schema.
     fn open(&self, path: &Path) -> Result<Box<dyn BackupReader>, BackupError>;
+
+    /// Size and SHA-256 of a file's bytes, read whole.
+    fn checksum(&self, path: &Path) -> Result<(u64, Checksum), BackupError>;
+
+    /// Records a set whose files are all complete: its manifest is written last, atomically,
+    /// under a new id (never replacing another set's), and returned.
+    fn save_set(&self, set: &NewSet) -> Result<SetManifest, BackupError>;
+
+    /// The ids of every set that has a manifest, newest first.
+    fn set_ids(&self) -> Result<Vec<SetId>, BackupError>;
+
+    /// The manifest of set `id`: `NotFound` when there is none, `Corrupt` when it is
+    /// unreadable.
+    fn read_set(&self, id: &SetId) -> Result<SetManifest, BackupError>;
+
+    /// Removes the temporary files that interrupted backups left behind (never one still being
+    /// written) and returns their names.
+    fn remove_stale_temporaries(&self) -> Result<Vec<String>, BackupError>;
 }
 
 #[cfg(test)]

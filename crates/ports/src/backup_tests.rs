@@ -38,6 +38,7 @@ fn info(table: Table, file: &str, rows: u64) -> BackupInfo {
         created_at: Some("2026-11-25T10:00:00Z".into()),
         codec: "null".into(),
         schema_version: 1,
+        sha256: None,
     }
 }
 
@@ -74,6 +75,18 @@ fn recording_store() -> (MockBackupStore, Files) {
     let files: Files = Arc::default();
     let log = files.clone();
     let mut store = MockBackupStore::new();
+    store
+        .expect_remove_stale_temporaries()
+        .returning(|| Ok(Vec::new()));
+    store.expect_save_set().returning(|set| {
+        Ok(crate::SetManifest {
+            format_version: crate::MANIFEST_VERSION,
+            id: "20261125T100000Z".parse().unwrap(),
+            created_at: set.created_at.clone(),
+            schema_version: 1,
+            files: set.files.clone(),
+        })
+    });
     store.expect_create().returning(move |table, rows, _codec| {
         let index = {
             let mut files = log.lock().unwrap();
@@ -89,7 +102,9 @@ fn recording_store() -> (MockBackupStore, Files) {
         let finished = log.clone();
         writer.expect_finish().returning(move || {
             finished.lock().unwrap()[index].2 = true;
-            Ok(info(table, &format!("{table}/{table}-1.avro"), rows))
+            let mut written = info(table, &format!("{table}/{table}-1.avro"), rows);
+            written.sha256 = Some(crate::Checksum::from_bytes([7; 32]));
+            Ok(written)
         });
         Ok(Box::new(writer) as Box<dyn BackupWriter>)
     });
@@ -140,6 +155,10 @@ fn backup_of_some_tables_takes_them_once_in_dependency_order() {
 fn a_failing_file_stops_the_backup_with_its_own_error() {
     let (storage, _) = storage_with(vec![(Table::Departments, vec![dept(1), dept(2)])]);
     let mut store = MockBackupStore::new();
+    store
+        .expect_remove_stale_temporaries()
+        .returning(|| Ok(Vec::new()));
+    store.expect_save_set().never();
     store.expect_create().returning(|_, _, _| {
         let mut writer = MockBackupWriter::new();
         writer.expect_append().returning(|_| {
@@ -166,7 +185,11 @@ fn a_failing_snapshot_is_a_storage_error() {
     storage
         .expect_snapshot()
         .returning(|_, _| Err(RepoError::Unavailable("gone".into())));
-    let store = MockBackupStore::new();
+    let mut store = MockBackupStore::new();
+    store
+        .expect_remove_stale_temporaries()
+        .returning(|| Ok(Vec::new()));
+    store.expect_save_set().never();
     let err = Backups::new(&storage, &store)
         .backup(&[], Codec::Null)
         .unwrap_err();
@@ -199,6 +222,7 @@ fn folder(readers: Vec<(&str, MockBackupReader)>) -> MockBackupStore {
             .collect(),
     ));
     let mut store = MockBackupStore::new();
+    store.expect_set_ids().returning(|| Ok(Vec::new()));
     store
         .expect_newest()
         .returning(|table| Ok(Some(PathBuf::from(format!("{table}/newest.avro")))));
@@ -241,7 +265,7 @@ fn replacing_storage(missing: Option<Vec<MissingParents>>) -> (MockBulkStorage, 
 }
 
 #[test]
-fn restore_all_replaces_every_table_in_dependency_order() {
+fn a_plan_of_every_table_replaces_them_in_dependency_order() {
     let store = folder(vec![
         (
             "hired_employees/newest.avro",
@@ -257,7 +281,12 @@ fn restore_all_replaces_every_table_in_dependency_order() {
         ),
     ]);
     let (storage, committed) = replacing_storage(None);
-    let summary = Backups::new(&storage, &store).restore_all().unwrap();
+    let plan: Vec<(Table, RestoreSource)> = Table::ALL
+        .into_iter()
+        .rev()
+        .map(|t| (t, RestoreSource::Newest))
+        .collect();
+    let summary = Backups::new(&storage, &store).restore(&plan).unwrap();
     let order: Vec<Table> = committed.lock().unwrap().iter().map(|(t, _)| *t).collect();
     assert_eq!(order, Table::ALL.to_vec());
     let restored: Vec<(Table, &str, u64)> = summary
@@ -561,6 +590,7 @@ fn restore_named_restores_the_table_the_name_says_from_that_file() {
         .withf(|table, name| *table == Table::Jobs && name == "jobs-1.avro")
         .times(1)
         .returning(|_, _| Ok(PathBuf::from("jobs/jobs-1.avro")));
+    store.expect_set_ids().returning(|| Ok(Vec::new()));
     store.expect_open().times(1).returning(|_| {
         let rows = vec![Ok(job(1)), Ok(job(2))];
         Ok(Box::new(reader(Table::Jobs, "jobs/jobs-1.avro", rows)) as _)
@@ -590,6 +620,7 @@ fn restore_named_of_a_name_that_does_not_say_restores_the_files_table() {
         Table::Departments => Ok(PathBuf::from("departments/old.avro")),
         other => panic!("{other} looked into"),
     });
+    store.expect_set_ids().returning(|| Ok(Vec::new()));
     // Opened once to read its table, once to restore it.
     store.expect_open().times(2).returning(|_| {
         Ok(Box::new(reader(

@@ -13,7 +13,7 @@
 use crate::migrate::binary_kind;
 use crate::pending::{self, Duplicates, LoadTarget, Origin, PendingBatch, Plan};
 use crate::record_reader::{RecordReader, Row};
-use crate::{KeyLookup, RepoError, Repositories, TableRepository};
+use crate::{KeyLookup, RepoError, Repositories};
 use hiring_domain::{Batch, FieldError, Id, Record, RowErrors, Table};
 use serde::Serialize;
 use std::collections::HashMap;

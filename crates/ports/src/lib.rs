@@ -9,6 +9,7 @@
 //! only.
 
 pub mod backup;
+mod backup_set;
 mod backup_store;
 mod bulk;
 mod error;
@@ -22,6 +23,7 @@ pub mod record_reader;
 pub mod reports;
 mod repository;
 
+pub use backup_set::{Checksum, NewSet, SetFile, SetId, SetManifest, SetStatus, MANIFEST_VERSION};
 pub use backup_store::{
     BackupError, BackupInfo, BackupReader, BackupStore, BackupWriter, Codec, SCHEMA_VERSION,
 };

@@ -16,6 +16,14 @@ use crate::support::TestDb;
 
 mod round_trip;
 use round_trip::random_tables_round_trip_for_every_codec;
+mod sets;
+use sets::{
+    a_backup_failing_on_the_second_table_makes_no_set,
+    a_backup_writes_its_manifest_beside_the_files,
+    a_set_with_a_missing_or_replaced_file_is_refused,
+    a_tampered_file_refuses_the_set_and_its_own_restore,
+    stale_temporaries_are_removed_by_the_next_backup,
+};
 
 pub(crate) fn dept(id: i32) -> Department {
     Department::from_fields(&[&id.to_string(), &format!("Department {id}")]).unwrap()
@@ -453,7 +461,8 @@ fn restore_all_is_one_transaction(db: &TestDb) {
     let setup = Setup::new(db);
     fill(&setup.storage, &small());
     let files = setup.backup_all(Codec::Null);
-    // Damage the newest hires file: departments and jobs must not be restored either.
+    // Damage the newest hires file: departments and jobs must not be restored either. The
+    // set's sizes and checksums tell before any table is touched.
     let hires = std::fs::read(&files[2]).unwrap();
     std::fs::write(&files[2], &hires[..hires.len() - 30]).unwrap();
     let changed = Contents {
@@ -464,7 +473,7 @@ fn restore_all_is_one_transaction(db: &TestDb) {
     fill(&setup.storage, &changed);
     let err = setup.backups().restore_all().unwrap_err();
     assert!(
-        matches!(err, RestoreError::Files(BackupError::Corrupt { .. })),
+        matches!(err, RestoreError::Files(BackupError::Mismatch { .. })),
         "{err:?}"
     );
     assert_eq!(contents(&setup.storage), changed);
@@ -855,4 +864,9 @@ on_every_backend!(
     file_names_are_resolved_only_inside_the_backup_folder,
     a_backup_taken_during_inserts_restores_consistently,
     random_tables_round_trip_for_every_codec,
+    a_backup_writes_its_manifest_beside_the_files,
+    a_backup_failing_on_the_second_table_makes_no_set,
+    a_tampered_file_refuses_the_set_and_its_own_restore,
+    a_set_with_a_missing_or_replaced_file_is_refused,
+    stale_temporaries_are_removed_by_the_next_backup,
 );

@@ -13,6 +13,7 @@ use crate::startup::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use hiring_domain::Table;
 use hiring_ports::backup::{Backups, RestoreSource};
+use hiring_ports::SetId;
 use serde::de::DeserializeOwned;
 
 /// Backs up the tables (all three by default) from one consistent snapshot into the backup
@@ -50,7 +51,8 @@ pub async fn create_backup(
     Ok(HttpResponse::Created().json(BackupResponse::from(summary)))
 }
 
-/// The readable backups in the backup folder: tables in dependency order, newest first.
+/// The backup sets (newest first, each saying whether it is complete) and the readable backup
+/// files (tables in dependency order, newest first) in the backup folder.
 #[utoipa::path(
     get,
     path = "/api/v1/backups",
@@ -64,9 +66,12 @@ pub async fn create_backup(
 )]
 pub async fn list_backups(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let ports = state.backups()?;
-    let listed = spawn_blocking_with_tracing(move || ports.files.list()).await??;
+    let listed =
+        spawn_blocking_with_tracing(move || Backups::new(&*ports.bulk, &*ports.files).listing())
+            .await??;
     Ok(HttpResponse::Ok().json(BackupList {
-        backups: listed.into_iter().map(Into::into).collect(),
+        sets: listed.sets.into_iter().map(Into::into).collect(),
+        backups: listed.files.into_iter().map(Into::into).collect(),
     }))
 }
 
@@ -114,24 +119,26 @@ pub async fn restore_table(
     Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
 }
 
-/// Restores the newest backup of every table, parents first, in one transaction.
+/// Restores every table of one backup set (the one named, or else the newest set holding every
+/// table), parents first, in one transaction. Every file is checked against the set's manifest
+/// (present, SHA-256, size, row count) before any table is touched.
 #[utoipa::path(
     post,
     path = "/api/v1/restore",
     tag = "backups",
     request_body(
-        description = "`{\"all\": true}`",
+        description = "`{\"all\": true}`, optionally with `\"set\": ID`",
         content((RestoreAllRequest = "application/json")),
     ),
     responses(
         (status = 200, description = "Every table was replaced", body = RestoreResponse),
-        (status = 400, description = "Malformed JSON, or `all` is not true", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed JSON, `all` is not true, or a malformed set id", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "A table has no backup", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such set, or no set holding every table", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The result would leave hired_employees rows pointing at missing departments or jobs (the ids are named); nothing changed", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A file is truncated or corrupt, holds another table, an incompatible schema, an invalid record or an id twice; nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A file of the set is missing or not the one recorded (checksum, size, row count), or is truncated or corrupt, holds another table, an incompatible schema, an invalid record or an id twice; nothing changed", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable, or backups not configured; nothing changed", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
@@ -144,12 +151,16 @@ pub async fn restore_all(
     let body: RestoreAllRequest = optional_json(&req, payload, state.config.body_limit).await?;
     if !body.all {
         return Err(ApiError::BadRequest(
-            "send {\"all\": true} to restore the newest backup of every table".into(),
+            "send {\"all\": true} to restore every table of a backup set".into(),
         ));
     }
+    let set = body
+        .set
+        .map(|id| id.parse::<SetId>().map_err(ApiError::BadRequest))
+        .transpose()?;
     let ports = state.backups()?;
     let summary = spawn_blocking_with_tracing(move || {
-        Backups::new(&*ports.bulk, &*ports.files).restore_all()
+        Backups::new(&*ports.bulk, &*ports.files).restore_set(set.as_ref())
     })
     .await??;
     Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))

@@ -291,7 +291,109 @@ fn a_restore_that_would_orphan_hires_names_the_ids(db: &TestDb) {
     assert_eq!(all_contents(db), before);
 }
 
+/// The sets of `GET /api/v1/backups`.
+fn sets(app: &TestApp) -> Vec<Value> {
+    let response = app
+        .client
+        .get(app.url("/api/v1/backups"))
+        .bearer_auth(super::TOKEN)
+        .send()
+        .unwrap();
+    json_of(response, 200)["sets"].as_array().unwrap().clone()
+}
+
+fn backup_sets_are_listed_chosen_and_verified(db: &TestDb) {
+    let app = TestApp::spawn(db);
+    seed(&app);
+    let first = json_of(app.post_json("/api/v1/backups", &json!({})), 201);
+    let at_first = all_contents(db);
+    db.execute("UPDATE departments SET department = 'Renamed' WHERE id = 1");
+    let second = json_of(
+        app.post_json("/api/v1/backups", &json!({"codec": "zstandard"})),
+        201,
+    );
+    let at_second = all_contents(db);
+    assert!(second["files"][0]["sha256"].as_str().unwrap().len() == 64);
+
+    let listed = sets(&app);
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["id"], second["set"]);
+    assert_eq!(listed[1]["id"], first["set"]);
+    assert_eq!(listed[0]["complete"], true);
+    assert_eq!(
+        listed[0]["tables"],
+        json!(["departments", "jobs", "hired_employees"])
+    );
+    assert_eq!(
+        listed[0]["files"][2]["sha256"],
+        second["files"][2]["sha256"]
+    );
+
+    // The set chosen, then the newest by default.
+    let restored = json_of(
+        app.post_json(
+            "/api/v1/restore",
+            &json!({"all": true, "set": first["set"]}),
+        ),
+        200,
+    );
+    assert_eq!(restored["set"], first["set"]);
+    assert_eq!(all_contents(db), at_first);
+    let restored = json_of(app.post_json("/api/v1/restore", &json!({"all": true})), 200);
+    assert_eq!(restored["set"], second["set"]);
+    assert_eq!(all_contents(db), at_second);
+
+    // A file of the newest set edited in place: 422, nothing changed, for the set and for the
+    // table alone.
+    db.execute("UPDATE jobs SET job = 'Changed since' WHERE id = 1");
+    let before = all_contents(db);
+    let jobs = app
+        .backup_dir
+        .path()
+        .join(second["files"][1]["file"].as_str().unwrap());
+    let mut bytes = std::fs::read(&jobs).unwrap();
+    let at = bytes.len() - 20;
+    bytes[at] ^= 0x01;
+    std::fs::write(&jobs, &bytes).unwrap();
+    for (path, body) in [
+        ("/api/v1/restore", json!({"all": true})),
+        ("/api/v1/jobs/restore", json!({})),
+    ] {
+        let refused = problem(app.post_json(path, &body), 422);
+        assert_eq!(
+            refused["type"], "urn:hiring:problem:invalid-backup-set",
+            "{path}"
+        );
+        let detail = refused["detail"].as_str().unwrap();
+        assert!(detail.contains("does not match backup set"), "{detail}");
+        assert_eq!(all_contents(db), before, "{path}");
+    }
+
+    // A missing file: the set is listed incomplete and refused.
+    std::fs::remove_file(&jobs).unwrap();
+    assert_eq!(sets(&app)[0]["complete"], false);
+    let refused = problem(app.post_json("/api/v1/restore", &json!({"all": true})), 422);
+    assert!(refused["detail"].as_str().unwrap().contains("is missing"));
+    assert_eq!(all_contents(db), before);
+
+    // A malformed or unknown set.
+    problem(
+        app.post_json("/api/v1/restore", &json!({"all": true, "set": "../sets"})),
+        400,
+    );
+    let missing = problem(
+        app.post_json(
+            "/api/v1/restore",
+            &json!({"all": true, "set": "20000101T000000Z"}),
+        ),
+        404,
+    );
+    assert_eq!(missing["type"], "urn:hiring:problem:backup-not-found");
+    assert_eq!(all_contents(db), before);
+}
+
 on_every_backend!(
+    backup_sets_are_listed_chosen_and_verified,
     backup_list_and_restore_round_trip,
     backup_endpoints_need_a_token,
     refused_restores_leave_the_tables_unchanged,

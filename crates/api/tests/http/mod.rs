@@ -21,7 +21,7 @@ const GIVE_UP: Duration = Duration::from_secs(40);
 
 fn config(change: impl FnOnce(&mut ApiConfig)) -> ApiConfig {
     let mut config = ApiConfig {
-        tokens: Tokens::from_list(TOKEN),
+        tokens: Tokens::parse(TOKEN).unwrap(),
         ..ApiConfig::default()
     };
     change(&mut config);

@@ -51,7 +51,14 @@ fn backup_list_and_restore_through_the_command(db: &TestDb) {
             dir.path().to_str().unwrap(),
         ],
     ));
-    assert_eq!(listed.as_array().unwrap().len(), 4);
+    assert_eq!(listed["files"].as_array().unwrap().len(), 4);
+    let sets = listed["sets"].as_array().unwrap();
+    assert_eq!(sets.len(), 2);
+    assert_eq!(sets[0]["set"], Value::Null);
+    assert_eq!(sets[0]["id"], jobs["set"]);
+    assert_eq!(sets[0]["tables"], serde_json::json!(["jobs"]));
+    assert_eq!(sets[1]["id"], summary["set"]);
+    assert!(sets.iter().all(|s| s["complete"] == true));
 
     // Restoring everything gives the same contents back.
     let restored = stdout_json(&hiring(
@@ -65,6 +72,8 @@ fn backup_list_and_restore_through_the_command(db: &TestDb) {
             dir.path().to_str().unwrap(),
         ],
     ));
+    // The newest set of every table: the one-table backup since is not one.
+    assert_eq!(restored["set"], summary["set"]);
     let rows: Vec<u64> = restored["tables"]
         .as_array()
         .unwrap()
@@ -116,7 +125,92 @@ fn backup_list_and_restore_through_the_command(db: &TestDb) {
     assert_eq!(stored_rows(&db.url), before);
 }
 
-on_every_backend!(backup_list_and_restore_through_the_command);
+/// `hiring restore ARGS... --dir DIR`.
+fn restore(db: &str, dir: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec![
+        "restore",
+        "--format",
+        "json",
+        "--dir",
+        dir.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    hiring(db, &all)
+}
+
+fn backup_sets_through_the_command(db: &TestDb) {
+    let (csv, _) = generated(300, 4);
+    migrate_json(&db.url, csv.path(), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let first = backup_json(&db.url, dir.path(), &[]);
+    let before = stored_rows(&db.url);
+    let (more, _) = generated(600, 5);
+    migrate_json(&db.url, more.path(), &[]);
+    let second = backup_json(&db.url, dir.path(), &["--codec", "snappy"]);
+    let after = stored_rows(&db.url);
+    assert_ne!(before, after);
+
+    // --set chooses; the default is the newest set.
+    let output = restore(
+        &db.url,
+        dir.path(),
+        &["--all", "--set", first["set"].as_str().unwrap()],
+    );
+    assert_eq!(stdout_json(&output)["set"], first["set"]);
+    assert_eq!(stored_rows(&db.url), before);
+    let output = restore(&db.url, dir.path(), &["--all"]);
+    assert_eq!(stdout_json(&output)["set"], second["set"]);
+    assert_eq!(stored_rows(&db.url), after);
+
+    // A file of the newest set edited in place (same size): refused, exit 1, nothing changed;
+    // restoring that table alone is refused too.
+    let hires = dir
+        .path()
+        .join(second["files"][2]["file"].as_str().unwrap());
+    let original = std::fs::read(&hires).unwrap();
+    let mut edited = original.clone();
+    let at = edited.len() - 40;
+    edited[at] ^= 0x01;
+    std::fs::write(&hires, &edited).unwrap();
+    restore(
+        &db.url,
+        dir.path(),
+        &["--all", "--set", first["set"].as_str().unwrap()],
+    );
+    assert_eq!(stored_rows(&db.url), before);
+    for args in [&["--all"][..], &["hired_employees"][..]] {
+        let output = restore(&db.url, dir.path(), args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let message = stderr_of(&output);
+        assert!(message.contains("does not match backup set"), "{message}");
+        assert!(message.contains("changed after the backup"), "{message}");
+        assert_eq!(stored_rows(&db.url), before, "{args:?}");
+    }
+    std::fs::write(&hires, &original).unwrap();
+
+    // Backups without a manifest (taken before sets): --all refuses and says what to do; a
+    // table restores from its file.
+    std::fs::remove_dir_all(dir.path().join("sets")).unwrap();
+    let output = restore(&db.url, dir.path(), &["--all"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_of(&output).contains("there is no backup set of every table"),
+        "{}",
+        stderr_of(&output)
+    );
+    let output = restore(
+        &db.url,
+        dir.path(),
+        &["hired_employees", "--file", hires.to_str().unwrap()],
+    );
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert_eq!(stored_rows(&db.url)[2], after[2]);
+}
+
+on_every_backend!(
+    backup_list_and_restore_through_the_command,
+    backup_sets_through_the_command,
+);
 
 #[test]
 fn backups_render_for_people_and_bad_arguments_exit_with_2() {
@@ -130,12 +224,16 @@ fn backups_render_for_people_and_bad_arguments_exit_with_2() {
     let output = hiring(&db.url, &["backups", "--dir", folder]);
     let text = String::from_utf8_lossy(&output.stdout);
     for word in [
+        "set",
+        "complete",
+        "tables",
         "table",
         "file",
         "rows",
         "size",
         "created",
         "departments/departments-",
+        "1 backup sets, 1 backup files",
     ] {
         assert!(text.contains(word), "{word} missing from\n{text}");
     }
@@ -148,6 +246,8 @@ fn backups_render_for_people_and_bad_arguments_exit_with_2() {
         &["backup", "employees"][..],
         &["restore"][..],
         &["restore", "jobs", "--all"][..],
+        &["restore", "--set", "20261203T090000Z"][..],
+        &["restore", "--all", "--set", "../x"][..],
     ] {
         let output = hiring(&db.url, args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
