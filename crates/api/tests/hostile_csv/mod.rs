@@ -22,7 +22,7 @@ fn upload(app: &TestApp, body: Vec<u8>) -> Response {
 
 /// `(source, reasons)` of every reject, oldest first.
 fn rejects(app: &TestApp) -> Vec<(String, String)> {
-    let log = json_of(app.get("/api/v1/rejects?table=departments"), 200);
+    let log = json_of(app.read("/api/v1/rejects?table=departments"), 200);
     let mut seen: Vec<(String, String)> = log["rejects"]
         .as_array()
         .unwrap()
