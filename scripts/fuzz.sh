@@ -32,7 +32,8 @@ for target in "${targets[@]}"; do
     if ! cargo fuzz run -s none "$target" "$scratch/$target" "corpus/$target" -- \
         -max_total_time="$seconds" -rss_limit_mb=1024 -max_len=65536 \
         >"$scratch/$target.log" 2>&1; then
-        tail -n 60 "$scratch/$target.log"
+        grep -A 3 -m 5 'panicked at' "$scratch/$target.log" || true
+        tail -n 40 "$scratch/$target.log"
         echo "fuzz target $target failed; its input is in fuzz/artifacts/$target/"
         exit 1
     fi

@@ -22,6 +22,7 @@
 
 mod listing;
 mod reader;
+mod schema_names;
 pub mod sets;
 pub mod temps;
 mod writer;

@@ -119,7 +119,8 @@ impl AvroReader {
     }
 }
 
-/// The `avro.codec` of a file's header (`null` when absent).
+/// The `avro.codec` of a file's header (`null` when absent), once the names of its schema are
+/// known to be Avro names.
 fn read_codec(path: &Path) -> Result<String, String> {
     let mut file = BufReader::new(File::open(path).map_err(|e| e.to_string())?);
     let mut magic = [0u8; 4];
@@ -133,6 +134,9 @@ fn read_codec(path: &Path) -> Result<String, String> {
         return Err("the header holds no metadata map".into());
     };
     let entries: HashMap<String, Value> = entries;
+    if let Some(Value::Bytes(schema)) = entries.get("avro.schema") {
+        super::schema_names::check(schema)?;
+    }
     match entries.get("avro.codec") {
         Some(Value::Bytes(bytes)) => Ok(String::from_utf8_lossy(bytes).into_owned()),
         _ => Ok("null".into()),
