@@ -20,6 +20,7 @@
 //! written the same way to `<dir>/sets/<set id>.json` (see [`sets`]). Stale temporary files of
 //! interrupted backups are removed by the next backup (see [`temps`]).
 
+mod header;
 mod listing;
 mod reader;
 mod schema_names;

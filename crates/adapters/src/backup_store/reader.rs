@@ -9,9 +9,8 @@ use hiring_domain::{
     Department, FieldError, HireTime, HiredEmployee, Id, Job, RowErrors, Table, Text,
 };
 use hiring_ports::{AnyRow, BackupError, BackupInfo, BackupReader, SCHEMA_VERSION};
-use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader};
 use std::path::Path;
 
 /// Reads and checks one backup file.
@@ -123,24 +122,14 @@ impl AvroReader {
 /// known to be Avro names.
 fn read_codec(path: &Path) -> Result<String, String> {
     let mut file = BufReader::new(File::open(path).map_err(|e| e.to_string())?);
-    let mut magic = [0u8; 4];
-    file.read_exact(&mut magic).map_err(|e| e.to_string())?;
-    if &magic != b"Obj\x01" {
-        return Err("it does not start like an Avro object container file".into());
-    }
-    let header = apache_avro::from_avro_datum(&Schema::map(Schema::Bytes), &mut file, None)
-        .map_err(|e| e.to_string())?;
-    let Value::Map(entries) = header else {
-        return Err("the header holds no metadata map".into());
-    };
-    let entries: HashMap<String, Value> = entries;
-    if let Some(Value::Bytes(schema)) = entries.get("avro.schema") {
+    let entries = super::header::read(&mut file)?;
+    if let Some(schema) = entries.get("avro.schema") {
         super::schema_names::check(schema)?;
     }
-    match entries.get("avro.codec") {
-        Some(Value::Bytes(bytes)) => Ok(String::from_utf8_lossy(bytes).into_owned()),
-        _ => Ok("null".into()),
-    }
+    Ok(entries.get("avro.codec").map_or_else(
+        || "null".into(),
+        |codec| String::from_utf8_lossy(codec).into_owned(),
+    ))
 }
 
 impl BackupReader for AvroReader {

@@ -565,6 +565,12 @@ fn truncated_and_corrupt_files_are_refused(db: &TestDb) {
     );
     assert!(err.to_string().contains("not an Avro name"), "{err}");
 
+    // A header declaring 2^40 metadata entries (the Avro library would reserve memory for all of
+    // them and abort the process; found by the avro_read fuzz target).
+    std::fs::write(&broken, b"Obj\x01\x80\x80\x80\x80\x80\x40\x02\x02a").unwrap();
+    let err = setup.refused(Table::HiredEmployees, &broken);
+    assert!(err.to_string().contains("metadata entries"), "{err}");
+
     // Not Avro at all.
     std::fs::write(&broken, b"id,department\n1,Sales\n").unwrap();
     let err = setup.refused(Table::Departments, &broken);
