@@ -5,6 +5,9 @@
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default 60 s, every target)
 #
+# The mutations follow a fixed seed (FUZZ_SEED, default 1), so a run repeats the same inputs
+# in the same order: CI is reproducible. FUZZ_SEED=0 lets libFuzzer pick one, for exploring.
+#
 # Needs cargo-fuzz (installed here when missing). Runs on a stable toolchain: no sanitizer
 # (`-s none`), libFuzzer's coverage guidance only.
 set -euo pipefail
@@ -30,7 +33,7 @@ for target in "${targets[@]}"; do
     echo "fuzzing $target for ${seconds}s"
     # -rss_limit_mb: an input that makes a parser hold far more memory than its size is a bug.
     if ! cargo fuzz run -s none "$target" "$scratch/$target" "corpus/$target" -- \
-        -max_total_time="$seconds" -rss_limit_mb=1024 -max_len=65536 \
+        -max_total_time="$seconds" -rss_limit_mb=1024 -max_len=65536 -seed="${FUZZ_SEED:-1}" \
         >"$scratch/$target.log" 2>&1; then
         grep -A 3 -m 5 'panicked at' "$scratch/$target.log" || true
         tail -n 40 "$scratch/$target.log"
