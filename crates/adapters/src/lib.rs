@@ -12,6 +12,7 @@
 //! # Ok::<(), hiring_adapters::OpenError>(())
 //! ```
 
+mod audit_log;
 pub mod backup_store;
 pub mod generate;
 mod hire_counts;
@@ -155,6 +156,7 @@ where
         + RejectLog
         + hiring_ports::reports::Reports
         + hiring_ports::idempotency::IdempotencyStore
+        + hiring_ports::audit::AuditLog
         + 'static,
 {
     let store = Arc::new(store);
@@ -165,7 +167,8 @@ where
         keys: store.clone(),
         rejects: store.clone(),
         reports: store.clone(),
-        idempotency: store,
+        idempotency: store.clone(),
+        audit: store,
         description,
     }
 }

@@ -161,7 +161,7 @@ impl store::ReportOps for PgDialect {
 
 /// Every storage port on one PostgreSQL database. Cloning shares the connection pool.
 #[derive(Clone, Debug)]
-pub struct PgStore(Store<PgDialect>);
+pub struct PgStore(pub(crate) Store<PgDialect>);
 
 impl PgStore {
     /// Connects to the database at `url` (`postgres://user:password@host:port/dbname`) and

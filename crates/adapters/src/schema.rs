@@ -53,6 +53,23 @@ macro_rules! tables {
                 recorded_at -> $instant,
             }
         }
+
+        diesel::table! {
+            use diesel::sql_types::*;
+
+            audit_log (id) {
+                id -> BigInt,
+                recorded_at -> $instant,
+                actor -> Text,
+                action -> Text,
+                table_name -> Nullable<Text>,
+                row_count -> BigInt,
+                outcome -> Text,
+                detail -> Text,
+                request_id -> Nullable<Text>,
+                duration_ms -> BigInt,
+            }
+        }
     };
 }
 

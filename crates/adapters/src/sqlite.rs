@@ -210,7 +210,7 @@ fn is_busy(e: &diesel::result::Error) -> bool {
 /// Every storage port on one SQLite database file. Cloning shares the connection pool.
 #[derive(Clone, Debug)]
 pub struct SqliteStore(
-    Store<SqliteDialect>,
+    pub(crate) Store<SqliteDialect>,
     /// The file's writer lock, shared with every other store of this process on the file: held
     /// only to keep it registered while the store lives.
     #[allow(dead_code)]

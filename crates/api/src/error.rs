@@ -340,6 +340,11 @@ impl ApiError {
         }
     }
 
+    /// What the client is told went wrong (server-side details stay in the server's log).
+    pub(crate) fn public_detail(&self) -> String {
+        self.detail()
+    }
+
     fn problem(&self) -> Problem {
         let (slug, title) = self.kind();
         Problem {

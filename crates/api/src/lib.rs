@@ -12,6 +12,7 @@
 //! | `POST /api/v1/backups`, `GET /api/v1/backups` | back up tables into the backup folder (Avro), list the backups (token always required) |
 //! | `POST /api/v1/{table}/restore`, `POST /api/v1/restore` | replace a table (or every table) with a backup in one transaction (token required) |
 //! | `GET /api/v1/reports/hires-by-quarter?year=`, `GET /api/v1/reports/departments-above-mean?year=` | the two reports over one year's hires, as JSON, CSV (`?format=csv` or `Accept: text/csv`) or an SVG chart (`?format=svg`) |
+//! | `GET /api/v1/audit?action=&actor=&table=&before=&limit=` | the audit log: every ingest, upload, backup, restore and prune, by whom, newest first (admin) |
 //! | `GET /health` | 200 when the database answers, 503 otherwise |
 //! | `GET /api-docs/openapi.json`, `GET /docs/` | the OpenAPI document and Swagger UI (served by the binary) |
 //! | `GET /`, `GET /console/{file}` | the web console (HTML, CSS and JavaScript modules embedded in the binary) |
@@ -21,7 +22,8 @@
 //! `Authorization: Bearer <token>` ([`Tokens`]) whose [`Role`] allows them: `read` for the reject
 //! log and the backup listing (and every read when [`ApiConfig::protect_reads`] is set, except
 //! the console page and its files), `ingest` for batches and uploads, `admin` for backups,
-//! restores and the audit log. Past [`ApiConfig::auth_failures_per_minute`] failed
+//! restores and the audit log. Every write by a token is recorded in the audit log, refusals
+//! (403) included. Past [`ApiConfig::auth_failures_per_minute`] failed
 //! authentications, an address is answered 429.
 //!
 //! ```no_run
@@ -38,6 +40,7 @@
 //! ```
 
 mod access;
+mod audit;
 mod blocking;
 mod charts;
 mod config;

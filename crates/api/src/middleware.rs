@@ -142,7 +142,16 @@ pub async fn require_token(
             req.extensions_mut().insert(caller);
             Ok(next.call(req).await?.map_into_boxed_body())
         }
-        Err(error) => Ok(req.error_response(error)),
+        Err(error) => {
+            // A valid token with too small a role: the audit trail records who was refused.
+            if let ApiError::Forbidden { token, role, .. } = &error {
+                req.extensions_mut().insert(Caller {
+                    name: token.clone(),
+                    role: *role,
+                });
+            }
+            Ok(req.error_response(error))
+        }
     }
 }
 

@@ -129,6 +129,8 @@ impl Application {
                 .wrap(from_fn(head_as_get))
                 .wrap(from_fn(pace_bodies))
                 .wrap(from_fn(require_token))
+                // Outside the token check, so that refusals (403) are recorded too.
+                .wrap(from_fn(crate::audit::audit_writes))
                 // Outside the token check, so that the aliases' 401s are marked deprecated too.
                 .wrap(from_fn(routes::legacy::mark_deprecated))
                 .wrap(from_fn(trace_requests))
@@ -231,6 +233,11 @@ fn routes_of(cfg: &mut web::ServiceConfig) {
         "/api/v1/rejects",
         READS,
         web::get().to(routes::rejects::list_rejects),
+    ))
+    .service(resource(
+        "/api/v1/audit",
+        READS,
+        web::get().to(routes::audit::list_audit),
     ))
     .service(resource(
         "/api/v1/reports/hires-by-quarter",

@@ -6,6 +6,7 @@
 #[macro_use]
 mod support;
 
+mod audit;
 mod backups;
 mod console;
 mod hostile_csv;
@@ -92,6 +93,15 @@ impl TestApp {
         self.client
             .get(self.url(path))
             .bearer_auth(TOKEN)
+            .send()
+            .unwrap()
+    }
+
+    /// A GET with `token`.
+    fn read_with(&self, token: &str, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
             .send()
             .unwrap()
     }

@@ -142,6 +142,7 @@ fn repositories() -> Repositories {
         rejects: Arc::new(MockRejectLog::new()),
         reports: Arc::new(MockReports::new()),
         idempotency: Arc::new(hiring_ports::idempotency::MockIdempotencyStore::new()),
+        audit: Arc::new(hiring_ports::audit::MockAuditLog::new()),
         description: "in memory".into(),
     }
 }

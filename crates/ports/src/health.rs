@@ -107,6 +107,7 @@ mod tests {
             rejects: Arc::new(MockRejectLog::new()),
             reports: Arc::new(crate::MockReports::new()),
             idempotency: Arc::new(crate::idempotency::MockIdempotencyStore::new()),
+            audit: Arc::new(crate::audit::MockAuditLog::new()),
             description: "mock".into(),
         }
     }

@@ -8,6 +8,8 @@
 //! `MockKeyLookup`, `MockRejectLog`, `MockReports`, ...); switch it on in `[dev-dependencies]`
 //! only.
 
+pub mod audit;
+pub mod audit_facts;
 pub mod backup;
 mod backup_set;
 mod backup_store;
@@ -34,6 +36,8 @@ pub use repository::{
     TableRepository,
 };
 
+#[cfg(feature = "mock")]
+pub use audit::MockAuditLog;
 #[cfg(feature = "mock")]
 pub use reports::MockReports;
 #[cfg(feature = "mock")]

@@ -168,6 +168,7 @@ mod tests {
             rejects: Arc::new(MockRejectLog::new()),
             reports: Arc::new(reports),
             idempotency: Arc::new(crate::idempotency::MockIdempotencyStore::new()),
+            audit: Arc::new(crate::audit::MockAuditLog::new()),
             description: "mock".into(),
         }
     }

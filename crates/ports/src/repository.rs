@@ -140,6 +140,8 @@ pub struct Repositories {
     pub reports: std::sync::Arc<dyn crate::reports::Reports>,
     /// The idempotency keys of keyed writes.
     pub idempotency: std::sync::Arc<dyn crate::idempotency::IdempotencyStore>,
+    /// The audit log.
+    pub audit: std::sync::Arc<dyn crate::audit::AuditLog>,
     /// A human description of the storage (`sqlite data/hiring.db`), without secrets.
     pub description: String,
 }

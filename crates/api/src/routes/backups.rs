@@ -48,6 +48,7 @@ pub async fn create_backup(
         Backups::new(&*ports.bulk, &*ports.files).backup(&tables, body.codec.into())
     })
     .await??;
+    crate::audit::note(&req, &summary);
     Ok(HttpResponse::Created().json(BackupResponse::from(summary)))
 }
 
@@ -116,6 +117,7 @@ pub async fn restore_table(
         Backups::new(&*ports.bulk, &*ports.files).restore_table(table, source)
     })
     .await??;
+    crate::audit::note(&req, &summary);
     Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
 }
 
@@ -163,6 +165,7 @@ pub async fn restore_all(
         Backups::new(&*ports.bulk, &*ports.files).restore_set(set.as_ref())
     })
     .await??;
+    crate::audit::note(&req, &summary);
     Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
 }
 

@@ -1,6 +1,7 @@
 //! `POST /api/v1/{table}`: one validated batch.
 
 use super::{idempotency, read_body, BodyFormat};
+use crate::audit;
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{IngestQuery, IngestResponse, RowObject, TableName};
 use crate::error::{ApiError, Problem};
@@ -86,18 +87,20 @@ pub async fn post_batch(
         let parts = [content, options, &body];
         let route = format!("POST /api/v1/{table}");
         let request = KeyedRequest::new(key, &route, &parts, request_id.as_str());
-        return post_keyed(repos, table, rows, mode, request).await;
+        return post_keyed(&req, repos, table, rows, mode, request).await;
     }
     let report = spawn_blocking_with_tracing(move || {
         ingest::ingest(&repos, table, request_id.as_str(), rows, mode)
     })
     .await??;
+    audit::note(&req, &report);
     Ok(HttpResponse::Ok().json(IngestResponse::from(report)))
 }
 
 /// Ingests a batch under its idempotency key: the first time, the answer is stored with the
 /// rows; a retry of the same request gets the stored answer, with `Idempotent-Replayed: true`.
 async fn post_keyed(
+    req: &HttpRequest,
     repos: Repositories,
     table: Table,
     rows: Batch<IncomingRow>,
@@ -112,9 +115,12 @@ async fn post_keyed(
     })
     .await??;
     Ok(match outcome {
-        KeyedIngest::Done { body, .. } => HttpResponse::Ok()
-            .content_type(mime::APPLICATION_JSON)
-            .body(body),
+        KeyedIngest::Done { body, report } => {
+            audit::note(req, &report);
+            HttpResponse::Ok()
+                .content_type(mime::APPLICATION_JSON)
+                .body(body)
+        }
         KeyedIngest::Replayed(stored) => {
             let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
             HttpResponse::build(status)

@@ -148,7 +148,7 @@ pub async fn upload(
     let key = super::idempotency::key(&req)?;
     let source = UploadSource::new(&request_id, key.as_ref());
     let mut form = Multipart::new(req.headers(), payload);
-    let summaries = load_form(&state, &source, &mut form).await?;
+    let summaries = load_form(&req, &state, &source, &mut form).await?;
     Ok(HttpResponse::Ok().json(summaries))
 }
 
@@ -219,6 +219,7 @@ pub async fn restore_backup(
         Backups::new(&*ports.bulk, &*ports.files).restore_named(&file)
     })
     .await??;
+    crate::audit::note(&req, &summary);
     Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
 }
 
@@ -289,6 +290,7 @@ fn is_multipart(req: &HttpRequest) -> bool {
 /// Receives the whole form, then loads its files parents first; the summaries in
 /// [`Table::ALL`] order. A form refused for any of its parts stores nothing.
 async fn load_form(
+    req: &HttpRequest,
     state: &AppState,
     source: &UploadSource,
     form: &mut Multipart,
@@ -296,7 +298,7 @@ async fn load_form(
     let files = receive_form(form).await?;
     let mut summaries = Vec::with_capacity(files.len());
     for (table, file) in files {
-        summaries.push(load_spooled(state, table, source, file).await?);
+        summaries.push(load_spooled(req, state, table, source, file).await?);
     }
     Ok(summaries)
 }

@@ -1,5 +1,6 @@
 //! The handlers: parse, call a use case of `hiring-ports`, render.
 
+pub mod audit;
 pub mod backups;
 pub mod console;
 pub mod health;

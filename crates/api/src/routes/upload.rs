@@ -2,6 +2,7 @@
 //! streamed from the request to the loader without holding the file in memory.
 
 use super::BodyFormat;
+use crate::audit;
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{TableName, UploadSummary};
 use crate::error::{ApiError, Problem};
@@ -60,7 +61,7 @@ pub async fn upload(
     BodyFormat::of(&req, &[BodyFormat::Csv], "text/csv")?;
     let key = super::idempotency::key(&req)?;
     let source = UploadSource::new(&request_id, key.as_ref());
-    let summary = load_streamed(&state, table, &source, payload).await?;
+    let summary = load_streamed(&req, &state, table, &source, payload).await?;
     Ok(HttpResponse::Ok().json(summary))
 }
 
@@ -91,6 +92,7 @@ impl UploadSource {
 /// Streams `body`, a headerless CSV file, through the migration use case into `table`, chunk
 /// by chunk: the file is never held in memory.
 pub(crate) async fn load_streamed<S, E>(
+    req: &HttpRequest,
     state: &AppState,
     table: Table,
     source: &UploadSource,
@@ -102,12 +104,13 @@ where
 {
     let repos = state.repos.clone();
     let source = source.clone();
-    let summary = feed_blocking(body, move |reader| load(&repos, table, reader, &source)).await??;
-    Ok(UploadSummary::from(summary))
+    let loaded = feed_blocking(body, move |reader| load(&repos, table, reader, &source)).await?;
+    noted(req, loaded)
 }
 
 /// Loads a file spooled by [`spool`] like [`load_streamed`].
 pub(crate) async fn load_spooled(
+    req: &HttpRequest,
     state: &AppState,
     table: Table,
     source: &UploadSource,
@@ -115,8 +118,21 @@ pub(crate) async fn load_spooled(
 ) -> Result<UploadSummary, ApiError> {
     let repos = state.repos.clone();
     let source = source.clone();
-    let summary = spawn_blocking_with_tracing(move || load(&repos, table, file, &source)).await??;
-    Ok(UploadSummary::from(summary))
+    let loaded = spawn_blocking_with_tracing(move || load(&repos, table, file, &source)).await?;
+    noted(req, loaded)
+}
+
+/// Notes what a load did for the audit trail: its summary, or what it committed before it
+/// failed.
+fn noted(
+    req: &HttpRequest,
+    loaded: Result<TableSummary, LoadError>,
+) -> Result<UploadSummary, ApiError> {
+    match &loaded {
+        Ok(summary) => audit::note(req, summary),
+        Err(error) => audit::note(req, error),
+    }
+    Ok(UploadSummary::from(loaded?))
 }
 
 /// Runs the migration use case on `input`. A load cut short (the body broke off, the client

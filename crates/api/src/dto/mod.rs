@@ -1,5 +1,8 @@
 //! What the API sends and takes, as documented in the OpenAPI document.
 
+mod audit;
+
+pub use audit::{AuditQuery, AuditRecord, AuditResponse};
 use hiring_domain::{FieldError, Table};
 use hiring_ports::backup::{BackupSummary, RestoreSummary};
 use hiring_ports::ingest::IngestReport;
