@@ -1,15 +1,18 @@
 //! `hiring backup`, `hiring backups` and `hiring restore`: wire the storage and the backup folder,
 //! call the backup use cases, render their results.
 
+use crate::audit::Trail;
 use crate::output::{self, Format};
 use crate::settings::Settings;
 use anyhow::bail;
 use hiring_adapters::AvroBackupStore;
 use hiring_domain::Table;
+use hiring_ports::audit::AuditAction;
 use hiring_ports::backup::{Backups, RestoreSource, RestoreSummary};
 use hiring_ports::{BackupInfo, Codec, SetId, SetStatus};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 /// The backup folder argument shared by the three commands.
 #[derive(Debug, clap::Args)]
@@ -105,7 +108,10 @@ pub fn backup(
 ) -> anyhow::Result<ExitCode> {
     let storage = hiring_adapters::open_storage(database_url)?;
     let files = AvroBackupStore::new(args.folder.resolve(settings));
-    let summary = Backups::new(&*storage.bulk, &files).backup(&args.tables, args.codec)?;
+    let started = Instant::now();
+    let backed_up = Backups::new(&*storage.bulk, &files).backup(&args.tables, args.codec);
+    Trail::new(&*storage.repos.audit, AuditAction::Backup).record(None, &backed_up, started);
+    let summary = backed_up?;
     match args.format {
         Format::Json => output::print_json(&summary)?,
         Format::Table => {
@@ -165,10 +171,13 @@ pub fn restore(
     };
     let storage = hiring_adapters::open_storage(database_url)?;
     let backups = Backups::new(&*storage.bulk, &files);
-    let summary = match plan {
-        Some(plan) => backups.restore(&plan)?,
-        None => backups.restore_set(args.set.as_ref())?,
+    let started = Instant::now();
+    let restored = match plan {
+        Some(plan) => backups.restore(&plan),
+        None => backups.restore_set(args.set.as_ref()),
     };
+    Trail::new(&*storage.repos.audit, AuditAction::Restore).record(args.table, &restored, started);
+    let summary = restored?;
     match args.format {
         Format::Json => output::print_json(&summary)?,
         Format::Table => print_restore(

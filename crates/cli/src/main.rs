@@ -1,6 +1,7 @@
 //! `hiring`: migrate the historical hiring CSV files into SQLite or PostgreSQL, inspect the
 //! rows that were rejected, and generate synthetic data.
 
+mod audit;
 mod backup;
 mod generate;
 mod migrate;
@@ -57,6 +58,9 @@ enum Command {
     Backups(backup::ListArgs),
     /// Replace a table (or, with --all, every table) with its newest or a given backup.
     Restore(backup::RestoreArgs),
+    /// List the audit log: who ingested, uploaded, migrated, backed up, restored or pruned
+    /// what, when, and how it ended; newest first.
+    Audit(audit::Args),
     /// Print a report over the hires of one year: hires-by-quarter or departments-above-mean.
     Report(report::Args),
     /// Serve the HTTP API (batch ingestion, CSV upload, reject log, health, OpenAPI docs).
@@ -88,6 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup(args) => backup::backup(args, &settings, &database_url),
         Command::Backups(args) => backup::list(args, &settings),
         Command::Restore(args) => backup::restore(args, &settings, &database_url),
+        Command::Audit(args) => audit::run(args, &database_url),
         Command::Report(args) => report::run(args, &database_url),
         Command::Serve(args) => serve::run(args, &settings, &database_url),
     }

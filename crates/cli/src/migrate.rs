@@ -1,10 +1,12 @@
 //! `hiring migrate`: open the files, run the migration use case, render the summary.
 
+use crate::audit::Trail;
 use crate::output::{self, Format};
 use crate::settings::Settings;
 use crate::EXIT_TOO_MANY_REJECTS;
 use anyhow::{bail, Context};
 use hiring_domain::Table;
+use hiring_ports::audit::AuditAction;
 use hiring_ports::migrate::{LoadError, LoadOptions, Migration, Progress, TableSummary};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fs::File;
@@ -67,13 +69,17 @@ pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Resul
         bulk: !args.no_bulk,
     };
     let mut migration = Migration::new(&repos, options);
+    let trail = Trail::new(&*repos.audit, AuditAction::Migrate);
     let mut summaries = Vec::new();
     let mut failure = None;
     for (table, path) in &files {
         if migration.stopped() {
             break;
         }
-        match load_one(&mut migration, *table, path) {
+        let started = Instant::now();
+        let loaded = load_one(&mut migration, *table, path);
+        trail.record(Some(*table), &loaded, started);
+        match loaded {
             Ok(summary) => summaries.push(summary),
             Err(LoadError::Storage { summary, error }) => {
                 let context = format!("loading {} failed; {}", path.display(), kept(&summary));

@@ -366,6 +366,8 @@ fn short_commands_on_postgresql_exit_cleanly_every_time() {
     }
 }
 
+#[path = "audit/mod.rs"]
+mod audit;
 #[path = "backup/mod.rs"]
 mod backup;
 
