@@ -16,7 +16,9 @@ const UNNAMED: &str = "default";
 
 /// What a token may do. Each role includes the ones before it: `ingest` may read, `admin` may
 /// ingest and read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// The reject log, the backup listing, and reports, health and docs when reads are
