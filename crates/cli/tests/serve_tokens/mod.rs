@@ -1,7 +1,7 @@
 //! `hiring serve` refuses tokens that are too short or share a name, wherever they come from
 //! (`HIRING_API_TOKENS`, `HIRING_API_TOKEN`, `api.tokens` of the config file): it stops at once,
 //! before opening the database or listening, with an error naming the token and its source,
-//! never its secret.
+//! never its secret. Secrets given without a name are numbered across the three sources.
 
 use crate::config_file;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -178,7 +178,71 @@ fn two_tokens_with_one_name_stop_serve_at_once_naming_it() {
             Source::Config(&[&from_file]),
             Source::Tokens(&format!("etl:read:{OTHER}")),
         ],
-        &["two API tokens are named \"etl\""],
+        &["HIRING_API_TOKENS", "two API tokens are named \"etl\""],
         &[LONG, OTHER],
     );
+}
+
+/// A running `hiring serve`, stopped when dropped (a failing assertion included).
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn secrets_without_names_from_several_sources_are_numbered_across_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let address = free_address();
+    let log = dir.path().join("serve.log");
+    let secrets = [
+        "config-file-secret-0123",
+        "tokens-variable-secret-4567",
+        "token-variable-secret-89ab",
+    ];
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_hiring"))
+            .args(["serve", "--bind", &address.to_string()])
+            .env("DATABASE_URL", dir.path().join("hiring.db"))
+            .env("HIRING_CONFIG", config_with(dir.path(), &[secrets[0]]))
+            .env("HIRING_API_TOKENS", secrets[1])
+            .env("HIRING_API_TOKEN", secrets[2])
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    while TcpStream::connect_timeout(&address, Duration::from_millis(100)).is_err() {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            let said = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!("hiring serve stopped ({status}): {said}");
+        }
+        assert!(
+            started.elapsed() < QUICKLY * 3,
+            "hiring serve never listened"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let client = reqwest::blocking::Client::new();
+    let names: Vec<String> = secrets
+        .iter()
+        .map(|secret| {
+            let who: serde_json::Value = client
+                .get(format!("http://{address}/api/v1/whoami"))
+                .bearer_auth(secret)
+                .send()
+                .unwrap()
+                .json()
+                .unwrap();
+            assert_eq!(who["role"], "admin", "{who}");
+            who["name"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    drop(server);
+    assert_eq!(names, ["default", "default-2", "default-3"]);
 }
