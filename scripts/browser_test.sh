@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Drives the web console end to end in Debian's headless Chromium (playwright-core from npm,
 # scripts/browser/; never a downloaded browser) against a live `hiring serve`: token, upload of
-# csv_files/, batch insert, backup, restore, both reports. Starts the server on a free port with
-# a temporary SQLite database, a temporary backup folder and a token, and stops it afterwards.
+# csv_files/, batch insert, backup, restore, both reports, and what an admin token, a read token
+# and an invalid one are shown. Starts the server on a free port with a temporary SQLite
+# database, a temporary backup folder and two tokens, and stops it afterwards.
 # The screenshot of the reports is left in target/browser/reports.png.
 #
 #   scripts/browser_test.sh [path/to/hiring]   (default: target/debug/hiring)
@@ -26,7 +27,7 @@ fi
 start_test_server "$binary" browser
 
 status=0
-HIRING_URL="$base" HIRING_TOKEN="$token" CSV_DIR="$PWD/csv_files" \
+HIRING_URL="$base" HIRING_TOKEN="$token" HIRING_READ_TOKEN="$read_token" CSV_DIR="$PWD/csv_files" \
     SCREENSHOT_DIR="$PWD/target/browser" CHROMIUM="$chromium" \
     node scripts/browser/console_test.mjs || status=$?
 if server_panicked; then

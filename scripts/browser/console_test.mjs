@@ -1,7 +1,8 @@
 // Drives the hiring web console in Debian's headless Chromium through playwright-core (no browser
 // is ever downloaded). Started by scripts/browser_test.sh, which runs the server; reads:
 //   HIRING_URL      the server, e.g. http://127.0.0.1:8080
-//   HIRING_TOKEN    its API token
+//   HIRING_TOKEN    its admin token, named ops
+//   HIRING_READ_TOKEN  its read token, named viewer
 //   CSV_DIR         the folder of departments.csv, jobs.csv, hired_employees.csv
 //   SCREENSHOT_DIR  where reports.png (and upload.png, batch.png, backup.png) are written
 //   CHROMIUM        the browser (default /usr/bin/chromium)
@@ -16,6 +17,7 @@ import assert from 'node:assert/strict';
 
 const base = required('HIRING_URL');
 const apiToken = required('HIRING_TOKEN');
+const readToken = required('HIRING_READ_TOKEN');
 const csvDir = required('CSV_DIR');
 const screenshots = required('SCREENSHOT_DIR');
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -226,12 +228,18 @@ try {
     assert.doesNotMatch(said, /[{}]/, 'no raw JSON');
   });
 
-  await step('the token is kept for the tab', async () => {
+  await step('the token is kept for the tab, with its name, its role and what it allows', async () => {
     await page.getByRole('textbox', { name: 'API token' }).fill(apiToken);
     await page.getByRole('button', { name: 'Use this token' }).click();
-    await page.locator('#token-status', { hasText: 'A token is set' }).waitFor();
+    await page.locator('#token-status', { hasText: 'Signed in as ops (admin).' }).waitFor();
     await page.locator('#backup-list', { hasText: 'No backup yet' }).waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.getItem('hiring.apiToken')), apiToken);
+    const said = await text('#token-status');
+    assert.match(said, /This token may read the reports, read the reject log, list the backups, insert batches, upload files, back up, restore tables, prune old backups and read the audit log\./);
+    assert.doesNotMatch(said, /Not with this token/);
+    assert.equal(await page.locator('[data-action]:disabled').count(), 0, 'nothing is disabled');
+    assert.equal(await page.locator('.access-note:visible').count(), 0, 'no reason shows');
+    await assertAnnounced('#token-status .message');
   });
 
   await step('the three CSV files upload, with their summaries and rejected rows', async () => {
@@ -316,6 +324,84 @@ try {
       await page.locator(`#${section}-section`).screenshot({ path: join(screenshots, `${section}.png`) });
     }
   });
+  await step('a read token: its role shows, and what it may not do is disabled with the reason', async () => {
+    await page.getByRole('textbox', { name: 'API token' }).fill(readToken);
+    await page.getByRole('button', { name: 'Use this token' }).click();
+    await page.locator('#token-status', { hasText: 'Signed in as viewer (read).' }).waitFor();
+    const said = await text('#token-status');
+    assert.match(said, /This token may read the reports, read the reject log and list the backups\./);
+    assert.match(said, /Not with this token: insert batches and upload files \(need an ingest token\); back up, restore tables, prune old backups and read the audit log \(need an admin token\)\./);
+    for (const [control, note, needed] of [
+      ['#backup-now', '#backup-now-note', 'an admin token'],
+      ['#restore-form button[type=submit]', '#restore-note', 'an admin token'],
+      ['#upload-form button[type=submit]', '#upload-note', 'an ingest token'],
+      ['#batch-form button[type=submit]', '#batch-note', 'an ingest token'],
+    ]) {
+      assert.ok(await page.locator(control).isDisabled(), `${control} is not disabled`);
+      const reason = page.locator(note);
+      assert.ok(await reason.isVisible(), `${note} does not show`);
+      assert.equal(await reason.innerText(), `Needs ${needed}: the token "viewer" has the read role.`);
+      const describedBy = await page.locator(control).getAttribute('aria-describedby');
+      assert.equal(`#${describedBy}`, note, `${control} is not described by its reason`);
+    }
+    for (const control of ['#upload-jobs', '#batch-rows', '#restore-table']) {
+      assert.ok(await page.locator(control).isDisabled(), `${control} is not disabled`);
+    }
+    assert.ok(await page.locator('#backup-refresh').isEnabled(), 'a read token may list the backups');
+    assert.ok(await page.locator('#year').isEnabled(), 'a read token may read the reports');
+    await page.getByRole('button', { name: 'Refresh the list' }).click();
+    await page.locator('#backup-list tbody tr').nth(2).waitFor();
+  });
+
+  await step('a refused request (403) says which role it needs and which the token has', async () => {
+    // As if the page had been opened before the token lost its role: the button is enabled.
+    await page.evaluate(() => { document.getElementById('backup-now').disabled = false; });
+    await expecting((message, url) => url.endsWith('/api/v1/backups') && /403/.test(message), async () => {
+      await page.getByRole('button', { name: 'Back up now' }).click();
+      await page.locator('#backup-result .message.error').waitFor();
+    });
+    const said = await text('#backup-result');
+    assert.equal(said, 'Error: Not allowed: this needs an admin token, and the token "viewer" has the read role. Enter an admin token under "API token" to do this.');
+    await assertAnnounced('#backup-result .message.error');
+    // The console asked the server again, and the button is disabled again.
+    await page.waitForFunction(() => document.getElementById('backup-now').disabled);
+    await page.locator('#token-status', { hasText: 'Signed in as viewer (read).' }).waitFor();
+  });
+
+  await step('on a 390 px wide phone screen the role and the reasons show without sideways scrolling', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      const wide = await page.evaluate(() => [...document.querySelectorAll('body *')]
+        .filter((node) => node.getBoundingClientRect().right > 390 && !node.closest('.table-scroll'))
+        .map((node) => `${node.tagName.toLowerCase()}${node.id ? `#${node.id}` : ''} (${Math.round(node.getBoundingClientRect().right)} px)`));
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 390, `the page is ${width} px wide: ${wide.join(', ')}`);
+      for (const selector of ['#token-status', '#backup-now-note', '#upload-note', '#restore-note']) {
+        const box = await page.locator(selector).boundingBox();
+        assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${selector}: ${JSON.stringify(box)}`);
+      }
+      await mkdir(screenshots, { recursive: true });
+      await page.locator('#token-section').screenshot({ path: join(screenshots, 'token-phone.png') });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
+  await step('an invalid token is explained and forgotten, and every control comes back', async () => {
+    await expecting((message, url) => url.endsWith('/api/v1/whoami') && /401/.test(message), async () => {
+      await page.getByRole('textbox', { name: 'API token' }).fill('not-the-token-of-anyone-0000');
+      await page.getByRole('button', { name: 'Use this token' }).click();
+      await page.locator('#token-status .message.error').waitFor();
+    });
+    assert.equal(
+      await text('#token-status'),
+      'Error: The API token was refused (the bearer token is not valid). Enter a valid token under "API token". The token has been forgotten.',
+    );
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('hiring.apiToken')), null);
+    assert.equal(await page.locator('[data-action]:disabled').count(), 0, 'nothing is disabled');
+    assert.equal(await page.locator('.access-note:visible').count(), 0, 'no reason shows');
+  });
+
   await step('with the keyboard alone: the skip link leads to the token, Space forgets it', async () => {
     await page.reload();
     await page.locator('#reports-status .message.success').waitFor();
@@ -345,7 +431,7 @@ try {
     await tabTo('#token', { back: true });
     await page.keyboard.type(apiToken);
     await page.keyboard.press('Enter');
-    await page.locator('#token-status', { hasText: 'A token is set' }).waitFor();
+    await page.locator('#token-status', { hasText: 'Signed in as ops (admin).' }).waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.getItem('hiring.apiToken')), apiToken);
     assert.equal(await page.locator('#token').inputValue(), '', 'the token field is emptied');
     await assertFocus('#token');

@@ -16,6 +16,14 @@ export function setToken(value) {
   }
 }
 
+/** The event sent (on `window`) when the server refuses a call for the token's role (403). */
+export const FORBIDDEN_EVENT = 'hiring:forbidden';
+
+/** "an admin token", "a read token". */
+export function tokenOf(role) {
+  return `${/^[aeiou]/i.test(role) ? 'an' : 'a'} ${role} token`;
+}
+
 /** A failed call, with a message meant for a person. */
 export class ApiError extends Error {
   constructor(message, status) {
@@ -60,24 +68,35 @@ export async function callJson(method, path, options) {
 
 /** The error of a non-2xx answer: its problem's title and detail, in plain words. */
 async function failure(response) {
-  let title = '';
-  let detail = '';
+  let problem = {};
   const type = response.headers.get('Content-Type') ?? '';
   if (type.includes('json')) {
     try {
-      const problem = await response.json();
-      if (typeof problem.title === 'string') title = problem.title;
-      if (typeof problem.detail === 'string') detail = problem.detail;
+      problem = (await response.json()) ?? {};
     } catch {
       // No readable problem: the status says enough.
     }
   }
+  const title = typeof problem.title === 'string' ? problem.title : '';
+  const detail = typeof problem.detail === 'string' ? problem.detail : '';
   if (response.status === 401) {
     const why = detail || 'this needs a valid API token';
     const what = token()
       ? 'The API token was refused'
       : 'No API token has been entered';
     return new ApiError(`${what} (${why}). Enter a valid token under "API token".`, 401);
+  }
+  if (response.status === 403) {
+    window.dispatchEvent(new Event(FORBIDDEN_EVENT));
+    const { token: name, role, needed } = problem;
+    if (typeof role === 'string' && typeof needed === 'string') {
+      const whose = typeof name === 'string' ? `the token "${name}"` : 'the token entered';
+      return new ApiError(
+        `Not allowed: this needs ${tokenOf(needed)}, and ${whose} has the ${role} role. `
+          + `Enter ${tokenOf(needed)} under "API token" to do this.`,
+        403,
+      );
+    }
   }
   const what = title || response.statusText || 'The request failed';
   const text = detail

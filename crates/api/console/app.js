@@ -1,5 +1,6 @@
 // The hiring console: every action is a call of the public API (see /docs/).
 
+import { checkToken } from './access.js';
 import { call, callJson, setToken, token } from './api.js';
 import {
   busy, count, el, errorText, message, show, showError, table,
@@ -10,24 +11,23 @@ const byId = (id) => document.getElementById(id);
 
 /* ---------- Token ---------- */
 
-function tokenStatus() {
-  show(byId('token-status'), message(token()
-    ? 'A token is set for this tab.'
-    : 'No token is set: reads work, writes, backups and restores will be refused.'));
+/** Asks who the token is; lists the backups when it may (or when that could not be told). */
+async function useToken() {
+  const who = await checkToken();
+  if (!token()) return;
+  if (!who || who.allows.includes('list_backups')) await listBackups();
 }
 
 byId('token-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const value = byId('token').value.trim();
-  setToken(value);
+  setToken(byId('token').value.trim());
   byId('token').value = '';
-  tokenStatus();
-  if (value) listBackups();
+  useToken();
 });
 
 byId('token-forget').addEventListener('click', () => {
   setToken('');
-  tokenStatus();
+  checkToken();
 });
 
 /* ---------- Upload ---------- */
@@ -303,8 +303,10 @@ async function report(path, year, id, render, description) {
 
 /* ---------- Start ---------- */
 
-tokenStatus();
-if (token()) listBackups();
-else show(byId('backup-list'), message('Enter the API token to list the backups.'));
+if (token()) useToken();
+else {
+  checkToken();
+  show(byId('backup-list'), message('Enter the API token to list the backups.'));
+}
 fillRestoreChoices();
 showReports();

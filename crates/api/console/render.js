@@ -61,7 +61,8 @@ export function count(n) {
 /**
  * Disables `control` while `work` runs, marking `region` busy. A disabled control loses the
  * focus (to the page), so the focus is given back to it afterwards when it had it and nothing
- * else took it meanwhile: a keyboard user stays where they were.
+ * else took it meanwhile: a keyboard user stays where they were. A control the token was found
+ * meanwhile not to allow (`data-denied`) stays disabled.
  */
 export async function busy(control, region, work) {
   const hadFocus = document.activeElement === control;
@@ -70,7 +71,7 @@ export async function busy(control, region, work) {
   try {
     return await work();
   } finally {
-    control.disabled = false;
+    control.disabled = 'denied' in control.dataset;
     region.removeAttribute('aria-busy');
     const now = document.activeElement;
     if (hadFocus && (now === null || now === document.body)) control.focus();

@@ -24,11 +24,12 @@ pub enum Access {
 
 /// Reads that always need a token, whatever `protect_reads` says, and the role they need: the
 /// reject log holds raw records (personal data), the backup listing names files, the audit log
-/// tells who did what.
+/// tells who did what; `whoami` answers who the token is.
 const PROTECTED_READS: &[(&str, Role)] = &[
     ("/api/v1/rejects", Role::Read),
     ("/api/v1/backups", Role::Read),
     ("/api/v1/audit", Role::Admin),
+    ("/api/v1/whoami", Role::Read),
 ];
 
 /// Writes that an `ingest` token may make; every other write needs `admin`.
@@ -150,6 +151,7 @@ mod tests {
             (Method::GET, "/api/v1/rejects/", Token(Role::Read)),
             (Method::GET, "/api/v1/backups", Token(Role::Read)),
             (Method::GET, "/api/v1/audit", Token(Role::Admin)),
+            (Method::GET, "/api/v1/whoami", Token(Role::Read)),
             (Method::POST, "/api/v1/hired_employees", Token(Role::Ingest)),
             (Method::POST, "/api/v1/jobs/upload", Token(Role::Ingest)),
             (Method::POST, "/upload", Token(Role::Ingest)),

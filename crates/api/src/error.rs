@@ -268,6 +268,16 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong with this request.
     pub detail: String,
+    /// On a 403: the name of the token sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "dashboard")]
+    pub token: Option<String>,
+    /// On a 403: the role of the token sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// On a 403: the least role the request needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needed: Option<Role>,
 }
 
 /// The answer to an all-or-nothing batch with invalid rows: a problem plus the per-row errors.
@@ -347,11 +357,22 @@ impl ApiError {
 
     fn problem(&self) -> Problem {
         let (slug, title) = self.kind();
+        let (token, role, needed) = match self {
+            Self::Forbidden {
+                token,
+                role,
+                needed,
+            } => (Some(token.clone()), Some(*role), Some(*needed)),
+            _ => (None, None, None),
+        };
         Problem {
             kind: format!("urn:hiring:problem:{slug}"),
             title: title.to_owned(),
             status: self.status_code().as_u16(),
             detail: self.detail(),
+            token,
+            role,
+            needed,
         }
     }
 }
@@ -508,5 +529,29 @@ mod tests {
         assert_eq!(body["status"], 404);
         assert_eq!(body["title"], "Unknown table");
         assert!(body["detail"].as_str().unwrap().contains("hired_employees"));
+        assert!(
+            body.get("role").is_none() && body.get("needed").is_none(),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn a_forbidden_request_says_both_roles_in_fields_of_their_own() {
+        let (status, body) = body_of(ApiError::Forbidden {
+            token: "dashboard".into(),
+            role: Role::Read,
+            needed: Role::Admin,
+        });
+        assert_eq!(status, 403);
+        assert_eq!(body["type"], "urn:hiring:problem:forbidden");
+        assert_eq!(
+            (&body["token"], &body["role"], &body["needed"]),
+            (
+                &serde_json::json!("dashboard"),
+                &serde_json::json!("read"),
+                &serde_json::json!("admin")
+            ),
+            "{body}"
+        );
     }
 }

@@ -13,6 +13,7 @@
 //! | `POST /api/v1/{table}/restore`, `POST /api/v1/restore` | replace a table (or every table) with a backup in one transaction (token required) |
 //! | `GET /api/v1/reports/hires-by-quarter?year=`, `GET /api/v1/reports/departments-above-mean?year=` | the two reports over one year's hires, as JSON, CSV (`?format=csv` or `Accept: text/csv`) or an SVG chart (`?format=svg`) |
 //! | `GET /api/v1/audit?action=&actor=&table=&before=&limit=` | the audit log: every ingest, upload, backup, restore and prune, by whom, newest first (admin) |
+//! | `GET /api/v1/whoami` | the name and role of the caller's token and the actions it allows (any valid token) |
 //! | `GET /health` | 200 when the database answers, 503 otherwise |
 //! | `GET /api-docs/openapi.json`, `GET /docs/` | the OpenAPI document and Swagger UI (served by the binary) |
 //! | `GET /`, `GET /console/{file}` | the web console (HTML, CSS and JavaScript modules embedded in the binary) |
@@ -41,6 +42,7 @@
 
 mod access;
 mod audit;
+mod actions;
 mod blocking;
 mod charts;
 mod config;

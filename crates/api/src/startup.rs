@@ -240,6 +240,11 @@ fn routes_of(cfg: &mut web::ServiceConfig) {
         web::get().to(routes::audit::list_audit),
     ))
     .service(resource(
+        "/api/v1/whoami",
+        READS,
+        web::get().to(routes::whoami::whoami),
+    ))
+    .service(resource(
         "/api/v1/reports/hires-by-quarter",
         READS,
         web::get().to(routes::reports::hires_by_quarter),

@@ -16,7 +16,9 @@ const UNNAMED: &str = "default";
 
 /// What a token may do. Each role includes the ones before it: `ingest` may read, `admin` may
 /// ingest and read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// The reject log, the backup listing, and reports, health and docs when reads are
@@ -143,12 +145,19 @@ impl fmt::Debug for ApiToken {
 
 /// The tokens the API accepts. Never shows a secret in `Debug` output.
 #[derive(Clone, Default)]
-pub struct Tokens(Arc<Vec<ApiToken>>);
+pub struct Tokens {
+    tokens: Arc<Vec<ApiToken>>,
+    /// How many tokens were given without a name (named `default`, `default-2`...).
+    unnamed: usize,
+}
 
 impl Tokens {
     /// The tokens, refused when two share a name or a secret.
     pub fn new(tokens: impl IntoIterator<Item = ApiToken>) -> Result<Self, TokenError> {
-        let tokens: Vec<ApiToken> = tokens.into_iter().collect();
+        Self::checked(tokens.into_iter().collect(), 0)
+    }
+
+    fn checked(tokens: Vec<ApiToken>, unnamed: usize) -> Result<Self, TokenError> {
         for (i, token) in tokens.iter().enumerate() {
             for earlier in &tokens[..i] {
                 if earlier.name == token.name {
@@ -162,7 +171,10 @@ impl Tokens {
                 }
             }
         }
-        Ok(Self(Arc::new(tokens)))
+        Ok(Self {
+            tokens: Arc::new(tokens),
+            unnamed,
+        })
     }
 
     /// Tokens written as a comma-separated list of `name:role:secret` entries
@@ -177,8 +189,20 @@ impl Tokens {
     pub fn parse_entries<S: AsRef<str>>(
         entries: impl IntoIterator<Item = S>,
     ) -> Result<Self, TokenError> {
-        let mut unnamed = 0;
-        let mut tokens = Vec::new();
+        Self::default().with_entries(entries)
+    }
+
+    /// These tokens and those of `entries` (read as [`Tokens::parse_entries`] does), refused
+    /// when the result has two of a name or a secret. Secrets alone are numbered after those
+    /// these tokens hold, so that several sources of them (`api.tokens`, `HIRING_API_TOKENS`,
+    /// `HIRING_API_TOKEN`) give `default`, `default-2`, `default-3`... rather than two tokens
+    /// named `default`.
+    pub fn with_entries<S: AsRef<str>>(
+        &self,
+        entries: impl IntoIterator<Item = S>,
+    ) -> Result<Self, TokenError> {
+        let mut unnamed = self.unnamed;
+        let mut tokens: Vec<ApiToken> = self.tokens.iter().cloned().collect();
         for entry in entries {
             let entry = entry.as_ref().trim();
             if entry.is_empty() {
@@ -204,29 +228,36 @@ impl Tokens {
                 }
             });
         }
-        Self::new(tokens)
+        Self::checked(tokens, unnamed)
     }
 
     /// Both sets of tokens, refused when the result has two of a name or a secret.
     pub fn union(&self, other: &Tokens) -> Result<Self, TokenError> {
-        Self::new(self.0.iter().chain(other.0.iter()).cloned())
+        Self::checked(
+            self.tokens
+                .iter()
+                .chain(other.tokens.iter())
+                .cloned()
+                .collect(),
+            self.unnamed + other.unnamed,
+        )
     }
 
     /// True when no token is configured: every endpoint that needs one is refused.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.tokens.is_empty()
     }
 
     /// Number of tokens.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.tokens.len()
     }
 
     /// The token whose secret is `presented`. Every token is compared, each in constant time,
     /// so the time taken does not tell which bytes matched.
     pub fn identify(&self, presented: &str) -> Option<&ApiToken> {
         let mut found = None;
-        for token in self.0.iter() {
+        for token in self.tokens.iter() {
             let same = token
                 .secret
                 .expose_secret()
@@ -242,7 +273,7 @@ impl Tokens {
 
 impl fmt::Debug for Tokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.0.iter()).finish()
+        f.debug_list().entries(self.tokens.iter()).finish()
     }
 }
 
@@ -311,6 +342,26 @@ mod tests {
         let one = Tokens::parse(&format!("a:read:{OPS}")).unwrap();
         assert!(one.union(&one).is_err());
         assert_eq!(one.union(&Tokens::parse(ETL).unwrap()).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn secrets_alone_from_several_sources_are_numbered_across_them() {
+        let config = Tokens::parse_entries([OPS]).unwrap();
+        let tokens = config
+            .with_entries(format!("etl:ingest:{ETL},tokens-variable-secret").split(','))
+            .and_then(|t| t.with_entries(["token-variable-secret-1"]))
+            .unwrap();
+        let named = |secret: &str| tokens.identify(secret).unwrap().name().to_owned();
+        assert_eq!(named(OPS), "default");
+        assert_eq!(named(ETL), "etl");
+        assert_eq!(named("tokens-variable-secret"), "default-2");
+        assert_eq!(named("token-variable-secret-1"), "default-3");
+        assert_eq!(
+            config
+                .with_entries([&format!("a:read:{ETL}"), OPS])
+                .unwrap_err(),
+            TokenError::DuplicateSecret("default".into(), "default-2".into())
+        );
     }
 
     #[test]

@@ -74,15 +74,16 @@ fn at_least_a_second(key: &str, seconds: u64) -> anyhow::Result<Duration> {
 }
 
 /// The tokens of `api.tokens`, `HIRING_API_TOKENS` and `HIRING_API_TOKEN`, refused (naming the
-/// token, never its secret) when one is too short or two share a name or a secret.
+/// token and its source, never its secret) when one is too short or two share a name or a
+/// secret. Secrets alone are named `default`, `default-2`... across the three sources.
 fn tokens(settings: &Settings) -> anyhow::Result<Tokens> {
-    let configured = Tokens::parse_entries(settings.api.tokens.iter().map(|t| t.expose_secret()))
+    let mut tokens = Tokens::parse_entries(settings.api.tokens.iter().map(|t| t.expose_secret()))
         .context("api.tokens")?;
-    let mut tokens = configured;
     for variable in [TOKENS_VARIABLE, TOKEN_VARIABLE] {
-        let from_env = Tokens::parse(&std::env::var(variable).unwrap_or_default())
+        let list = std::env::var(variable).unwrap_or_default();
+        tokens = tokens
+            .with_entries(list.split(','))
             .with_context(|| variable.to_owned())?;
-        tokens = tokens.union(&from_env).context("API tokens")?;
     }
     Ok(tokens)
 }

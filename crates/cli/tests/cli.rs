@@ -381,3 +381,5 @@ mod bulk;
 mod hostile;
 #[path = "safe_output/mod.rs"]
 mod safe_output;
+#[path = "serve_tokens/mod.rs"]
+mod serve_tokens;

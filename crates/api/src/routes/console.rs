@@ -39,6 +39,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../console/api.js"),
     },
     Asset {
+        name: "access.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../console/access.js"),
+    },
+    Asset {
         name: "render.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../console/render.js"),

@@ -10,6 +10,7 @@ pub mod legacy;
 pub mod rejects;
 pub mod reports;
 pub mod upload;
+pub mod whoami;
 
 use crate::error::ApiError;
 use crate::pacing::SlowBody;

@@ -45,6 +45,7 @@ fn the_page_and_its_assets_are_served_with_their_types_and_policy() {
     for (asset, content_type) in [
         ("app.js", "text/javascript; charset=utf-8"),
         ("api.js", "text/javascript; charset=utf-8"),
+        ("access.js", "text/javascript; charset=utf-8"),
         ("render.js", "text/javascript; charset=utf-8"),
         ("console.css", "text/css; charset=utf-8"),
         ("favicon.svg", "image/svg+xml"),

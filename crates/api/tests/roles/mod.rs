@@ -143,3 +143,130 @@ fn an_address_past_its_failed_authentications_is_answered_429_alone() {
     }
     json_of(guess(&neighbour, READER), 200);
 }
+
+/// Every action `whoami` names, with a route that takes it (its method and path).
+const ACTION_ROUTES: &[(&str, &str, &str)] = &[
+    (
+        "read_reports",
+        "GET",
+        "/api/v1/reports/hires-by-quarter?year=2021",
+    ),
+    ("read_rejects", "GET", "/api/v1/rejects"),
+    ("list_backups", "GET", "/api/v1/backups"),
+    ("ingest_batches", "POST", "/api/v1/departments"),
+    ("upload_files", "POST", "/api/v1/jobs/upload"),
+    ("back_up", "POST", "/api/v1/backups"),
+    ("restore", "POST", "/api/v1/restore"),
+    ("prune_backups", "POST", "/api/v1/backups/prune"),
+    ("read_audit", "GET", "/api/v1/audit"),
+];
+
+fn whoami(app: &TestApp, token: &str) -> serde_json::Value {
+    json_of(
+        app.client
+            .get(app.url("/api/v1/whoami"))
+            .bearer_auth(token)
+            .send()
+            .unwrap(),
+        200,
+    )
+}
+
+#[test]
+fn whoami_names_the_token_its_role_and_the_actions_it_allows() {
+    let db = TestDb::sqlite();
+    let app = spawn(&db, 10);
+    let reads = ["read_reports", "read_rejects", "list_backups"];
+    let ingests = [&reads[..], &["ingest_batches", "upload_files"]].concat();
+    let all: Vec<&str> = ACTION_ROUTES.iter().map(|(name, ..)| *name).collect();
+    for (token, name, role, allows) in [
+        (READER, "dash", "read", reads.to_vec()),
+        (LOADER, "etl", "ingest", ingests),
+        (OPERATOR, "ops", "admin", all.clone()),
+        (TOKEN, "default", "admin", all.clone()),
+    ] {
+        let who = whoami(&app, token);
+        assert_eq!((&who["name"], &who["role"]), (&json!(name), &json!(role)));
+        assert_eq!(who["allows"], json!(allows), "{token}");
+        let listed: Vec<&str> = who["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(listed, all);
+        assert!(!who.to_string().contains(token), "{who}");
+    }
+    // Without a valid token: 401, and nothing else answers who it is.
+    problem(app.get("/api/v1/whoami"), 401);
+    problem(
+        app.client
+            .get(app.url("/api/v1/whoami"))
+            .bearer_auth("not-a-valid-token-at-all")
+            .send()
+            .unwrap(),
+        401,
+    );
+    let head = app
+        .client
+        .head(app.url("/api/v1/whoami"))
+        .bearer_auth(READER)
+        .send()
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    problem(send(&app, "POST", "/api/v1/whoami", OPERATOR), 405);
+}
+
+#[test]
+fn the_role_whoami_says_an_action_needs_is_the_role_its_route_demands() {
+    let db = TestDb::sqlite();
+    let app = spawn(&db, 10);
+    let actions = whoami(&app, READER)["actions"].clone();
+    for action in actions.as_array().unwrap() {
+        let name = action["name"].as_str().unwrap();
+        let (_, method, path) = ACTION_ROUTES
+            .iter()
+            .find(|(n, ..)| *n == name)
+            .unwrap_or_else(|| panic!("no route for {name}"));
+        let response = send(&app, method, path, READER);
+        if action["allowed"] == true {
+            assert_eq!(action["needs"], "read", "{action}");
+            assert_ne!(response.status(), 403, "{name}");
+            assert_ne!(response.status(), 401, "{name}");
+        } else {
+            let refused = problem(response, 403);
+            assert_eq!(refused["needed"], action["needs"], "{name}: {refused}");
+            assert_eq!(
+                (&refused["token"], &refused["role"]),
+                (&json!("dash"), &json!("read")),
+                "{refused}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_openapi_document_describes_whoami_and_the_roles_of_a_403() {
+    let db = TestDb::sqlite();
+    let app = spawn(&db, 10);
+    let document = json_of(app.get("/api-docs/openapi.json"), 200);
+    let whoami = &document["paths"]["/api/v1/whoami"]["get"];
+    for status in ["200", "401"] {
+        assert!(whoami["responses"][status].is_object(), "{whoami}");
+    }
+    assert_eq!(whoami["security"], json!([{"bearer": []}]), "{whoami}");
+    let schemas = &document["components"]["schemas"];
+    for field in ["name", "role", "allows", "actions"] {
+        assert!(
+            schemas["WhoAmI"]["properties"][field].is_object(),
+            "{field}"
+        );
+    }
+    for field in ["token", "role", "needed"] {
+        assert!(
+            schemas["Problem"]["properties"][field].is_object(),
+            "{field}"
+        );
+    }
+    assert_eq!(schemas["Role"]["enum"], json!(["read", "ingest", "admin"]));
+}
