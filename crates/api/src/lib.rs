@@ -41,8 +41,8 @@
 //! ```
 
 mod access;
-mod audit;
 mod actions;
+mod audit;
 mod blocking;
 mod charts;
 mod config;

@@ -179,8 +179,9 @@ impl Tokens {
 
     /// Tokens written as a comma-separated list of `name:role:secret` entries
     /// (`ops:admin:<secret>,etl:ingest:<secret>`), the form of `HIRING_API_TOKENS` and of the
-    /// entries of `api.tokens`. An entry whose second part is not a role is a secret alone and
-    /// gets the `admin` role (the form of `HIRING_API_TOKEN`). Blank entries are skipped.
+    /// entries of `api.tokens`. An entry whose second part is a word but no role (`ops:superuser:…`,
+    /// `etl:admn:…`) is refused; one without such a part is a secret alone and gets the
+    /// `admin` role (the form of `HIRING_API_TOKEN`). Blank entries are skipped.
     pub fn parse(list: &str) -> Result<Self, TokenError> {
         Self::parse_entries(list.split(','))
     }
@@ -210,10 +211,14 @@ impl Tokens {
             }
             let mut parts = entry.splitn(3, ':');
             let named = match (parts.next(), parts.next(), parts.next()) {
-                (Some(name), Some(role), Some(secret)) => role
-                    .parse::<Role>()
-                    .ok()
-                    .map(|role| (name.trim(), role, secret)),
+                (Some(name), Some(role), Some(secret)) => match role.parse::<Role>() {
+                    Ok(role) => Some((name.trim(), role, secret)),
+                    // `name:word:secret` is a token with a misspelt role, not an admin secret.
+                    Err(_) if role.len() <= 32 && role.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                        return Err(TokenError::UnknownRole(role.to_owned()));
+                    }
+                    Err(_) => None,
+                },
                 _ => None,
             };
             tokens.push(match named {
@@ -302,8 +307,8 @@ mod tests {
         let first = tokens.identify(OPS).unwrap();
         assert_eq!((first.name(), first.role()), ("default", Role::Admin));
         assert_eq!(tokens.identify(ETL).unwrap().name(), "default-2");
-        // A secret with colons whose second part is no role is still one secret.
-        let colons = "abc:defghij:klmnopqrstuv";
+        // A secret with colons whose second part is no word is still one secret.
+        let colons = "abc:d3f9h1j:klmnopqrstuv";
         assert_eq!(
             Tokens::parse(colons)
                 .unwrap()
@@ -313,6 +318,22 @@ mod tests {
             Role::Admin
         );
         assert!(Tokens::parse(" , ").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_misspelt_role_is_refused_not_taken_for_an_admin_secret() {
+        for entry in [
+            "ops:superuser:ops-secret-0123456789",
+            "etl:admn:etl-secret-0123456789",
+            "dash:reader:dash-secret-0123456789",
+        ] {
+            let role = entry.split(':').nth(1).unwrap();
+            assert_eq!(
+                Tokens::parse(entry).err(),
+                Some(TokenError::UnknownRole(role.to_owned())),
+                "{entry}"
+            );
+        }
     }
 
     #[test]
