@@ -1,7 +1,7 @@
 //! # hiring-adapters
 //!
 //! Implementations of the `hiring-ports` traits: diesel storage for SQLite and PostgreSQL, and
-//! the synthetic data generator.
+//! Avro backup files.
 //!
 //! [`open`] picks the backend from a URL, brings the schema up to date with the embedded
 //! migrations and wires one store into every field of [`Repositories`]:
@@ -14,7 +14,6 @@
 
 mod audit_log;
 pub mod backup_store;
-pub mod generate;
 mod hire_counts;
 mod idempotency_keys;
 mod pg_bulk;

@@ -15,9 +15,9 @@ mod idempotency;
 mod legacy;
 
 use actix_web::dev::ServerHandle;
-use hiring_adapters::generate::{generate, GenerateOptions};
 use hiring_adapters::AvroBackupStore;
 use hiring_api::{ApiConfig, Application, BackupPorts, Tokens};
+use hiring_generate::{generate, GenerateOptions};
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{json, Value};

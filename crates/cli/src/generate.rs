@@ -1,7 +1,7 @@
 //! `hiring generate`: synthetic CSV files shaped like the historical ones.
 
 use anyhow::Context;
-use hiring_adapters::generate::{generate, GenerateOptions};
+use hiring_generate::{generate, GenerateOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

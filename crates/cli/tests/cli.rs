@@ -6,8 +6,8 @@
 #[macro_use]
 mod support;
 
-use hiring_adapters::generate::{generate, GenerateOptions, GenerateReport};
 use hiring_domain::Table;
+use hiring_generate::{generate, GenerateOptions, GenerateReport};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

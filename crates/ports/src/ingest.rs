@@ -12,6 +12,7 @@
 
 use crate::migrate::binary_kind;
 use crate::pending::{self, Duplicates, LoadTarget, Origin, PendingBatch, Plan};
+use crate::raw_text::{cut_raw, push_raw};
 use crate::record_reader::{RecordReader, Row};
 use crate::{KeyLookup, RepoError, Repositories};
 use hiring_domain::{Batch, FieldError, Id, Record, RowErrors, Table};
@@ -83,7 +84,7 @@ impl IncomingRow {
     /// unreadable.
     pub fn from_json(table: Table, value: &serde_json::Value) -> Self {
         let mut raw = value.to_string();
-        pending::cut_raw(&mut raw, 0);
+        cut_raw(&mut raw, 0);
         let expected = table.columns().join(", ");
         let Some(object) = value.as_object() else {
             return Self::unreadable(
@@ -104,7 +105,7 @@ impl IncomingRow {
                 Some(serde_json::Value::Number(number)) => number.to_string(),
                 Some(other) => {
                     let mut shown = other.to_string();
-                    pending::cut_raw(&mut shown, 0);
+                    cut_raw(&mut shown, 0);
                     type_errors.push(FieldError::new(
                         *column,
                         format!("must be a string or a number, got {shown}"),
@@ -205,8 +206,8 @@ pub fn rows_from_csv(table: Table, body: &[u8]) -> Result<Vec<IncomingRow>, NotC
         let mut raw = String::new();
         let row = match row {
             Row::Fields(record) => {
-                pending::push_raw(&mut raw, &record);
-                pending::cut_raw(&mut raw, 0);
+                push_raw(&mut raw, record.iter());
+                cut_raw(&mut raw, 0);
                 let (fields, errors) = pending::text_fields(table, &record);
                 IncomingRow {
                     raw,
@@ -218,7 +219,7 @@ pub fn rows_from_csv(table: Table, body: &[u8]) -> Result<Vec<IncomingRow>, NotC
             }
             Row::Refused { raw: bytes, why } => {
                 raw.push_str(&String::from_utf8_lossy(bytes));
-                pending::cut_raw(&mut raw, 0);
+                cut_raw(&mut raw, 0);
                 IncomingRow::unreadable(raw, RowErrors::single("record", why.to_string()))
             }
         };
@@ -283,7 +284,7 @@ pub fn ingest(
     rows: Batch<IncomingRow>,
     mode: Mode,
 ) -> Result<IngestReport, IngestError> {
-    let (keys, none) = (&*repos.keys, &|_: &Plan| ());
+    let (keys, none) = (&*repos.keys, &|_: &[RowRejection]| ());
     match table {
         Table::Departments => ingest_into(keys, &*repos.departments, request_id, rows, mode, none),
         Table::Jobs => ingest_into(keys, &*repos.jobs, request_id, rows, mode, none),
@@ -293,50 +294,45 @@ pub fn ingest(
     }
 }
 
-/// [`ingest`] into `repo`, telling `on_write` the plan of every attempt to write.
+/// [`ingest`] into `repo`, telling `on_write` the rejected rows of every attempt to write.
 pub(crate) fn ingest_into<E: Record, T: LoadTarget<E> + ?Sized>(
     keys: &dyn KeyLookup,
     repo: &T,
     request_id: &str,
     rows: Batch<IncomingRow>,
     mode: Mode,
-    on_write: &dyn Fn(&Plan),
+    on_write: &dyn Fn(&[RowRejection]),
 ) -> Result<IngestReport, IngestError> {
     let received = rows.len();
     let mut batch = PendingBatch::<E>::new(Origin::Api(request_id.to_owned()), received);
-    let mut ids = Vec::with_capacity(received);
     for (index, row) in rows.into_inner().into_iter().enumerate() {
-        ids.push(row.id());
         let parsed = row.parse::<E>();
-        batch.push(index as u64, |out| out.push_str(&row.raw), parsed);
+        // A valid row's id is the one the rules parsed; only a refused row's is read apart.
+        let id = match &parsed {
+            Ok(valid) => Some(valid.id()),
+            Err(_) => row.id(),
+        };
+        batch.push_with_id(index as u64, |out| out.push_str(&row.raw), parsed, id);
     }
     let nothing_accepted = HashMap::new();
     let atomic = mode == Mode::Atomic;
+    // The rejected rows of the last plan made: the one `commit` returns.
+    let mut rejected = Vec::new();
     let (plan, inserted) = pending::commit(
         repo,
         &mut batch,
         WRITE_ATTEMPTS,
         |batch| pending::classify(keys, repo, batch, Duplicates::Reject, &nothing_accepted),
-        |plan| {
-            let write = !atomic || plan.rejects.is_empty();
+        |plan, batch| {
+            rejected = row_rejections(plan, batch);
+            let write = !atomic || rejected.is_empty();
             if write {
-                on_write(plan);
+                on_write(&rejected);
             }
             write
         },
     )?;
     pending::warn_rejects(&plan, &batch);
-    let rejected: Vec<RowRejection> = plan
-        .rejects
-        .iter()
-        .map(|(i, _)| *i)
-        .zip(plan.rejections(&batch))
-        .map(|(index, rejection)| RowRejection {
-            index,
-            id: ids[index],
-            errors: rejection.errors().to_vec(),
-        })
-        .collect();
     let report = IngestReport {
         table: E::TABLE,
         request_id: request_id.to_owned(),
@@ -357,6 +353,17 @@ pub(crate) fn ingest_into<E: Record, T: LoadTarget<E> + ?Sized>(
         return Err(IngestError::Refused(report));
     }
     Ok(report)
+}
+
+/// The rejects of `plan` as the answer reports them, with the id of each row when known.
+fn row_rejections<E: Record>(plan: &Plan, batch: &PendingBatch<E>) -> Vec<RowRejection> {
+    plan.rejected(batch)
+        .map(|rejected| RowRejection {
+            index: rejected.index(),
+            id: batch.ids[rejected.index()],
+            errors: rejected.errors().to_vec(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::idempotency::{
     Claim, ClaimTimes, Completion, IdempotencyStore, KeyedRequest, StoredOutcome,
 };
 use crate::ingest::{ingest_into, IncomingRow, IngestError, IngestReport, Mode, RowRejection};
-use crate::pending::{LoadTarget, Plan};
+use crate::pending::LoadTarget;
 use crate::{RepoError, Repositories, TableRepository};
 use hiring_domain::{Batch, Id, Record, Rejection, Table};
 use std::cell::RefCell;
@@ -106,12 +106,11 @@ fn completing<E: Record>(
         request,
         render,
         received: rows.len(),
-        ids: rows.iter().map(IncomingRow::id).collect(),
         rejected: RefCell::new(Vec::new()),
         stored: RefCell::new(None),
     };
-    let on_write = |plan: &Plan| {
-        *target.rejected.borrow_mut() = plan.rejects.iter().map(|(i, _)| *i).collect();
+    let on_write = |rejected: &[RowRejection]| {
+        *target.rejected.borrow_mut() = rejected.to_vec();
     };
     let report = ingest_into(
         &*repos.keys,
@@ -135,31 +134,20 @@ struct Completing<'a, E> {
     request: &'a KeyedRequest,
     render: &'a Render<'a>,
     received: usize,
-    /// The id of each row received, when its id field was valid.
-    ids: Vec<Option<Id>>,
-    /// The positions of the rejects about to be written, in order.
-    rejected: RefCell<Vec<usize>>,
+    /// The rejected rows about to be written, in batch order.
+    rejected: RefCell<Vec<RowRejection>>,
     /// The answer stored by the last successful write.
     stored: RefCell<Option<String>>,
 }
 
 impl<E: Record> Completing<'_, E> {
-    fn report(&self, rows: &[E], rejects: &[Rejection]) -> IngestReport {
-        let rejected = self.rejected.borrow();
+    fn report(&self, rows: &[E]) -> IngestReport {
         IngestReport {
             table: E::TABLE,
             request_id: self.request.claimant().to_owned(),
             received: self.received,
             inserted: rows.len() as u64,
-            rejected: rejected
-                .iter()
-                .zip(rejects)
-                .map(|(&index, rejection)| RowRejection {
-                    index,
-                    id: self.ids.get(index).copied().flatten(),
-                    errors: rejection.errors().to_vec(),
-                })
-                .collect(),
+            rejected: self.rejected.borrow().clone(),
         }
     }
 }
@@ -170,7 +158,7 @@ impl<E: Record> LoadTarget<E> for Completing<'_, E> {
     }
 
     fn write_batch(&self, rows: &[E], rejects: &[Rejection]) -> Result<u64, RepoError> {
-        let body = (self.render)(&self.report(rows, rejects));
+        let body = (self.render)(&self.report(rows));
         let completion = Completion {
             request: self.request.clone(),
             outcome: StoredOutcome { status: 200, body },

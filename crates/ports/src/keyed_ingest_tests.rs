@@ -176,3 +176,89 @@ fn a_batch_that_stores_nothing_gives_its_claim_up() {
         }
     }
 }
+
+/// Renders every rejected row with its id and reasons.
+fn render_rejects(report: &IngestReport) -> String {
+    report
+        .rejected
+        .iter()
+        .map(|r| {
+            let reasons: Vec<String> = r.errors.iter().map(ToString::to_string).collect();
+            format!("{} {:?} {}", r.index, r.id.map(Id::get), reasons.join("; "))
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+#[test]
+fn the_stored_answer_names_each_rejected_row_by_index_id_and_reasons_after_a_retry() {
+    let mut store = MockIdempotencyStore::new();
+    store.expect_claim().returning(|_, _| Ok(Claim::Granted));
+    let completions: Arc<Mutex<Vec<Completion>>> = Arc::default();
+    let sink = completions.clone();
+    let mut departments = MockTableRepository::<Department>::new();
+    // A concurrent writer stores department 4 between the first look-up and the first write.
+    let mut lookups = 0;
+    departments
+        .expect_find_by_ids()
+        .times(2)
+        .returning(move |_| {
+            lookups += 1;
+            Ok(if lookups == 1 {
+                vec![]
+            } else {
+                vec![dept(4, "Legal")]
+            })
+        });
+    let mut writes = 0;
+    departments
+        .expect_write_batch_completing()
+        .times(2)
+        .returning(move |rows, rejects, completion| {
+            writes += 1;
+            if writes == 1 {
+                return Err(RepoError::Conflict("duplicate key".into()));
+            }
+            assert_eq!(rows, &[dept(1, "Sales")][..]);
+            assert_eq!(rejects.len(), 3);
+            sink.lock().unwrap().push(completion.clone());
+            Ok(1)
+        });
+    let rows = [
+        r#"{"id":1,"department":"Sales"}"#,
+        r#"{"id":2,"department":""}"#,
+        r#"{"id":"x","department":"Legal"}"#,
+        r#"{"id":4,"department":"Legal"}"#,
+    ]
+    .iter()
+    .map(|text| {
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        IncomingRow::from_json(Table::Departments, &value)
+    })
+    .collect();
+    let repos = with_keys(departments, store);
+    let outcome = ingest_keyed(
+        &repos,
+        Table::Departments,
+        Batch::new(rows).unwrap(),
+        Mode::Partial,
+        &request(),
+        &render_rejects,
+    )
+    .unwrap();
+    let KeyedIngest::Done { report, body } = outcome else {
+        panic!("not ingested: {outcome:?}");
+    };
+    assert_eq!(
+        body,
+        "1 Some(2) department: is required \
+         | 2 None id: must be a positive integer, got \"x\" \
+         | 3 Some(4) id: id 4 already exists"
+    );
+    assert_eq!(
+        render_rejects(&report),
+        body,
+        "the answer given is the one stored"
+    );
+    assert_eq!(completions.lock().unwrap()[0].outcome.body, body);
+}

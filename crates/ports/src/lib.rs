@@ -21,6 +21,7 @@ pub mod ingest;
 pub mod keyed_ingest;
 pub mod migrate;
 mod pending;
+mod raw_text;
 pub mod record_reader;
 pub mod reports;
 mod repository;

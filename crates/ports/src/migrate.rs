@@ -365,7 +365,7 @@ impl<'a> Migration<'a> {
                 plan.cut_at_reject_limit(rejected_before, max_rejects);
                 Ok(plan)
             },
-            |_| !self.options.dry_run,
+            |_, _| !self.options.dry_run,
         )?;
         pending::warn_rejects(&plan, batch);
         let inserted = if self.options.dry_run {

@@ -16,7 +16,7 @@
 //! parsed by `csv-core` (the csv crate's parser: `""` escapes a quote, a quote inside an unquoted
 //! field is kept as it is).
 
-use crate::pending::MAX_RAW_BYTES;
+use crate::raw_text::MAX_RAW_BYTES;
 use std::io::{ErrorKind, Read};
 
 /// Longest record (one line, without its line break) read, in bytes; a longer one is refused.

@@ -4,7 +4,7 @@
 
 use super::support::TestDb;
 use super::{count, hire, json_of, problem, seed_parents, TestApp, TOKEN};
-use hiring_adapters::generate::{generate, GenerateOptions};
+use hiring_generate::{generate, GenerateOptions};
 use hiring_ports::idempotency::{Claim, ClaimTimes, IdempotencyKey, KeyedRequest};
 use reqwest::blocking::Response;
 use reqwest::header::CONTENT_TYPE;

@@ -4,8 +4,8 @@
 
 use super::support::TestDb;
 use super::{count, hire, json_of, problem, seed_parents, TestApp, TOKEN};
-use hiring_adapters::generate::{generate, GenerateOptions};
 use hiring_api::{ApiConfig, Tokens};
+use hiring_generate::{generate, GenerateOptions};
 use reqwest::blocking::Response;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{json, Value};
