@@ -69,6 +69,12 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A reader that stops early (`hiring rejects | head`) ends a command quietly, as it ends
+    // other Unix tools, rather than making it panic on a broken pipe. The server keeps Rust's
+    // default (SIGPIPE ignored): a client that goes away must never stop it.
+    if !matches!(cli.command, Command::Serve(_)) {
+        sigpipe::reset();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(error) => {

@@ -120,3 +120,47 @@ fn error_messages_escape_control_characters() {
     assert!(!stderr.contains('\u{1b}'), "{stderr}");
     assert!(stderr.contains("no\\u{1b}[2Jsuch\\nfolder"), "{stderr}");
 }
+
+/// `hiring … | head` closes the pipe early: the command stops quietly, as other Unix tools do,
+/// instead of panicking with "failed printing to stdout: Broken pipe".
+#[cfg(unix)]
+#[test]
+fn a_reader_that_stops_early_gets_no_panic() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let db = TestDb::sqlite();
+    // Far more rejects than a pipe holds (64 KiB): the command is still printing when the
+    // reader goes away.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("departments.csv"), "1,Sales\n").unwrap();
+    std::fs::write(dir.path().join("jobs.csv"), "1,Analyst\n").unwrap();
+    let bad: String = (1..=3000)
+        .map(|i| format!("{i},Person {i},not a time,1,1\n"))
+        .collect();
+    std::fs::write(dir.path().join("hired_employees.csv"), bad).unwrap();
+    let loaded = hiring(&db.url, &["migrate", "--dir", dir.path().to_str().unwrap()]);
+    assert!(loaded.status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hiring"))
+        .args(["rejects", "--limit", "3000", "--format", "json"])
+        .env("DATABASE_URL", &db.url)
+        .env("HIRING_CONFIG", crate::config_file())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one byte, then close the pipe while the command still has lines to print.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    child.wait().unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+}
