@@ -5,6 +5,7 @@ mod backup;
 mod generate;
 mod migrate;
 mod output;
+mod prune;
 mod rejects;
 mod report;
 mod serve;
@@ -57,6 +58,8 @@ enum Command {
     Backups(backup::ListArgs),
     /// Replace a table (or, with --all, every table) with its newest or a given backup.
     Restore(backup::RestoreArgs),
+    /// Remove old backups, keeping the newest N complete backup sets.
+    Prune(prune::Args),
     /// Print a report over the hires of one year: hires-by-quarter or departments-above-mean.
     Report(report::Args),
     /// Serve the HTTP API (batch ingestion, CSV upload, reject log, health, OpenAPI docs).
@@ -88,6 +91,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup(args) => backup::backup(args, &settings, &database_url),
         Command::Backups(args) => backup::list(args, &settings),
         Command::Restore(args) => backup::restore(args, &settings, &database_url),
+        Command::Prune(args) => prune::run(args, &settings),
         Command::Report(args) => report::run(args, &database_url),
         Command::Serve(args) => serve::run(args, &settings, &database_url),
     }
