@@ -21,7 +21,9 @@ use std::time::SystemTime;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PruneError {
     /// A policy keeping no set.
-    #[error("keep at least 1 backup set: the newest complete set is always kept (asked to keep {0})")]
+    #[error(
+        "keep at least 1 backup set: the newest complete set is always kept (asked to keep {0})"
+    )]
     KeepNothing(u64),
     /// Listing, checking or removing the backups failed. Sets whose manifest was removed
     /// before the failure are gone; files not yet removed are strays the next prune removes.

@@ -115,7 +115,6 @@ impl AvroBackupStore {
             }),
         }
     }
-
 }
 
 /// Whether `dir` (the sub-folder `shown` of the backup folder) is a folder itself, not a link:
@@ -165,7 +164,10 @@ mod tests {
             (JOBS, "jobs"),
             ("departments/notes.txt", "foreign"),
             ("departments/copied.avro", "foreign"),
-            ("departments/.departments-20261203T090000Z.avro.1-0.tmp", "temp"),
+            (
+                "departments/.departments-20261203T090000Z.avro.1-0.tmp",
+                "temp",
+            ),
             ("notes.txt", "foreign"),
             ("sets/20261203T090000Z.json", "{}"),
         ] {
@@ -209,7 +211,10 @@ mod tests {
         let jobs = f.outside.join("jobs-20261203T090000Z.avro");
         write(&jobs, "outside");
         symlink(&f.outside, f.store.dir().join("hired_employees")).unwrap();
-        write(&f.outside.join("hired_employees-20261203T090000Z.avro"), "x");
+        write(
+            &f.outside.join("hired_employees-20261203T090000Z.avro"),
+            "x",
+        );
         let names: Vec<String> = f
             .store
             .stored_files()
@@ -239,7 +244,12 @@ mod tests {
             .store
             .remove_file("hired_employees/hired_employees-20261203T090000Z.avro")
             .unwrap());
-        for kept in ["departments/notes.txt", "departments/copied.avro", "notes.txt", JOBS] {
+        for kept in [
+            "departments/notes.txt",
+            "departments/copied.avro",
+            "notes.txt",
+            JOBS,
+        ] {
             assert!(f.store.dir().join(kept).is_file(), "{kept}");
         }
     }
@@ -268,7 +278,10 @@ mod tests {
             );
         }
         // The link was refused: neither it nor its target is gone.
-        let link = f.store.dir().join("departments/departments-20261203T080000Z.avro");
+        let link = f
+            .store
+            .dir()
+            .join("departments/departments-20261203T080000Z.avro");
         assert!(fs::symlink_metadata(&link).is_ok());
         assert_eq!(
             fs::read_to_string(f.outside.join("precious.avro")).unwrap(),
@@ -281,7 +294,7 @@ mod tests {
     fn a_manifest_is_removed_without_its_files() {
         let f = folder();
         let id: SetId = "20261203T090000Z".parse().unwrap();
-        assert_eq!(f.store.set_ids().unwrap(), [id.clone()]);
+        assert_eq!(f.store.set_ids().unwrap(), std::slice::from_ref(&id));
         assert!(f.store.remove_set(&id).unwrap());
         assert!(f.store.set_ids().unwrap().is_empty());
         assert!(!f.store.remove_set(&id).unwrap());

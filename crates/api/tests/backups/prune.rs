@@ -59,10 +59,7 @@ fn pruning_keeps_the_newest_sets_and_the_newest_restores(db: &TestDb) {
     );
     assert!(pruned["bytes_freed"].as_u64().unwrap() > 0);
     assert_eq!(ids(&sets(&app)), [written[2]["set"].clone()]);
-    assert!(written[..2]
-        .iter()
-        .flat_map(files_of)
-        .all(|f| !f.exists()));
+    assert!(written[..2].iter().flat_map(files_of).all(|f| !f.exists()));
     assert!(files_of(&written[2]).iter().all(|f| f.is_file()));
     assert!(foreign.is_file());
 
@@ -112,7 +109,10 @@ fn pruning_needs_an_admin_token(db: &TestDb) {
     let app = TestApp::spawn_with(
         db,
         ApiConfig {
-            tokens: Tokens::parse(&format!("etl:ingest:{loader},dash:read:reader-secret-0123456789")).unwrap(),
+            tokens: Tokens::parse(&format!(
+                "etl:ingest:{loader},dash:read:reader-secret-0123456789"
+            ))
+            .unwrap(),
             ..ApiConfig::default()
         },
     );
@@ -141,7 +141,21 @@ fn pruning_needs_an_admin_token(db: &TestDb) {
     problem(get, 405);
 }
 
+fn the_prune_route_is_documented(db: &TestDb) {
+    let app = TestApp::spawn(db);
+    let document = json_of(app.get("/api-docs/openapi.json"), 200);
+    let post = &document["paths"]["/api/v1/backups/prune"]["post"];
+    assert_eq!(post["tags"], json!(["backups"]));
+    for status in ["200", "400", "401"] {
+        assert!(post["responses"][status].is_object(), "{status} missing");
+    }
+    let schemas = &document["components"]["schemas"];
+    assert!(schemas["PruneRequest"]["properties"]["keep"].is_object());
+    assert!(schemas["PruneResponse"]["properties"]["bytes_freed"].is_object());
+}
+
 on_every_backend!(
+    the_prune_route_is_documented,
     pruning_keeps_the_newest_sets_and_the_newest_restores,
     bad_prune_requests_are_refused,
     pruning_needs_an_admin_token,

@@ -79,7 +79,10 @@ fn prune_keeps_the_newest_set_which_restores(db: &TestDb) {
     let dry = stdout_json(&prune(&db.url, dir, &["--keep", "1", "--dry-run"]));
     assert_eq!(dry["dry_run"], true);
     assert_eq!(strings(&dry["kept_sets"]), [third["set"].as_str().unwrap()]);
-    assert_eq!(strings(&dry["removed_sets"]), [first["set"].as_str().unwrap()]);
+    assert_eq!(
+        strings(&dry["removed_sets"]),
+        [first["set"].as_str().unwrap()]
+    );
     let mut would = strings(&dry["removed_files"]);
     would.sort();
     assert_eq!(would, expected);
