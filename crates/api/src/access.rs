@@ -156,6 +156,8 @@ mod tests {
             (Method::POST, "/api/v1/jobs/upload", Token(Role::Ingest)),
             (Method::POST, "/upload", Token(Role::Ingest)),
             (Method::POST, "/api/v1/backups", Token(Role::Admin)),
+            (Method::POST, "/api/v1/backups/prune", Token(Role::Admin)),
+            (Method::POST, "/api/v1/backups/prune/", Token(Role::Admin)),
             (Method::POST, "/api/v1/restore", Token(Role::Admin)),
             (Method::POST, "/api/v1/jobs/restore", Token(Role::Admin)),
             (Method::POST, "/backup", Token(Role::Admin)),

@@ -7,7 +7,7 @@ use crate::tokens::Role;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use hiring_domain::{BatchError, ReportYearError};
-use hiring_ports::backup::{BackupRunError, RestoreError};
+use hiring_ports::backup::{BackupRunError, PruneError, RestoreError};
 use hiring_ports::ingest::{IngestError, IngestReport, NotCsv};
 use hiring_ports::keyed_ingest::KeyedIngestError;
 use hiring_ports::migrate::LoadError;
@@ -185,6 +185,15 @@ impl From<BackupRunError> for ApiError {
     }
 }
 
+impl From<PruneError> for ApiError {
+    fn from(e: PruneError) -> Self {
+        match e {
+            PruneError::KeepNothing(_) => Self::BadRequest(e.to_string()),
+            PruneError::Files(e) => Self::Backup(e),
+        }
+    }
+}
+
 impl From<RestoreError> for ApiError {
     fn from(e: RestoreError) -> Self {
         match e {
@@ -219,7 +228,9 @@ fn backup_problem(e: &BackupError) -> (StatusCode, &'static str, &'static str) {
             "invalid-backup-set",
             "Invalid backup set",
         ),
-        BackupError::Io { .. } => (
+        BackupError::Io { .. }
+        | BackupError::RemoveRefused { .. }
+        | BackupError::RemoveFailed { .. } => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "Internal server error",

@@ -11,6 +11,7 @@
 //! | `GET /api/v1/rejects?table=&limit=` | the reject log |
 //! | `POST /api/v1/backups`, `GET /api/v1/backups` | back up tables into the backup folder (Avro), list the backups (token always required) |
 //! | `POST /api/v1/{table}/restore`, `POST /api/v1/restore` | replace a table (or every table) with a backup in one transaction (token required) |
+//! | `POST /api/v1/backups/prune` | remove old backups, keeping the newest `keep` complete sets (`admin` token) |
 //! | `GET /api/v1/reports/hires-by-quarter?year=`, `GET /api/v1/reports/departments-above-mean?year=` | the two reports over one year's hires, as JSON, CSV (`?format=csv` or `Accept: text/csv`) or an SVG chart (`?format=svg`) |
 //! | `GET /api/v1/audit?action=&actor=&table=&before=&limit=` | the audit log: every ingest, upload, backup, restore and prune, by whom, newest first (admin) |
 //! | `GET /api/v1/whoami` | the name and role of the caller's token and the actions it allows (any valid token) |

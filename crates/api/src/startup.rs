@@ -261,6 +261,11 @@ fn routes_of(cfg: &mut web::ServiceConfig) {
             .default_service(method_not_allowed("GET, HEAD, POST")),
     )
     .service(resource(
+        "/api/v1/backups/prune",
+        WRITES,
+        web::post().to(routes::backups::prune_backups),
+    ))
+    .service(resource(
         "/api/v1/restore",
         WRITES,
         web::post().to(routes::backups::restore_all),

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// The backup folder argument shared by the three commands.
+/// The backup folder argument shared by the backup commands.
 #[derive(Debug, clap::Args)]
 pub struct Folder {
     /// Folder of the backups (one sub-folder per table) [default: backup.dir of the config,
@@ -25,7 +25,7 @@ pub struct Folder {
 
 impl Folder {
     /// The flag (or `HIRING_BACKUP_DIR`), else the configured folder.
-    fn resolve(&self, settings: &Settings) -> PathBuf {
+    pub(crate) fn resolve(&self, settings: &Settings) -> PathBuf {
         settings.backup.dir(self.dir.as_deref())
     }
 }
@@ -264,7 +264,7 @@ fn print_restore(summary: &RestoreSummary, database: &str) {
 }
 
 /// `1234567` as `1.2 MiB`.
-fn human_size(bytes: u64) -> String {
+pub(crate) fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
     let mut value = bytes as f64;
     let mut unit = 0;

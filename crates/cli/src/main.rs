@@ -6,6 +6,7 @@ mod backup;
 mod generate;
 mod migrate;
 mod output;
+mod prune;
 mod rejects;
 mod report;
 mod serve;
@@ -61,6 +62,8 @@ enum Command {
     /// List the audit log: who ingested, uploaded, migrated, backed up, restored or pruned
     /// what, when, and how it ended; newest first.
     Audit(audit::Args),
+    /// Remove old backups, keeping the newest N complete backup sets.
+    Prune(prune::Args),
     /// Print a report over the hires of one year: hires-by-quarter or departments-above-mean.
     Report(report::Args),
     /// Serve the HTTP API (batch ingestion, CSV upload, reject log, health, OpenAPI docs).
@@ -99,6 +102,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backups(args) => backup::list(args, &settings),
         Command::Restore(args) => backup::restore(args, &settings, &database_url),
         Command::Audit(args) => audit::run(args, &database_url),
+        Command::Prune(args) => prune::run(args, &settings),
         Command::Report(args) => report::run(args, &database_url),
         Command::Serve(args) => serve::run(args, &settings, &database_url),
     }

@@ -19,7 +19,8 @@ pub struct Settings {
     pub migrate: MigrateSettings,
     /// The HTTP API of `hiring serve`.
     pub api: ApiSettings,
-    /// Avro backups (`hiring backup`, `backups`, `restore` and the API's backup endpoints).
+    /// Avro backups (`hiring backup`, `backups`, `restore`, `prune` and the API's backup
+    /// endpoints).
     pub backup: BackupSettings,
 }
 
@@ -28,6 +29,8 @@ pub struct Settings {
 pub struct BackupSettings {
     /// The backup folder (one sub-folder per table); `--dir` or `HIRING_BACKUP_DIR` overrides it.
     pub dir: PathBuf,
+    /// Complete backup sets `hiring prune` keeps when `--keep` is not given.
+    pub keep_sets: Option<u64>,
 }
 
 impl BackupSettings {
@@ -192,6 +195,7 @@ mod tests {
             },
             backup: BackupSettings {
                 dir: "avro_files".into(),
+                keep_sets: None,
             },
         };
         let shown = format!("{settings:?}");
@@ -222,13 +226,15 @@ mod tests {
         assert_eq!(settings.api.bind, "127.0.0.1:8080");
         assert!(settings.api.tokens.is_empty() && !settings.api.protect_reads);
         assert_eq!(settings.backup.dir, PathBuf::from("avro_files"));
+        assert_eq!(settings.backup.keep_sets, None);
         assert_eq!(
             settings.backup.dir(Some(Path::new("elsewhere"))),
             PathBuf::from("elsewhere")
         );
-        std::fs::write(&file, "[backup]\ndir = \"/srv/backups\"\n").unwrap();
+        std::fs::write(&file, "[backup]\ndir = \"/srv/backups\"\nkeep_sets = 4\n").unwrap();
         let settings = Settings::load(Some(&file)).unwrap();
         assert_eq!(settings.backup.dir(None), PathBuf::from("/srv/backups"));
+        assert_eq!(settings.backup.keep_sets, Some(4));
     }
 
     #[test]

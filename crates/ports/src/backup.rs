@@ -518,6 +518,10 @@ impl RowSource for FileSources {
 mod sets;
 pub use sets::{listing, sets, BackupListing};
 
+#[path = "backup_prune.rs"]
+mod prune;
+pub use prune::{prune, PruneError, PrunePolicy, PruneSummary};
+
 #[cfg(test)]
 #[path = "backup_tests.rs"]
 mod tests;
@@ -525,3 +529,7 @@ mod tests;
 #[cfg(test)]
 #[path = "backup_set_tests.rs"]
 mod set_tests;
+
+#[cfg(test)]
+#[path = "backup_prune_tests.rs"]
+mod prune_tests;

@@ -10,6 +10,7 @@ use serde::Serialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::SystemTime;
 
 /// Version of the record schemas written by this release (stored in every file).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -87,6 +88,21 @@ pub struct BackupInfo {
     pub sha256: Option<Checksum>,
 }
 
+/// A file of the backup folder named as the store names the backup files it writes, readable
+/// or not: what pruning may remove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    /// The table whose folder holds it.
+    pub table: Table,
+    /// The file, relative to the backup folder (`departments/departments-20261125T104500Z.avro`),
+    /// as [`BackupInfo::file`] and set manifests name it.
+    pub file: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// When it was last written.
+    pub modified: SystemTime,
+}
+
 /// What a backup-store operation can fail with. Nothing here names a file format library.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BackupError {
@@ -154,6 +170,23 @@ pub enum BackupError {
         set: String,
         /// What is missing.
         reason: String,
+    },
+    /// A name the store refuses to remove: not a backup file or manifest of the backup folder
+    /// (outside it, through a link, a folder, another kind of file).
+    #[error("refused to remove {name:?}: {reason}")]
+    RemoveRefused {
+        /// The name as given.
+        name: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// Removing a file failed (permissions, a read-only file system).
+    #[error("{file} could not be removed: {message}")]
+    RemoveFailed {
+        /// The file.
+        file: String,
+        /// The operating system's message.
+        message: String,
     },
 }
 
@@ -224,6 +257,19 @@ pub trait BackupStore: Send + Sync {
     /// Removes the temporary files that interrupted backups left behind (never one still being
     /// written) and returns their names.
     fn remove_stale_temporaries(&self) -> Result<Vec<String>, BackupError>;
+
+    /// Every file of the table folders named as the store names backups, readable or not
+    /// (damaged files and files of failed runs included). Links, hidden temporary files and
+    /// files named otherwise are left out: they are not backups the store wrote.
+    fn stored_files(&self) -> Result<Vec<StoredFile>, BackupError>;
+
+    /// Removes the backup file `file` (named as [`BackupStore::stored_files`] names it),
+    /// strictly inside the backup folder, never following a link: `Ok(false)` when it is
+    /// already gone.
+    fn remove_file(&self, file: &str) -> Result<bool, BackupError>;
+
+    /// Removes the manifest of set `id` (never its files): `Ok(false)` when it is already gone.
+    fn remove_set(&self, id: &SetId) -> Result<bool, BackupError>;
 }
 
 #[cfg(test)]

@@ -28,7 +28,8 @@ mod repository;
 
 pub use backup_set::{Checksum, NewSet, SetFile, SetId, SetManifest, SetStatus, MANIFEST_VERSION};
 pub use backup_store::{
-    BackupError, BackupInfo, BackupReader, BackupStore, BackupWriter, Codec, SCHEMA_VERSION,
+    BackupError, BackupInfo, BackupReader, BackupStore, BackupWriter, Codec, StoredFile,
+    SCHEMA_VERSION,
 };
 pub use bulk::{AnyRow, BulkStorage, MissingParents, ReplaceError, RowSource, SnapshotSink};
 pub use error::RepoError;

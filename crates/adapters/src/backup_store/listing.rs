@@ -70,7 +70,7 @@ impl AvroBackupStore {
 }
 
 /// Sort key of a backup file name: `(matches the pattern, stamp, suffix, name)`.
-fn name_key(table: Table, name: &str) -> (bool, String, u32, String) {
+pub(super) fn name_key(table: Table, name: &str) -> (bool, String, u32, String) {
     let parsed = name
         .strip_prefix(table.name())
         .and_then(|rest| rest.strip_prefix('-'))

@@ -18,11 +18,14 @@
 //!
 //! The files of one backup run make a set: once all of them are complete, its manifest is
 //! written the same way to `<dir>/sets/<set id>.json` (see [`sets`]). Stale temporary files of
-//! interrupted backups are removed by the next backup (see [`temps`]).
+//! interrupted backups are removed by the next backup (see [`temps`]). Pruning removes
+//! manifests and backup files by name, only names of the store's own shape, never through a
+//! link (see `removal`).
 
 mod header;
 mod listing;
 mod reader;
+mod removal;
 mod schema_names;
 pub mod sets;
 pub mod temps;
@@ -32,7 +35,7 @@ use apache_avro::Schema;
 use hiring_domain::Table;
 use hiring_ports::{
     BackupError, BackupInfo, BackupReader, BackupStore, BackupWriter, Checksum, Codec, NewSet,
-    SetId, SetManifest,
+    SetId, SetManifest, StoredFile,
 };
 use reader::AvroReader;
 use std::fs;
@@ -250,6 +253,18 @@ impl BackupStore for AvroBackupStore {
 
     fn remove_stale_temporaries(&self) -> Result<Vec<String>, BackupError> {
         self.remove_stale(SystemTime::now())
+    }
+
+    fn stored_files(&self) -> Result<Vec<StoredFile>, BackupError> {
+        self.stored()
+    }
+
+    fn remove_file(&self, file: &str) -> Result<bool, BackupError> {
+        self.remove_backup_file(file)
+    }
+
+    fn remove_set(&self, id: &SetId) -> Result<bool, BackupError> {
+        self.remove_manifest(id)
     }
 }
 

@@ -10,7 +10,7 @@ use hiring_domain::Table;
 use hiring_ports::backup::{Backups, RestoreError, RestoreSource};
 use hiring_ports::{
     BackupError, BackupInfo, BackupReader, BackupStore, BackupWriter, Checksum, Codec, NewSet,
-    SetId, SetManifest,
+    SetId, SetManifest, StoredFile,
 };
 use sha2::{Digest, Sha256};
 use std::fs::{self, File};
@@ -141,6 +141,15 @@ impl BackupStore for FailingOn {
     }
     fn remove_stale_temporaries(&self) -> Result<Vec<String>, BackupError> {
         self.1.remove_stale_temporaries()
+    }
+    fn stored_files(&self) -> Result<Vec<StoredFile>, BackupError> {
+        self.1.stored_files()
+    }
+    fn remove_file(&self, file: &str) -> Result<bool, BackupError> {
+        self.1.remove_file(file)
+    }
+    fn remove_set(&self, id: &SetId) -> Result<bool, BackupError> {
+        self.1.remove_set(id)
     }
 }
 

@@ -11,6 +11,10 @@ use hiring_ports::{BackupInfo, Codec, SetFile, SetStatus, StoredRejection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+#[path = "dto_prune.rs"]
+mod prune;
+pub use prune::{PruneRequest, PruneResponse};
+
 /// One broken rule of a row.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FieldProblem {

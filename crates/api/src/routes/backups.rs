@@ -1,12 +1,12 @@
 //! `POST /api/v1/backups`, `GET /api/v1/backups`, `POST /api/v1/{table}/restore` and
-//! `POST /api/v1/restore`: the backup use cases of `hiring-ports` over HTTP. A file name from a
+//! `POST /api/v1/restore`, `POST /api/v1/backups/prune`: the backup use cases of `hiring-ports` over HTTP. A file name from a
 //! request is only ever resolved inside the backup folder.
 
 use super::{read_body, BodyFormat};
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{
-    BackupList, BackupRequest, BackupResponse, RestoreAllRequest, RestoreRequest, RestoreResponse,
-    TableName,
+    BackupList, BackupRequest, BackupResponse, PruneRequest, PruneResponse, RestoreAllRequest,
+    RestoreRequest, RestoreResponse, TableName,
 };
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
@@ -167,6 +167,45 @@ pub async fn restore_all(
     .await??;
     crate::audit::note(&req, &summary);
     Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
+}
+
+/// Removes old backups: keeps the newest `keep` complete backup sets (every file there with
+/// its recorded size and SHA-256) and removes the older sets (manifest first, then files) and
+/// backup files of no set older than the oldest set kept. Nothing newer than that set, no file
+/// a kept set lists and no file not named as a backup is touched. `dry_run` only reports.
+#[utoipa::path(
+    post,
+    path = "/api/v1/backups/prune",
+    tag = "backups",
+    request_body(
+        description = "`{\"keep\": N}` (N at least 1), optionally with `\"dry_run\": true`",
+        content((PruneRequest = "application/json")),
+    ),
+    responses(
+        (status = 200, description = "What was removed (or would be, in a dry run) and what was kept", body = PruneResponse),
+        (status = 400, description = "Malformed JSON, an unknown field, no `keep`, or `keep` 0", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A token without the admin role", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "A file could not be removed; sets whose manifest was removed before stay removed", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Backups not configured", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn prune_backups(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body: PruneRequest = optional_json(&req, payload, state.config.body_limit).await?;
+    let policy = body.policy()?;
+    let ports = state.backups()?;
+    let summary = spawn_blocking_with_tracing(move || {
+        Backups::new(&*ports.bulk, &*ports.files).prune(policy)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(PruneResponse::from(summary)))
 }
 
 /// A JSON body read into `T`, or `T::default()` when the body is empty or `null`.

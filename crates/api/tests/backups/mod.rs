@@ -6,6 +6,8 @@ use super::{json_of, problem, seed_parents, TestApp};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
+mod prune;
+
 /// The whole contents of `table`, in id order, as one text.
 fn contents(db: &TestDb, table: &str) -> String {
     let row = match table {

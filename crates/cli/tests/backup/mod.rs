@@ -6,6 +6,8 @@ use crate::support::TestDb;
 use serde_json::Value;
 use std::path::Path;
 
+mod prune;
+
 fn backup_json(db: &str, dir: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["backup", "--format", "json", "--dir", dir.to_str().unwrap()];
     args.extend_from_slice(extra);

@@ -1,0 +1,91 @@
+//! `hiring prune`: removes old backups, keeping the newest complete backup sets, through the
+//! prune use case; renders what it removed.
+
+use crate::backup::{human_size, Folder};
+use crate::output::{self, Format};
+use crate::settings::Settings;
+use anyhow::bail;
+use hiring_adapters::AvroBackupStore;
+use hiring_ports::backup::{prune, PrunePolicy, PruneSummary};
+use std::process::ExitCode;
+
+/// Arguments of `hiring prune`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Complete backup sets to keep, newest first; at least 1 [default: backup.keep_sets of
+    /// the config]
+    #[arg(long, value_name = "N")]
+    keep: Option<u64>,
+
+    /// Only report what would be removed; remove nothing
+    #[arg(long)]
+    dry_run: bool,
+
+    #[command(flatten)]
+    folder: Folder,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+/// Runs `hiring prune`.
+pub fn run(args: Args, settings: &Settings) -> anyhow::Result<ExitCode> {
+    let Some(keep) = args.keep.or(settings.backup.keep_sets) else {
+        bail!(
+            "say how many backup sets to keep: --keep N, or backup.keep_sets in the configuration"
+        );
+    };
+    let policy = PrunePolicy::new(keep, args.dry_run)?;
+    let files = AvroBackupStore::new(args.folder.resolve(settings));
+    // Pruning works on the folder only: no database is opened.
+    let summary = prune(&files, policy)?;
+    match args.format {
+        Format::Json => output::print_json(&summary)?,
+        Format::Table => print_summary(
+            &summary,
+            &output::escape_controls(&files.dir().display().to_string()),
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(summary: &PruneSummary, folder: &str) {
+    let verb = if summary.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
+    let rows: Vec<Vec<String>> = summary
+        .removed_sets
+        .iter()
+        .map(|id| vec!["set".to_owned(), id.to_string()])
+        .chain(
+            summary
+                .removed_files
+                .iter()
+                .map(|file| vec!["file".to_owned(), file.clone()]),
+        )
+        .collect();
+    if !rows.is_empty() {
+        println!("{}", output::table(&[verb, "name"], &[], rows));
+    }
+    let kept = summary
+        .kept_sets
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    println!(
+        "{verb} {} backup sets and {} backup files ({}) from {folder}; kept {} backup sets{}{}",
+        summary.sets_removed,
+        summary.files_removed,
+        human_size(summary.bytes_freed),
+        summary.sets_kept,
+        if kept.is_empty() { "" } else { ": " },
+        kept
+    );
+    if summary.dry_run {
+        println!("dry run: nothing was removed");
+    }
+}
