@@ -140,6 +140,28 @@ impl<'a> Trail<'a> {
     }
 }
 
+/// Records what a command that needs no database otherwise did (pruning the backup folder) in
+/// the audit log of the database at `database_url`. When that database cannot be opened, the
+/// entry is traced at ERROR with the reason, and the command's result stands.
+pub fn record_in<T: AuditFacts, E: std::fmt::Display + MaybeFacts>(
+    database_url: &str,
+    action: AuditAction,
+    result: &Result<T, E>,
+    started: Instant,
+) {
+    match hiring_adapters::open(database_url) {
+        Ok(repos) => Trail::new(&*repos.audit, action).record(None, result, started),
+        Err(error) => tracing::error!(
+            target: "hiring::audit",
+            actor = actor(),
+            action = action.name(),
+            outcome = if result.is_ok() { "succeeded" } else { "failed" },
+            %error,
+            "the audit entry could not be stored: the database cannot be opened"
+        ),
+    }
+}
+
 /// An error that may say what its command committed before failing.
 pub trait MaybeFacts {
     /// What was committed, if anything is known.
@@ -156,6 +178,7 @@ impl MaybeFacts for hiring_ports::migrate::LoadError {
 
 impl MaybeFacts for hiring_ports::backup::RestoreError {}
 impl MaybeFacts for hiring_ports::backup::BackupRunError {}
+impl MaybeFacts for hiring_ports::backup::PruneError {}
 
 /// The actor of the command line: `cli:` and the user's login name (`$USER`, `$LOGNAME`, or
 /// `unknown`).

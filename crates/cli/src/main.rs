@@ -102,7 +102,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backups(args) => backup::list(args, &settings),
         Command::Restore(args) => backup::restore(args, &settings, &database_url),
         Command::Audit(args) => audit::run(args, &database_url),
-        Command::Prune(args) => prune::run(args, &settings),
+        Command::Prune(args) => prune::run(args, &settings, &database_url),
         Command::Report(args) => report::run(args, &database_url),
         Command::Serve(args) => serve::run(args, &settings, &database_url),
     }

@@ -1,13 +1,16 @@
 //! `hiring prune`: removes old backups, keeping the newest complete backup sets, through the
 //! prune use case; renders what it removed.
 
+use crate::audit;
 use crate::backup::{human_size, Folder};
 use crate::output::{self, Format};
 use crate::settings::Settings;
 use anyhow::bail;
 use hiring_adapters::AvroBackupStore;
+use hiring_ports::audit::AuditAction;
 use hiring_ports::backup::{prune, PrunePolicy, PruneSummary};
 use std::process::ExitCode;
+use std::time::Instant;
 
 /// Arguments of `hiring prune`.
 #[derive(Debug, clap::Args)]
@@ -30,7 +33,7 @@ pub struct Args {
 }
 
 /// Runs `hiring prune`.
-pub fn run(args: Args, settings: &Settings) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Result<ExitCode> {
     let Some(keep) = args.keep.or(settings.backup.keep_sets) else {
         bail!(
             "say how many backup sets to keep: --keep N, or backup.keep_sets in the configuration"
@@ -38,8 +41,11 @@ pub fn run(args: Args, settings: &Settings) -> anyhow::Result<ExitCode> {
     };
     let policy = PrunePolicy::new(keep, args.dry_run)?;
     let files = AvroBackupStore::new(args.folder.resolve(settings));
-    // Pruning works on the folder only: no database is opened.
-    let summary = prune(&files, policy)?;
+    // Pruning works on the folder only; the database only takes its audit entry.
+    let started = Instant::now();
+    let pruned = prune(&files, policy);
+    audit::record_in(database_url, AuditAction::Prune, &pruned, started);
+    let summary = pruned?;
     match args.format {
         Format::Json => output::print_json(&summary)?,
         Format::Table => print_summary(

@@ -2,7 +2,7 @@
 //! table, turned into entries by [`entries`].
 
 use crate::audit::{AuditAction, AuditEntry, AuditOutcome};
-use crate::backup::{BackupSummary, RestoreSummary};
+use crate::backup::{BackupSummary, PruneSummary, RestoreSummary};
 use crate::ingest::IngestReport;
 use crate::migrate::{LoadError, TableSummary};
 use hiring_domain::Table;
@@ -86,6 +86,25 @@ impl AuditFacts for RestoreSummary {
                 },
             })
             .collect()
+    }
+}
+
+/// Pruning touches no table: one fact without one, with what went.
+impl AuditFacts for PruneSummary {
+    fn audit_facts(&self) -> Vec<AuditFact> {
+        let (verb, note) = if self.dry_run {
+            ("would remove", "; dry run, nothing removed")
+        } else {
+            ("removed", "")
+        };
+        vec![AuditFact {
+            table: None,
+            rows: 0,
+            detail: format!(
+                "keep {}: kept {} sets, {verb} {} sets and {} files ({} bytes){note}",
+                self.keep, self.sets_kept, self.sets_removed, self.files_removed, self.bytes_freed
+            ),
+        }]
     }
 }
 

@@ -1,6 +1,7 @@
 //! What the API sends and takes, as documented in the OpenAPI document.
 
 mod audit;
+mod prune;
 
 pub use audit::{AuditQuery, AuditRecord, AuditResponse};
 use hiring_domain::{FieldError, Table};
@@ -8,12 +9,9 @@ use hiring_ports::backup::{BackupSummary, RestoreSummary};
 use hiring_ports::ingest::IngestReport;
 use hiring_ports::migrate::TableSummary;
 use hiring_ports::{BackupInfo, Codec, SetFile, SetStatus, StoredRejection};
+pub use prune::{PruneRequest, PruneResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-#[path = "dto_prune.rs"]
-mod prune;
-pub use prune::{PruneRequest, PruneResponse};
 
 /// One broken rule of a row.
 #[derive(Debug, Clone, Serialize, ToSchema)]

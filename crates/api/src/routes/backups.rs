@@ -205,6 +205,7 @@ pub async fn prune_backups(
         Backups::new(&*ports.bulk, &*ports.files).prune(policy)
     })
     .await??;
+    crate::audit::note(&req, &summary);
     Ok(HttpResponse::Ok().json(PruneResponse::from(summary)))
 }
 

@@ -201,7 +201,44 @@ fn a_failed_restore_is_audited_as_failed(db: &TestDb) {
     );
 }
 
+fn pruning_is_audited_with_what_went(db: &TestDb) {
+    let app = spawn(db);
+    for _ in 0..2 {
+        json_of(
+            post(&app, OPERATOR, "/api/v1/backups", "application/json", "{}"),
+            201,
+        );
+        // Backup sets are named by the second they were taken.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let keep = json!({"keep": 1}).to_string();
+    json_of(
+        post(
+            &app,
+            OPERATOR,
+            "/api/v1/backups/prune",
+            "application/json",
+            &keep,
+        ),
+        200,
+    );
+    let entries = audit(&app, "?action=prune");
+    assert_eq!(entries.len(), 1, "{entries:#?}");
+    assert_eq!(entries[0]["actor"], "ops");
+    assert_eq!(entries[0]["outcome"], "succeeded");
+    assert_eq!(entries[0]["table"], Value::Null);
+    assert!(
+        entries[0]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("keep 1: kept 1 sets, removed 1 sets and 3 files"),
+        "{}",
+        entries[0]
+    );
+}
+
 on_every_backend!(
+    pruning_is_audited_with_what_went,
     every_write_is_audited_with_its_token_table_rows_and_outcome,
     a_failed_restore_is_audited_as_failed,
 );

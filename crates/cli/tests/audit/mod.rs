@@ -34,6 +34,18 @@ fn commands_that_write_are_audited_as_the_user(db: &TestDb) {
             .status
             .success()
     );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert!(
+        hiring_as("ana", &db.url, &["backup", "--dir", folder, "jobs"])
+            .status
+            .success()
+    );
+    let pruned = hiring_as("ana", &db.url, &["prune", "--keep", "1", "--dir", folder]);
+    assert!(
+        pruned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pruned.stderr)
+    );
     let empty = tempfile::tempdir().unwrap();
     let refused = hiring_as(
         "bo",
@@ -60,6 +72,8 @@ fn commands_that_write_are_audited_as_the_user(db: &TestDb) {
         shape,
         vec![
             ("cli:bo", "restore", "jobs", 0, "failed"),
+            ("cli:ana", "prune", "", 0, "succeeded"),
+            ("cli:ana", "backup", "jobs", 183, "succeeded"),
             ("cli:ana", "backup", "jobs", 183, "succeeded"),
             ("cli:ana", "migrate", "hired_employees", 1940, "succeeded"),
             ("cli:ana", "migrate", "jobs", 183, "succeeded"),
@@ -75,8 +89,16 @@ fn commands_that_write_are_audited_as_the_user(db: &TestDb) {
         "{}",
         entries[0]
     );
+    assert!(
+        entries[1]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("keep 1: kept 1 sets, removed 1 sets and 1 files"),
+        "{}",
+        entries[1]
+    );
     assert_eq!(
-        entries[2]["detail"],
+        entries[4]["detail"],
         "hired_employees.csv: 2000 read, 1940 inserted, 0 already stored, 60 rejected"
     );
 
@@ -101,7 +123,7 @@ fn commands_that_write_are_audited_as_the_user(db: &TestDb) {
 
     let table = hiring_as("x", &db.url, &["audit"]);
     let text = String::from_utf8(table.stdout).unwrap();
-    assert!(text.contains("showing 5 entries, newest first"), "{text}");
+    assert!(text.contains("showing 7 entries, newest first"), "{text}");
     let bad = hiring_as("x", &db.url, &["audit", "--action", "delete"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(
