@@ -209,7 +209,7 @@ pub async fn prune_backups(
     Ok(HttpResponse::Ok().json(PruneResponse::from(summary)))
 }
 
-/// A JSON body read into `T`, or `T::default()` when the body is empty or `null`.
+/// A JSON object body read into `T`, or `T::default()` when the body is empty or `null`.
 async fn optional_json<T: DeserializeOwned + Default>(
     req: &HttpRequest,
     payload: web::Payload,
@@ -220,7 +220,8 @@ async fn optional_json<T: DeserializeOwned + Default>(
         return Ok(T::default());
     }
     BodyFormat::of(req, &[BodyFormat::Json], "application/json")?;
-    serde_json::from_slice::<Option<T>>(&body)
-        .map(Option::unwrap_or_default)
-        .map_err(|e| ApiError::MalformedJson(e.to_string()))
+    if body.trim_ascii() == b"null" {
+        return Ok(T::default());
+    }
+    super::json_object(&body)
 }

@@ -387,8 +387,7 @@ async fn requested_file(
                 .into_inner()
         } else {
             BodyFormat::of(req, &[BodyFormat::Json], RESTORE_TYPES)?;
-            serde_json::from_slice::<LegacyRestoreRequest>(&body)
-                .map_err(|e| ApiError::MalformedJson(e.to_string()))?
+            super::json_object::<LegacyRestoreRequest>(&body)?
         }
     };
     request.file.filter(|f| !f.is_empty()).ok_or_else(|| {

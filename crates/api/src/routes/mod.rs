@@ -58,6 +58,17 @@ impl BodyFormat {
     }
 }
 
+/// A JSON body that must be an object, read into `T`. serde would read an array as the struct's
+/// fields in order (`[true, null]` as `{"all": true}`): only an object is a request.
+pub(crate) fn json_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if !body.trim_ascii_start().starts_with(b"{") {
+        return Err(ApiError::BadRequest(
+            "the body must be a JSON object".into(),
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))
+}
+
 /// A UTF-8 byte-order mark, which some tools put at the start of JSON and CSV text.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 

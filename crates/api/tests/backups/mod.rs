@@ -394,7 +394,36 @@ fn backup_sets_are_listed_chosen_and_verified(db: &TestDb) {
     assert_eq!(all_contents(db), before);
 }
 
+/// serde reads a JSON array as a struct, field by field: `[true, null]` would be `{"all": true}`. A
+/// body that is not an object is refused, and changes nothing.
+fn bodies_that_are_not_json_objects_are_refused(db: &TestDb) {
+    let app = TestApp::spawn(db);
+    seed(&app);
+    backup(&app, &json!({}));
+    db.execute("UPDATE departments SET department = 'Changed since' WHERE id = 1");
+    let before = all_contents(db);
+    let sets_before = sets(&app).len();
+    let cases = [
+        ("/api/v1/restore", json!([true, null])),
+        ("/api/v1/departments/restore", json!([null])),
+        ("/api/v1/backups", json!([["jobs"], "null"])),
+        ("/api/v1/backups", json!(7)),
+        ("/api/v1/restore", json!("all")),
+        ("/restore-backup", json!(["departments/none.avro"])),
+    ];
+    for (path, body) in cases {
+        let refused = problem(app.post_json(path, &body), 400);
+        assert!(
+            refused["detail"].as_str().unwrap().contains("JSON object"),
+            "{path} {body}: {refused}"
+        );
+        assert_eq!(all_contents(db), before, "{path} {body}");
+    }
+    assert_eq!(sets(&app).len(), sets_before);
+}
+
 on_every_backend!(
+    bodies_that_are_not_json_objects_are_refused,
     backup_sets_are_listed_chosen_and_verified,
     backup_list_and_restore_round_trip,
     backup_endpoints_need_a_token,
