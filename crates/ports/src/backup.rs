@@ -523,11 +523,11 @@ mod prune;
 pub use prune::{prune, PruneError, PrunePolicy, PruneSummary};
 
 #[cfg(test)]
-#[path = "backup_tests.rs"]
+#[path = "backup_tests/mod.rs"]
 mod tests;
 
 #[cfg(test)]
-#[path = "backup_set_tests.rs"]
+#[path = "backup_set_tests/mod.rs"]
 mod set_tests;
 
 #[cfg(test)]
