@@ -20,6 +20,7 @@ pub mod idempotency;
 pub mod ingest;
 pub mod keyed_ingest;
 pub mod migrate;
+pub mod migrate_run;
 mod pending;
 mod raw_text;
 pub mod record_reader;
