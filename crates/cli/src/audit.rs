@@ -112,25 +112,38 @@ impl<'a> Trail<'a> {
         result: &Result<T, E>,
         started: Instant,
     ) {
-        let (outcome, facts) = match result {
-            Ok(done) => (AuditOutcome::Succeeded, done.audit_facts()),
-            Err(error) => {
-                let mut facts = error.facts();
-                if facts.is_empty() {
-                    facts.push(AuditFact {
-                        table,
-                        rows: 0,
-                        detail: error.to_string(),
-                    });
-                }
-                (AuditOutcome::Failed, facts)
-            }
-        };
+        match result {
+            Ok(done) => self.store(AuditOutcome::Succeeded, &done.audit_facts(), started),
+            Err(error) => self.failed(table, error, started),
+        }
+    }
+
+    /// Records that the part of the command that started at `started` failed with `error`,
+    /// with what it still committed. A table named by `table` is given to a failure that names
+    /// none.
+    pub fn failed<E: std::fmt::Display + MaybeFacts>(
+        &self,
+        table: Option<Table>,
+        error: &E,
+        started: Instant,
+    ) {
+        let mut facts = error.facts();
+        if facts.is_empty() {
+            facts.push(AuditFact {
+                table,
+                rows: 0,
+                detail: error.to_string(),
+            });
+        }
+        self.store(AuditOutcome::Failed, &facts, started);
+    }
+
+    fn store(&self, outcome: AuditOutcome, facts: &[AuditFact], started: Instant) {
         for entry in entries(
             &self.actor,
             self.action,
             outcome,
-            &facts,
+            facts,
             None,
             started.elapsed(),
         ) {
