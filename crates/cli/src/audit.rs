@@ -5,6 +5,7 @@ use crate::output::{self, Format};
 use hiring_domain::Table;
 use hiring_ports::audit::{self, AuditAction, AuditFilter, AuditLog, AuditOutcome};
 use hiring_ports::audit_facts::{entries, AuditFact, AuditFacts};
+use hiring_ports::PageLimit;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -27,9 +28,9 @@ pub struct Args {
     #[arg(long, value_name = "ID")]
     before: Option<i64>,
 
-    /// Show at most N entries, newest first
-    #[arg(long, default_value_t = 50, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    limit: u32,
+    /// Show at most N entries, newest first (1 to 10000)
+    #[arg(long, default_value_t = PageLimit::DEFAULT, value_name = "N")]
+    limit: PageLimit,
 
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
