@@ -158,14 +158,15 @@ fn the_run_stops_once_the_reject_limit_is_passed() {
     };
     let report = Migration::new(&repos, options).load_all(sources, &seen);
 
-    assert!(matches!(report.end, RunEnd::RejectLimit), "{:?}", report.end);
+    assert!(
+        matches!(report.end, RunEnd::RejectLimit),
+        "{:?}",
+        report.end
+    );
     assert_eq!(report.summaries.len(), 1);
     assert!(report.summaries[0].stopped_early);
     assert_eq!(report.rejected, 2);
-    assert_eq!(
-        *seen.finished.lock().unwrap(),
-        [(Table::Departments, true)]
-    );
+    assert_eq!(*seen.finished.lock().unwrap(), [(Table::Departments, true)]);
 }
 
 #[test]
