@@ -8,7 +8,7 @@
 
 use hiring_domain::{Department, Job, Record, Table};
 use hiring_ports::migrate::{LoadOptions, Migration};
-use hiring_ports::RejectFilter;
+use hiring_ports::{PageLimit, RejectFilter};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let folder = std::env::temp_dir().join(format!("hiring-example-{}", std::process::id()));
@@ -44,7 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let filter = RejectFilter {
         table: Some(Table::HiredEmployees),
-        limit: 10,
+        limit: PageLimit::new(10)?,
     };
     for reject in repos.rejects.list(&filter)? {
         let reasons: Vec<String> = reject.errors.iter().map(ToString::to_string).collect();

@@ -11,7 +11,7 @@ use hiring_ports::backup::{BackupRunError, PruneError, RestoreError};
 use hiring_ports::ingest::{IngestError, IngestReport, NotCsv};
 use hiring_ports::keyed_ingest::KeyedIngestError;
 use hiring_ports::migrate::LoadError;
-use hiring_ports::{BackupError, RepoError};
+use hiring_ports::{BackupError, LimitError, RepoError};
 use serde::Serialize;
 use std::time::Duration;
 use utoipa::ToSchema;
@@ -141,6 +141,12 @@ impl From<KeyedIngestError> for ApiError {
 
 impl From<ReportYearError> for ApiError {
     fn from(e: ReportYearError) -> Self {
+        Self::BadRequest(e.to_string())
+    }
+}
+
+impl From<LimitError> for ApiError {
+    fn from(e: LimitError) -> Self {
         Self::BadRequest(e.to_string())
     }
 }

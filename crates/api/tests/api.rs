@@ -539,6 +539,11 @@ fn health_and_the_reject_log(db: &TestDb) {
     );
     problem(app.read("/api/v1/rejects?table=employees"), 400);
     problem(app.read("/api/v1/rejects?limit=0"), 400);
+    assert_eq!(
+        problem(app.read("/api/v1/rejects?limit=10001"), 400)["detail"],
+        "limit must be between 1 and 10000, got 10001"
+    );
+    json_of(app.read("/api/v1/rejects?limit=10000"), 200);
     problem(app.read("/api/v1/rejects?limit=ten"), 400);
     problem(app.get("/api/v1/nothing/here"), 404);
     problem(app.get("/api/v1/departments"), 405);

@@ -5,6 +5,7 @@ use crate::output::{self, Format};
 use hiring_domain::Table;
 use hiring_ports::audit::{self, AuditAction, AuditFilter, AuditLog, AuditOutcome};
 use hiring_ports::audit_facts::{entries, AuditFact, AuditFacts};
+use hiring_ports::PageLimit;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -27,9 +28,9 @@ pub struct Args {
     #[arg(long, value_name = "ID")]
     before: Option<i64>,
 
-    /// Show at most N entries, newest first
-    #[arg(long, default_value_t = 50, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    limit: u32,
+    /// Show at most N entries, newest first (1 to 10000)
+    #[arg(long, default_value_t = PageLimit::DEFAULT, value_name = "N")]
+    limit: PageLimit,
 
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
@@ -112,25 +113,38 @@ impl<'a> Trail<'a> {
         result: &Result<T, E>,
         started: Instant,
     ) {
-        let (outcome, facts) = match result {
-            Ok(done) => (AuditOutcome::Succeeded, done.audit_facts()),
-            Err(error) => {
-                let mut facts = error.facts();
-                if facts.is_empty() {
-                    facts.push(AuditFact {
-                        table,
-                        rows: 0,
-                        detail: error.to_string(),
-                    });
-                }
-                (AuditOutcome::Failed, facts)
-            }
-        };
+        match result {
+            Ok(done) => self.store(AuditOutcome::Succeeded, &done.audit_facts(), started),
+            Err(error) => self.failed(table, error, started),
+        }
+    }
+
+    /// Records that the part of the command that started at `started` failed with `error`,
+    /// with what it still committed. A table named by `table` is given to a failure that names
+    /// none.
+    pub fn failed<E: std::fmt::Display + MaybeFacts>(
+        &self,
+        table: Option<Table>,
+        error: &E,
+        started: Instant,
+    ) {
+        let mut facts = error.facts();
+        if facts.is_empty() {
+            facts.push(AuditFact {
+                table,
+                rows: 0,
+                detail: error.to_string(),
+            });
+        }
+        self.store(AuditOutcome::Failed, &facts, started);
+    }
+
+    fn store(&self, outcome: AuditOutcome, facts: &[AuditFact], started: Instant) {
         for entry in entries(
             &self.actor,
             self.action,
             outcome,
-            &facts,
+            facts,
             None,
             started.elapsed(),
         ) {

@@ -8,6 +8,7 @@ use anyhow::{bail, Context};
 use hiring_domain::Table;
 use hiring_ports::audit::AuditAction;
 use hiring_ports::migrate::{LoadError, LoadOptions, Migration, Progress, TableSummary};
+use hiring_ports::migrate_run::{RunEnd, RunHooks, Source};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fs::File;
 use std::io::IsTerminal;
@@ -68,49 +69,53 @@ pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Resul
         dry_run: args.dry_run,
         bulk: !args.no_bulk,
     };
-    let mut migration = Migration::new(&repos, options);
     let trail = Trail::new(&*repos.audit, AuditAction::Migrate);
-    let mut summaries = Vec::new();
-    let mut failure = None;
-    for (table, path) in &files {
-        if migration.stopped() {
-            break;
+    let sources = open_all(&files, &trail)?;
+    let report = Migration::new(&repos, options).load_all(sources, &Hooks { trail: &trail });
+    let stopped = matches!(report.end, RunEnd::RejectLimit);
+    let mut summaries = report.summaries;
+    let failure = match report.end {
+        RunEnd::Failed {
+            table,
+            error: LoadError::Storage { summary, error },
+        } => {
+            let context = format!(
+                "loading {} failed; {}",
+                path_of(&files, table),
+                kept(&summary)
+            );
+            summaries.push(*summary);
+            Some(anyhow::Error::new(error).context(context))
         }
-        let started = Instant::now();
-        let loaded = load_one(&mut migration, *table, path);
-        trail.record(Some(*table), &loaded, started);
-        match loaded {
-            Ok(summary) => summaries.push(summary),
-            Err(LoadError::Storage { summary, error }) => {
-                let context = format!("loading {} failed; {}", path.display(), kept(&summary));
-                summaries.push(*summary);
-                failure = Some(anyhow::Error::new(error).context(context));
-                break;
-            }
-            Err(other) => {
-                failure = Some(anyhow::Error::new(other));
-                break;
-            }
-        }
-    }
+        RunEnd::Failed { error, .. } => Some(anyhow::Error::new(error)),
+        RunEnd::Completed | RunEnd::RejectLimit => None,
+    };
     render(&summaries, args.format, &repos.description)?;
     if let Some(error) = failure {
         return Err(error);
     }
-    if migration.stopped() {
+    if stopped {
         eprintln!(
             "stopped: more than {} rows were rejected; batches committed before the limit stay stored",
             args.max_rejects.unwrap_or_default()
         );
         return Ok(ExitCode::from(EXIT_TOO_MANY_REJECTS));
     }
-    if migration.rejected() > 0 && !args.dry_run {
+    if report.rejected > 0 && !args.dry_run {
         eprintln!(
             "{} rows were rejected and logged; list them with `hiring rejects`",
-            migration.rejected()
+            report.rejected
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The path of the file of `table` among `files`, as shown in messages.
+fn path_of(files: &[(Table, PathBuf)], table: Table) -> String {
+    files.iter().find(|(t, _)| *t == table).map_or_else(
+        || table.file_name().to_owned(),
+        |(_, path)| path.display().to_string(),
+    )
 }
 
 /// What a failed load left stored of its file, from its summary (which counts only what was
@@ -156,24 +161,49 @@ fn files_to_load(args: &Args, settings: &Settings) -> anyhow::Result<Vec<(Table,
     Ok(files)
 }
 
-fn load_one(
-    migration: &mut Migration<'_>,
-    table: Table,
-    path: &Path,
-) -> Result<TableSummary, LoadError> {
-    let source = path.file_name().map_or_else(
+/// Opens every file before anything is loaded. A file that cannot be opened fails the command
+/// (recorded in the audit trail) with nothing loaded.
+fn open_all(files: &[(Table, PathBuf)], trail: &Trail<'_>) -> anyhow::Result<Vec<Source<File>>> {
+    let mut sources = Vec::with_capacity(files.len());
+    for (table, path) in files {
+        let started = Instant::now();
+        let file = File::open(path).map_err(|e| LoadError::Read {
+            source_name: path.display().to_string(),
+            message: e.to_string(),
+        });
+        match file {
+            Ok(file) => sources.push(Source::new(*table, source_name(path), file)),
+            Err(error) => {
+                trail.failed(Some(*table), &error, started);
+                return Err(error.into());
+            }
+        }
+    }
+    Ok(sources)
+}
+
+/// The name of the file at `path` in rejects and logs: its file name.
+fn source_name(path: &Path) -> String {
+    path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
-    );
-    let file = File::open(path).map_err(|e| LoadError::Read {
-        source_name: path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let progress = Reporter::new(&source, size);
-    let result = migration.load(table, file, &source, &progress);
-    progress.finish();
-    result
+    )
+}
+
+/// A progress bar per file while it loads, and its audit entry once it ended.
+struct Hooks<'a> {
+    trail: &'a Trail<'a>,
+}
+
+impl RunHooks<File> for Hooks<'_> {
+    fn started(&self, source: &Source<File>) -> Box<dyn Progress + '_> {
+        let size = source.input.metadata().map(|m| m.len()).unwrap_or(0);
+        Box::new(Reporter::new(&source.name, size))
+    }
+
+    fn finished(&self, table: Table, loaded: &Result<TableSummary, LoadError>, started: Instant) {
+        self.trail.record(Some(table), loaded, started);
+    }
 }
 
 /// A progress bar on a terminal, a plain line every few seconds otherwise.
@@ -208,8 +238,11 @@ impl Reporter {
             }
         }
     }
+}
 
-    fn finish(&self) {
+impl Drop for Reporter {
+    /// Clears the bar once its file is loaded.
+    fn drop(&mut self) {
         if let Self::Bar(bar) = self {
             bar.finish_and_clear();
         }

@@ -2,7 +2,7 @@
 
 use crate::output::{self, Format};
 use hiring_domain::Table;
-use hiring_ports::RejectFilter;
+use hiring_ports::{PageLimit, RejectFilter};
 use std::process::ExitCode;
 
 /// Arguments of `hiring rejects`.
@@ -12,9 +12,9 @@ pub struct Args {
     #[arg(long)]
     table: Option<Table>,
 
-    /// Show at most N rows, newest first
-    #[arg(long, default_value_t = 50, value_name = "N")]
-    limit: u32,
+    /// Show at most N rows, newest first (1 to 10000)
+    #[arg(long, default_value_t = PageLimit::DEFAULT, value_name = "N")]
+    limit: PageLimit,
 
     /// Output format
     #[arg(long, value_enum, default_value = "table")]

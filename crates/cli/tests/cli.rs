@@ -72,7 +72,7 @@ fn counts(summary: &Value, table: &str) -> (u64, u64, u64, u64) {
 fn reject_sources(db: &str) -> Vec<String> {
     let rejects = stdout_json(&hiring(
         db,
-        &["rejects", "--format", "json", "--limit", "1000000"],
+        &["rejects", "--format", "json", "--limit", "10000"],
     ));
     rejects
         .as_array()
@@ -255,6 +255,21 @@ fn an_unreachable_database_fails_fast_without_showing_the_password() {
     assert!(stderr.contains("cannot connect to PostgreSQL"), "{stderr}");
     assert!(!stderr.contains("a-long-random-secret-pw"), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn list_limits_out_of_range_exit_with_2_naming_the_range() {
+    for command in ["rejects", "audit"] {
+        for limit in ["0", "10001", "many"] {
+            let output = hiring("unused.db", &[command, "--limit", limit]);
+            assert_eq!(output.status.code(), Some(2), "{command} --limit {limit}");
+            let stderr = stderr_of(&output);
+            assert!(
+                stderr.contains("limit must be") && stderr.contains("between 1 and 10000"),
+                "{command} --limit {limit}: {stderr}"
+            );
+        }
+    }
 }
 
 #[test]

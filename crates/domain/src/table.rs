@@ -15,7 +15,8 @@ pub enum Table {
 
 impl Table {
     /// Every table in dependency order: a table comes after the tables it references. Loads and
-    /// restores follow this order; deletions go in reverse.
+    /// restores follow this order; deletions go in reverse. `Table`'s own order (`Ord`) is the
+    /// same, so sorting by table puts parents first.
     pub const ALL: [Table; 3] = [Table::Departments, Table::Jobs, Table::HiredEmployees];
 
     /// The SQL table name, also used in the API paths.
@@ -95,6 +96,13 @@ mod tests {
             }
         }
         assert_eq!(Table::ALL.len(), 3);
+    }
+
+    #[test]
+    fn the_order_of_tables_is_the_dependency_order() {
+        let mut sorted = [Table::HiredEmployees, Table::Jobs, Table::Departments];
+        sorted.sort();
+        assert_eq!(sorted, Table::ALL);
     }
 
     #[test]

@@ -287,12 +287,12 @@ pub struct AuditFilter {
     /// Only entries older than this position (the next page after an entry).
     pub before: Option<i64>,
     /// At most this many.
-    pub limit: u32,
+    pub limit: crate::PageLimit,
 }
 
 impl AuditFilter {
     /// The newest `limit` entries, whatever they are.
-    pub fn newest(limit: u32) -> Self {
+    pub fn newest(limit: crate::PageLimit) -> Self {
         Self {
             action: None,
             actor: None,

@@ -20,6 +20,8 @@ pub mod idempotency;
 pub mod ingest;
 pub mod keyed_ingest;
 pub mod migrate;
+pub mod migrate_run;
+mod page_limit;
 mod pending;
 mod raw_text;
 pub mod record_reader;
@@ -33,6 +35,7 @@ pub use backup_store::{
 };
 pub use bulk::{AnyRow, BulkStorage, MissingParents, ReplaceError, RowSource, SnapshotSink};
 pub use error::RepoError;
+pub use page_limit::{LimitError, PageLimit};
 pub use repository::{
     BulkLoad, KeyLookup, RejectFilter, RejectLog, Repositories, RowSink, StoredRejection,
     TableRepository,

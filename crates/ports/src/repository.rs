@@ -89,7 +89,7 @@ pub struct RejectFilter {
     /// Only rows meant for this table.
     pub table: Option<Table>,
     /// At most this many, newest first.
-    pub limit: u32,
+    pub limit: crate::PageLimit,
 }
 
 /// A rejected row as kept in the reject log.

@@ -6,9 +6,7 @@ use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
 use hiring_ports::audit::AuditFilter;
-
-/// Most entries one page lists.
-const MAX_LIMIT: u32 = 10_000;
+use hiring_ports::PageLimit;
 
 /// The newest audit entries matching the filters: who ingested, uploaded, backed up, restored
 /// or pruned what, when, and how it ended.
@@ -44,12 +42,11 @@ pub async fn list_audit(
 fn filter(query: AuditQuery) -> Result<AuditFilter, ApiError> {
     let given = |v: Option<String>| v.filter(|s| !s.is_empty());
     let bad = |e: &dyn std::fmt::Display| ApiError::BadRequest(e.to_string());
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be between 1 and {MAX_LIMIT}, got {limit}"
-        )));
-    }
+    let limit = query
+        .limit
+        .map(PageLimit::new)
+        .transpose()?
+        .unwrap_or_default();
     if let Some(before) = query.before.filter(|b| *b < 1) {
         return Err(ApiError::BadRequest(format!(
             "before must be an entry id (1 or more), got {before}"

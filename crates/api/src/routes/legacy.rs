@@ -287,8 +287,8 @@ fn is_multipart(req: &HttpRequest) -> bool {
     matches!(req.mime_type(), Ok(Some(m)) if m.type_() == "multipart" && m.subtype() == "form-data")
 }
 
-/// Receives the whole form, then loads its files parents first; the summaries in
-/// [`Table::ALL`] order. A form refused for any of its parts stores nothing.
+/// Receives the whole form, then loads its files through one migration run, parents first;
+/// the summaries parents first. A form refused for any of its parts stores nothing.
 async fn load_form(
     req: &HttpRequest,
     state: &AppState,
@@ -296,16 +296,12 @@ async fn load_form(
     form: &mut Multipart,
 ) -> Result<Vec<UploadSummary>, ApiError> {
     let files = receive_form(form).await?;
-    let mut summaries = Vec::with_capacity(files.len());
-    for (table, file) in files {
-        summaries.push(load_spooled(req, state, table, source, file).await?);
-    }
-    Ok(summaries)
+    load_spooled(req, state, source, files).await
 }
 
 /// Spools every file part of `form` to a temporary file and checks the form as a whole — each
 /// part names a table, no table twice, at least one file, no file that the migration would
-/// refuse as not text — before anything is loaded. The files in [`Table::ALL`] order.
+/// refuse as not text — before anything is loaded.
 async fn receive_form(form: &mut Multipart) -> Result<Vec<(Table, std::fs::File)>, ApiError> {
     let mut files: Vec<(Table, std::fs::File)> = Vec::new();
     while let Some(field) = form.next().await {
@@ -334,16 +330,7 @@ async fn receive_form(form: &mut Multipart) -> Result<Vec<(Table, std::fs::File)
             "the form has no file: send parts named departments, jobs or hired_employees".into(),
         ));
     }
-    files.sort_by_key(|(table, _)| rank(*table));
     Ok(files)
-}
-
-/// Position of `table` in the dependency order.
-fn rank(table: Table) -> usize {
-    Table::ALL
-        .iter()
-        .position(|t| *t == table)
-        .unwrap_or(usize::MAX)
 }
 
 /// The table a part of the upload form holds: its name, else its file name; `None` for a file

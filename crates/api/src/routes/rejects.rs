@@ -5,10 +5,7 @@ use crate::dto::{RejectEntry, RejectsQuery, RejectsResponse};
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
-use hiring_ports::{RejectFilter, RepoError};
-
-/// Most rejects one page lists.
-const MAX_LIMIT: u32 = 10_000;
+use hiring_ports::{PageLimit, RejectFilter, RepoError};
 
 /// The newest rejected rows, for one table or all.
 #[utoipa::path(
@@ -35,12 +32,11 @@ pub async fn list_rejects(
                 .map_err(|e: hiring_domain::UnknownTable| ApiError::BadRequest(e.to_string()))?,
         ),
     };
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be between 1 and {MAX_LIMIT}, got {limit}"
-        )));
-    }
+    let limit = query
+        .limit
+        .map(PageLimit::new)
+        .transpose()?
+        .unwrap_or_default();
     let repos = state.repos.clone();
     let (total, rejects) = spawn_blocking_with_tracing(move || {
         let rejects = repos.rejects.list(&RejectFilter { table, limit })?;

@@ -13,8 +13,10 @@ use futures_util::{Stream, StreamExt};
 use hiring_domain::Table;
 use hiring_ports::idempotency::IdempotencyKey;
 use hiring_ports::migrate::{binary_kind, LoadError, LoadOptions, Migration, TableSummary};
+use hiring_ports::migrate_run::{RunEnd, RunHooks, Source};
 use hiring_ports::Repositories;
 use std::io::{Read, Seek, Write};
+use std::time::Instant;
 use tokio::sync::mpsc;
 
 /// Chunks of the body in flight between the request and the loader.
@@ -108,18 +110,38 @@ where
     noted(req, loaded)
 }
 
-/// Loads a file spooled by [`spool`] like [`load_streamed`].
+/// Loads files spooled by [`spool`] like [`load_streamed`], through one migration run:
+/// parents first, stopping at the first that fails (those loaded before stay stored). The
+/// summaries parents first; each file loaded, and the one that failed, is noted for the audit
+/// trail.
 pub(crate) async fn load_spooled(
     req: &HttpRequest,
     state: &AppState,
-    table: Table,
     source: &UploadSource,
-    file: std::fs::File,
-) -> Result<UploadSummary, ApiError> {
+    files: Vec<(Table, std::fs::File)>,
+) -> Result<Vec<UploadSummary>, ApiError> {
     let repos = state.repos.clone();
     let source = source.clone();
-    let loaded = spawn_blocking_with_tracing(move || load(&repos, table, file, &source)).await?;
-    noted(req, loaded)
+    let report = spawn_blocking_with_tracing(move || {
+        let sources = files
+            .into_iter()
+            .map(|(table, file)| Source::new(table, source.name.clone(), file))
+            .collect();
+        Migration::new(&repos, LoadOptions::default()).load_all(sources, &source)
+    })
+    .await?;
+    for summary in &report.summaries {
+        audit::note(req, summary);
+    }
+    if let RunEnd::Failed { error, .. } = report.end {
+        audit::note(req, &error);
+        return Err(error.into());
+    }
+    Ok(report
+        .summaries
+        .into_iter()
+        .map(UploadSummary::from)
+        .collect())
 }
 
 /// Notes what a load did for the audit trail: its summary, or what it committed before it
@@ -135,9 +157,7 @@ fn noted(
     Ok(UploadSummary::from(loaded?))
 }
 
-/// Runs the migration use case on `input`. A load cut short (the body broke off, the client
-/// went away, the server stopped, storage failed) logs one WARN line with what it committed:
-/// it runs on a blocking thread, so it logs even when the request is gone.
+/// Runs the migration use case on `input`.
 fn load(
     repos: &Repositories,
     table: Table,
@@ -146,10 +166,18 @@ fn load(
 ) -> Result<TableSummary, LoadError> {
     let result =
         Migration::new(repos, LoadOptions::default()).load(table, input, &source.name, &());
-    let (summary, reason) = match &result {
+    warn_if_cut_short(&result, source);
+    result
+}
+
+/// A load cut short (the body broke off, the client went away, the server stopped, storage
+/// failed) logs one WARN line with what it committed: loads run on a blocking thread, so it
+/// logs even when the request is gone.
+fn warn_if_cut_short(result: &Result<TableSummary, LoadError>, source: &UploadSource) {
+    let (summary, reason) = match result {
         Err(LoadError::Interrupted { summary, message }) => (summary, message.clone()),
         Err(LoadError::Storage { summary, error }) => (summary, error.to_string()),
-        _ => return result,
+        _ => return,
     };
     let retry = if source.keyed {
         "send the whole file again with the same Idempotency-Key to complete it: stored rows count as already present and no reject is logged twice"
@@ -166,7 +194,13 @@ fn load(
         retry,
         "upload interrupted; the counts are what it committed"
     );
-    result
+}
+
+/// Each file of a run of uploaded files warns like a single upload when it is cut short.
+impl<R> RunHooks<R> for UploadSource {
+    fn finished(&self, _: Table, loaded: &Result<TableSummary, LoadError>, _: Instant) {
+        warn_if_cut_short(loaded, self);
+    }
 }
 
 /// Bytes of the start of a spooled file given to the migration's binary check (as many as the

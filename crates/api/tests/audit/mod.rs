@@ -170,6 +170,10 @@ fn every_write_is_audited_with_its_token_table_rows_and_outcome(db: &TestDb) {
     assert_eq!(next[0]["id"], entries[2]["id"]);
     problem(app.read_with(OPERATOR, "/api/v1/audit?action=delete"), 400);
     problem(app.read_with(OPERATOR, "/api/v1/audit?limit=0"), 400);
+    assert_eq!(
+        problem(app.read_with(OPERATOR, "/api/v1/audit?limit=10001"), 400)["detail"],
+        "limit must be between 1 and 10000, got 10001"
+    );
 
     // Only admins read it, and reading it is not a write.
     problem(app.read_with(LOADER, "/api/v1/audit"), 403);

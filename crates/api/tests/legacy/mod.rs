@@ -5,7 +5,10 @@
 use super::support::TestDb;
 use super::{count, hire, json_of, problem, seed_parents, TestApp, TOKEN};
 use hiring_api::{ApiConfig, Tokens};
+use hiring_domain::Table;
 use hiring_generate::{generate, GenerateOptions};
+use hiring_ports::audit::{AuditAction, AuditFilter, AuditOutcome};
+use hiring_ports::PageLimit;
 use reqwest::blocking::Response;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{json, Value};
@@ -120,6 +123,36 @@ fn the_upload_form_loads_parents_first_like_the_upload_endpoint(db: &TestDb) {
     assert!(
         source.starts_with("api ") && source.ends_with(" upload"),
         "{source}"
+    );
+    // Each file of the form is audited on its own, parents first, with its own rows.
+    let mut filter = AuditFilter::newest(PageLimit::DEFAULT);
+    filter.action = Some(AuditAction::Upload);
+    let mut entries = hiring_adapters::open(&db.url)
+        .unwrap()
+        .audit
+        .list(&filter)
+        .unwrap();
+    entries.reverse();
+    let audited: Vec<(Option<Table>, u64, AuditOutcome)> = entries
+        .iter()
+        .map(|e| (e.table, e.rows, e.outcome))
+        .collect();
+    let inserted = |i: usize| loaded[i]["inserted"].as_u64().unwrap();
+    assert_eq!(
+        audited,
+        [
+            (
+                Some(Table::Departments),
+                inserted(0),
+                AuditOutcome::Succeeded
+            ),
+            (Some(Table::Jobs), inserted(1), AuditOutcome::Succeeded),
+            (
+                Some(Table::HiredEmployees),
+                inserted(2),
+                AuditOutcome::Succeeded
+            ),
+        ]
     );
 
     // Once more through both addresses: the same summaries.

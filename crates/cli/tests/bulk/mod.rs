@@ -47,7 +47,7 @@ fn stored(db: &str) -> Vec<Vec<String>> {
 fn rejects(db: &str) -> BTreeSet<String> {
     let listed = stdout_json(&hiring(
         db,
-        &["rejects", "--format", "json", "--limit", "1000000"],
+        &["rejects", "--format", "json", "--limit", "10000"],
     ));
     listed
         .as_array()

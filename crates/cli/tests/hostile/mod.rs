@@ -5,7 +5,7 @@
 
 use super::support::TestDb;
 use super::{config_file, counts, stdout_json};
-use hiring_ports::RejectFilter;
+use hiring_ports::{PageLimit, RejectFilter};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -23,7 +23,7 @@ fn rejects(db: &TestDb) -> Vec<(String, String, String)> {
         .rejects
         .list(&RejectFilter {
             table: None,
-            limit: 1000,
+            limit: PageLimit::new(1000).unwrap(),
         })
         .unwrap()
         .into_iter()
