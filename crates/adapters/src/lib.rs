@@ -12,51 +12,21 @@
 //! # Ok::<(), hiring_adapters::OpenError>(())
 //! ```
 
-mod audit_log;
 pub mod backup_store;
-mod hire_counts;
-mod idempotency_keys;
-mod pg_bulk;
-mod pg_url;
+mod db;
+mod open_error;
 pub mod postgres;
 mod schema;
 pub mod sqlite;
-mod sqlite_bulk;
-mod sqlite_checkpoint;
-mod sqlite_writer;
-mod store;
 
 use hiring_domain::{Department, HiredEmployee, Job};
 use hiring_ports::{BulkStorage, KeyLookup, RejectLog, Repositories, TableRepository};
 use std::sync::Arc;
 
 pub use backup_store::AvroBackupStore;
+pub use open_error::OpenError;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
-
-/// Why storage could not be opened. Messages never contain a password.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum OpenError {
-    /// The PostgreSQL server could not be reached or refused the connection.
-    #[error("cannot connect to PostgreSQL at {url}: {reason}")]
-    Postgres {
-        /// The URL without its password.
-        url: String,
-        /// What the driver said.
-        reason: String,
-    },
-    /// The SQLite file (or its folder) could not be created or opened.
-    #[error("cannot open SQLite database {path}: {reason}")]
-    Sqlite {
-        /// The database file.
-        path: String,
-        /// What went wrong.
-        reason: String,
-    },
-    /// The schema could not be brought up to date.
-    #[error("migrations failed: {0}")]
-    Migrations(String),
-}
 
 /// The database engines a storage URL can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -10,6 +10,6 @@ PRAGMA foreign_keys = ON;
 PRAGMA cache_size = -32768;
 -- No helper threads for sorting (SQLite's default; a bulk load's index build raises it).
 PRAGMA threads = 0;
--- A thread of the store checkpoints the WAL every 50 ms (sqlite_checkpoint.rs); a writer
+-- A thread of the store checkpoints the WAL every 50 ms (sqlite/checkpoint.rs); a writer
 -- checkpoints inside its own commit only past 16,384 pages (64 MiB), if that thread falls behind.
 PRAGMA wal_autocheckpoint = 16384;

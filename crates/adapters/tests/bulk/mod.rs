@@ -382,7 +382,7 @@ fn pg_key_lookups_answer_during_a_load_of_hires() {
     );
 }
 
-/// A table above the small-table limit (pg_bulk::FAST_PATH_MAX_ROWS, 100,000) keeps its
+/// A table above the small-table limit (postgres::bulk::FAST_PATH_MAX_ROWS, 100,000) keeps its
 /// indexes and keys; its foreign keys are set aside once the load has written 1/40 of its rows.
 #[test]
 fn pg_bulk_load_into_a_large_table_sets_only_the_foreign_keys_aside_midway() {
@@ -486,7 +486,7 @@ fn sqlite_bulk_load_refuses_a_missing_parent_and_stores_nothing() {
 fn sqlite_bulk_load_declines_a_table_that_is_not_small() {
     let db = TestDb::sqlite();
     let repos = open_repos(&db);
-    // One more than the fast path takes (sqlite_bulk::FAST_PATH_MAX_ROWS).
+    // One more than the fast path takes (sqlite::bulk::FAST_PATH_MAX_ROWS).
     db.execute(
         "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 100001) \
          INSERT INTO departments (id, department) SELECT n, 'Department ' || n FROM g",

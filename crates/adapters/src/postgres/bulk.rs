@@ -26,9 +26,13 @@
 //!
 //! Batches are written by a thread of the load while the caller reads and checks the next ones.
 
-use crate::hire_counts::Tally;
-use crate::postgres::PgDialect;
-use crate::store::{self, HeldKeys, RejectOps, SetAside, StoreError, TableOps};
+use super::dialect::PgDialect;
+use crate::db::bulk::SetAside;
+use crate::db::error::{repo_error, StoreError};
+use crate::db::held_keys::HeldKeys;
+use crate::db::hire_counts::Tally;
+use crate::db::rejects::RejectOps;
+use crate::db::tables::{id_bit, stored_ids, TableOps};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel::sql_types::{Array, Bool, Text};
@@ -41,17 +45,17 @@ use std::sync::mpsc::{Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 /// What a bulk write sets aside and how it is put back; see the file.
-const SET_ASIDE: &str = include_str!("sql/pg_set_aside.sql");
+const SET_ASIDE: &str = include_str!("../sql/pg_set_aside.sql");
 /// The lock a bulk load takes first; `{table}` is filled in.
-const LOCK: &str = include_str!("sql/pg_bulk_lock.sql");
+const LOCK: &str = include_str!("../sql/pg_bulk_lock.sql");
 /// Empties the tables of a replacement; `{tables}` is filled in.
-const TRUNCATE: &str = include_str!("sql/pg_truncate.sql");
+const TRUNCATE: &str = include_str!("../sql/pg_truncate.sql");
 /// Run before the indexes are built again.
-const INDEX_BUILD: &str = include_str!("sql/pg_index_build.sql");
+const INDEX_BUILD: &str = include_str!("../sql/pg_index_build.sql");
 /// Locks the parents before their foreign keys are set aside; `{tables}` is filled in.
-const LOCK_PARENTS: &str = include_str!("sql/pg_lock_parents.sql");
+const LOCK_PARENTS: &str = include_str!("../sql/pg_lock_parents.sql");
 /// The planner's estimate of a table's rows.
-const TABLE_ROWS: &str = include_str!("sql/pg_table_rows.sql");
+const TABLE_ROWS: &str = include_str!("../sql/pg_table_rows.sql");
 
 /// A load into a large table sets its foreign keys aside once it has written this fraction
 /// (1/n) of the rows the table held: re-adding them scans the table once, which costs about
@@ -168,7 +172,7 @@ fn table_rows(conn: &mut PgConnection, table: Table, at_least: u64) -> Result<u6
 }
 
 /// Empties `tables` for a replacement, with their constraints and indexes set aside (see
-/// [`store::BulkLoadOps::set_aside_for_replace`]).
+/// [`crate::db::bulk::BulkLoadOps::set_aside_for_replace`]).
 pub(crate) fn set_aside_for_replace(
     conn: &mut PgConnection,
     tables: &[Table],
@@ -205,7 +209,7 @@ pub(crate) fn start<E: TableOps<PgDialect>>(
     let conn = &mut *session.conn;
     conn.batch_execute(&LOCK.replace("{table}", E::TABLE.name()))?;
     let limit = i64::try_from(FAST_PATH_MAX_ROWS + 1).unwrap_or(i64::MAX);
-    let ids = store::stored_ids::<PgDialect>(conn, E::TABLE, limit)?;
+    let ids = stored_ids::<PgDialect>(conn, E::TABLE, limit)?;
     let (stored, older, switch_after) = if ids.len() > FAST_PATH_MAX_ROWS {
         // Large: the ids written are tracked, those stored before are looked up in the table.
         let rows = table_rows(conn, E::TABLE, ids.len() as u64)?;
@@ -222,7 +226,7 @@ pub(crate) fn start<E: TableOps<PgDialect>>(
             // load ends, and other sessions cannot read them meanwhile.
             session.lend_parent_keys(E::TABLE)?;
         }
-        let stored: RoaringBitmap = ids.into_iter().filter_map(store::id_bit).collect();
+        let stored: RoaringBitmap = ids.into_iter().filter_map(id_bit).collect();
         (stored, None, None)
     };
     tracing::debug!(
@@ -273,10 +277,10 @@ fn work<E: TableOps<PgDialect>>(
     for job in jobs {
         match job {
             Job::Write(rows, rejects) => {
-                inserted += session.write(&rows, &rejects).map_err(store::repo_error)?;
+                inserted += session.write(&rows, &rejects).map_err(repo_error)?;
             }
             Job::Find(keys, reply) => {
-                let found = session.find::<E>(&keys).map_err(store::repo_error);
+                let found = session.find::<E>(&keys).map_err(repo_error);
                 let failed = found.as_ref().err().cloned();
                 // The caller waits for the answer, unless it gave up (then nothing is lost).
                 let _ = reply.send(found);
@@ -285,9 +289,7 @@ fn work<E: TableOps<PgDialect>>(
                 }
             }
             Job::SetAsideForeignKeys(reply) => {
-                let done = session
-                    .set_aside_foreign_keys(E::TABLE)
-                    .map_err(store::repo_error);
+                let done = session.set_aside_foreign_keys(E::TABLE).map_err(repo_error);
                 let failed = done.as_ref().err().cloned();
                 let _ = reply.send(done);
                 if let Some(e) = failed {
@@ -295,10 +297,7 @@ fn work<E: TableOps<PgDialect>>(
                 }
             }
             Job::Finish(reply) => {
-                let done = session
-                    .finish()
-                    .map(|()| inserted)
-                    .map_err(store::repo_error);
+                let done = session.finish().map(|()| inserted).map_err(repo_error);
                 let _ = reply.send(done.clone());
                 if done.is_ok() {
                     tracing::debug!(table = %E::TABLE, inserted, "bulk load committed");
@@ -333,7 +332,7 @@ impl Session {
     /// The parents must be locked against writers.
     fn lend_parent_keys(&mut self, table: Table) -> Result<(), StoreError> {
         for &(parent, _) in table.parents() {
-            let keys = store::stored_ids::<PgDialect>(&mut self.conn, parent, i64::MAX)?;
+            let keys = stored_ids::<PgDialect>(&mut self.conn, parent, i64::MAX)?;
             self.held.hold(parent, keys);
             self.lent.push(parent);
         }
@@ -504,7 +503,7 @@ impl<E: TableOps<PgDialect>> BulkLoad<E> for PgBulkLoad<E> {
                 .map(|id| id.get())
                 .filter(|&id| {
                     self.older.is_some_and(|max| id <= max)
-                        || store::id_bit(id).is_some_and(|b| stored.contains(b))
+                        || id_bit(id).is_some_and(|b| stored.contains(b))
                 })
                 .collect()
         };
@@ -529,7 +528,7 @@ impl<E: TableOps<PgDialect>> BulkLoad<E> for PgBulkLoad<E> {
             let stored = self.stored.borrow();
             rows.iter()
                 .map(|row| row.id().get())
-                .find(|&id| store::id_bit(id).is_some_and(|b| stored.contains(b) || !ids.insert(b)))
+                .find(|&id| id_bit(id).is_some_and(|b| stored.contains(b) || !ids.insert(b)))
         };
         if let Some(id) = taken {
             let conflict =

@@ -2,7 +2,7 @@
 //! replacement of whole tables.
 //!
 //! A bulk load holds one pooled connection in one `BEGIN IMMEDIATE` transaction, taken after
-//! this process's writer turn for the file ([`crate::sqlite_writer`]): a second load waits for
+//! this process's writer turn for the file ([`super::writer`]): a second load waits for
 //! the first, then sees its rows. Inside it, the table's secondary indexes are dropped
 //! (`sql/sqlite_set_aside.sql`); hires go in [`HIRES_PER_INSERT`] rows per cached `INSERT`, and
 //! are counted for the `hire_counts` aggregate in memory, written once at the end;
@@ -26,10 +26,15 @@
 //! Readers are never blocked: in WAL mode other connections (the store's key lookups among
 //! them) keep reading the last committed state, indexes included, until the load commits.
 
-use crate::hire_counts::Tally;
-use crate::sqlite::SqliteDialect;
-use crate::sqlite_writer::WriterGuard;
-use crate::store::{self, RejectOps, SetAside, StoreError, TableOps};
+use super::dialect::SqliteDialect;
+use super::writer::{self, WriterGuard};
+use crate::db::bulk::SetAside;
+use crate::db::dialect::Dialect;
+use crate::db::error::{repo_error, StoreError};
+use crate::db::hire_counts::Tally;
+use crate::db::rejects::RejectOps;
+use crate::db::rows::affected;
+use crate::db::tables::{id_bit, stored_ids, TableOps};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel::sql_types::Text;
@@ -41,15 +46,15 @@ use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 
 /// Which indexes a bulk write sets aside, with the statements that drop and re-create them.
-const SET_ASIDE: &str = include_str!("sql/sqlite_set_aside.sql");
+const SET_ASIDE: &str = include_str!("../sql/sqlite_set_aside.sql");
 /// Begins a bulk load.
-const BEGIN: &str = include_str!("sql/sqlite_bulk_begin.sql");
+const BEGIN: &str = include_str!("../sql/sqlite_bulk_begin.sql");
 /// Settings for re-creating the indexes set aside, and the usual ones again.
-const INDEX_BUILD: &str = include_str!("sql/sqlite_index_build.sql");
-const INDEX_BUILD_END: &str = include_str!("sql/sqlite_index_build_end.sql");
+const INDEX_BUILD: &str = include_str!("../sql/sqlite_index_build.sql");
+const INDEX_BUILD_END: &str = include_str!("../sql/sqlite_index_build_end.sql");
 /// Turn the row-by-row foreign-key checks off for a replacement, and on again after it.
-const FOREIGN_KEYS_OFF: &str = include_str!("sql/sqlite_foreign_keys_off.sql");
-const FOREIGN_KEYS_ON: &str = include_str!("sql/sqlite_foreign_keys_on.sql");
+const FOREIGN_KEYS_OFF: &str = include_str!("../sql/sqlite_foreign_keys_off.sql");
+const FOREIGN_KEYS_ON: &str = include_str!("../sql/sqlite_foreign_keys_on.sql");
 
 /// Most rows a table may hold, once locked, for a bulk load to set its indexes aside.
 /// Rebuilding them over this many rows takes a fraction of a second, so a small load into such
@@ -97,7 +102,7 @@ fn set_aside(conn: &mut SqliteConnection, tables: &[Table]) -> Result<SetAside, 
 }
 
 /// Drops the secondary indexes of the tables a replacement empties and fills (see
-/// [`store::BulkLoadOps::set_aside_for_replace`]); the store creates them again once the rows
+/// [`crate::db::bulk::BulkLoadOps::set_aside_for_replace`]); the store creates them again once the rows
 /// are in. The caller's transaction is already open.
 pub(crate) fn set_aside_for_replace(
     conn: &mut SqliteConnection,
@@ -170,9 +175,7 @@ pub(crate) fn insert_hires(
         (
             t::id.eq(hire.id().get()),
             t::name.eq(hire.name().to_owned()),
-            t::datetime.eq(<SqliteDialect as store::Dialect>::encode_time(
-                hire.datetime(),
-            )),
+            t::datetime.eq(<SqliteDialect as Dialect>::encode_time(hire.datetime())),
             t::department_id.eq(hire.department_id().get()),
             t::job_id.eq(hire.job_id().get()),
         )
@@ -196,7 +199,7 @@ pub(crate) fn start<E: TableOps<SqliteDialect>>(
     pool: &Pool<ConnectionManager<SqliteConnection>>,
 ) -> Result<Option<Box<dyn BulkLoad<E>>>, StoreError> {
     let mut conn = pool.get().map_err(|e| StoreError::Pool(e.to_string()))?;
-    let turn = crate::sqlite_writer::turn(&mut conn);
+    let turn = writer::turn(&mut conn);
     let mut load = SqliteBulkLoad::<E> {
         conn: RefCell::new(conn),
         stored: RefCell::new(RoaringBitmap::new()),
@@ -212,14 +215,14 @@ pub(crate) fn start<E: TableOps<SqliteDialect>>(
     AnsiTransactionManager::begin_transaction_sql(&mut **conn, BEGIN)?;
     load.open.set(true);
     let limit = i64::try_from(FAST_PATH_MAX_ROWS + 1).unwrap_or(i64::MAX);
-    let ids = store::stored_ids::<SqliteDialect>(conn, E::TABLE, limit)?;
+    let ids = stored_ids::<SqliteDialect>(conn, E::TABLE, limit)?;
     if ids.len() > FAST_PATH_MAX_ROWS {
         tracing::debug!(table = %E::TABLE, "bulk load declined: the table is not small");
         return Ok(None);
     }
     load.stored
         .get_mut()
-        .extend(ids.into_iter().filter_map(store::id_bit));
+        .extend(ids.into_iter().filter_map(id_bit));
     load.put_back = set_aside(conn, &[E::TABLE])?;
     tracing::debug!(
         table = %E::TABLE,
@@ -265,7 +268,7 @@ impl<E> SqliteBulkLoad<E> {
             drop(conn);
             self.roll_back();
         }
-        result.map_err(store::repo_error)
+        result.map_err(repo_error)
     }
 
     fn roll_back(&self) {
@@ -293,7 +296,7 @@ impl<E: TableOps<SqliteDialect>> BulkLoad<E> for SqliteBulkLoad<E> {
             let stored = self.stored.borrow();
             ids.iter()
                 .map(|id| id.get())
-                .filter(|&id| store::id_bit(id).is_some_and(|b| stored.contains(b)))
+                .filter(|&id| id_bit(id).is_some_and(|b| stored.contains(b)))
                 .collect()
         };
         if keys.is_empty() {
@@ -311,7 +314,7 @@ impl<E: TableOps<SqliteDialect>> BulkLoad<E> for SqliteBulkLoad<E> {
             } else if let Some(hires) = as_hires(rows) {
                 let mut tally = self.tally.borrow_mut();
                 hires.iter().for_each(|hire| tally.add(hire));
-                store::affected(insert_hires(conn, &hires)?)
+                affected(insert_hires(conn, &hires)?)
             } else {
                 E::insert(conn, rows)?
             };
@@ -322,7 +325,7 @@ impl<E: TableOps<SqliteDialect>> BulkLoad<E> for SqliteBulkLoad<E> {
         })?;
         self.stored
             .borrow_mut()
-            .extend(rows.iter().filter_map(|row| store::id_bit(row.id().get())));
+            .extend(rows.iter().filter_map(|row| id_bit(row.id().get())));
         self.inserted.set(self.inserted.get() + inserted);
         Ok(inserted)
     }
@@ -341,7 +344,7 @@ impl<E: TableOps<SqliteDialect>> BulkLoad<E> for SqliteBulkLoad<E> {
         };
         // Committed, or rolled back by the failed commit: over either way.
         self.open.set(false);
-        committed.map_err(|e| store::repo_error(StoreError::Db(e)))?;
+        committed.map_err(|e| repo_error(StoreError::Db(e)))?;
         tracing::debug!(table = %E::TABLE, inserted = self.inserted.get(), "bulk load committed");
         Ok(self.inserted.get())
     }

@@ -19,7 +19,7 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 /// The file a connection writes to (`pragma_database_list`), the key of its lock.
-const DATABASE_FILE: &str = include_str!("sql/sqlite_database_file.sql");
+const DATABASE_FILE: &str = include_str!("../sql/sqlite_database_file.sql");
 
 /// Longest wait for the lock: the `busy_timeout` of `sql/sqlite_pragmas.sql`.
 const MAX_WAIT: Duration = Duration::from_secs(30);

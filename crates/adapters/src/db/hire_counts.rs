@@ -3,7 +3,8 @@
 //! that empties `hired_employees` empties it too, so it always equals a `GROUP BY` over the
 //! table; the reports read it instead of scanning every hire.
 
-use crate::store::{Dialect, StoreError};
+use super::dialect::Dialect;
+use super::error::StoreError;
 use chrono::Datelike;
 use hiring_domain::{Department, HiredEmployee, Job, Record};
 use std::collections::HashMap;
@@ -84,20 +85,25 @@ impl Counted for HiredEmployee {
     }
 }
 
-macro_rules! not_counted {
-    ($($entity:ty),+) => {$(
-        impl Counted for $entity {
-            fn inserted<D: HireCountOps>(_: &mut D::Conn, _: &[Self]) -> Result<(), StoreError> {
-                Ok(())
-            }
+impl Counted for Department {
+    fn inserted<D: HireCountOps>(_: &mut D::Conn, _: &[Self]) -> Result<(), StoreError> {
+        Ok(())
+    }
 
-            fn emptied<D: HireCountOps>(_: &mut D::Conn) -> Result<(), StoreError> {
-                Ok(())
-            }
-        }
-    )+};
+    fn emptied<D: HireCountOps>(_: &mut D::Conn) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
-not_counted!(Department, Job);
+
+impl Counted for Job {
+    fn inserted<D: HireCountOps>(_: &mut D::Conn, _: &[Self]) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn emptied<D: HireCountOps>(_: &mut D::Conn) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
 
 /// The stripe of `hire_counts` this thread of this process adds to, out of `stripes`: a hash of
 /// both, so that concurrent writers (threads of one server, or several processes) mostly update
@@ -113,19 +119,20 @@ pub(crate) fn stripe(stripes: u64) -> i32 {
     i32::try_from(hasher.finish() % stripes).unwrap_or(0)
 }
 
-/// Implements [`HireCountOps`] for a dialect with the diesel schema `$s`.
+/// Implements [`HireCountOps`] for dialect `$d`, whose diesel schema is `crate::schema::$s`
+/// (invoked once by each backend).
 macro_rules! hire_count_ops {
     ($d:ty, $s:ident) => {
-        impl $crate::hire_counts::HireCountOps for $d {
+        impl $crate::db::hire_counts::HireCountOps for $d {
             fn add_counts(
                 conn: &mut Self::Conn,
-                groups: &[($crate::hire_counts::GroupKey, i64)],
-            ) -> Result<(), $crate::store::StoreError> {
+                groups: &[($crate::db::hire_counts::GroupKey, i64)],
+            ) -> Result<(), $crate::db::error::StoreError> {
                 use diesel::prelude::*;
                 use diesel::upsert::excluded;
                 use $crate::schema::$s::hire_counts as t;
-                let stripe = $crate::hire_counts::stripe(
-                    <Self as $crate::store::Dialect>::HIRE_COUNT_STRIPES,
+                let stripe = $crate::db::hire_counts::stripe(
+                    <Self as $crate::db::dialect::Dialect>::HIRE_COUNT_STRIPES,
                 );
                 // 6 parameters a row: stay far below either backend's limit.
                 for chunk in groups.chunks(1_000) {
@@ -152,7 +159,7 @@ macro_rules! hire_count_ops {
                 Ok(())
             }
 
-            fn clear_counts(conn: &mut Self::Conn) -> Result<(), $crate::store::StoreError> {
+            fn clear_counts(conn: &mut Self::Conn) -> Result<(), $crate::db::error::StoreError> {
                 use diesel::prelude::*;
                 use $crate::schema::$s::hire_counts as t;
                 diesel::delete(t::table).execute(conn)?;

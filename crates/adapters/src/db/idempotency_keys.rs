@@ -5,10 +5,12 @@
 //! ([`Store::write_batch_completing`]), so that a batch and its stored answer are committed
 //! together or not at all.
 
-use crate::store::{
-    BulkLoadOps, BulkOps, Dialect, RejectOps, ReportOps, Store, StoreError, TableOps,
-};
-use hiring_domain::{Department, HiredEmployee, Job, Rejection};
+use super::dialect::Dialect;
+use super::error::StoreError;
+use super::rejects::RejectOps;
+use super::store::Store;
+use super::tables::TableOps;
+use hiring_domain::Rejection;
 use hiring_ports::idempotency::{Claim, ClaimTimes, Completion, KeyedRequest};
 use hiring_ports::RepoError;
 
@@ -41,16 +43,17 @@ pub(crate) trait KeyOps: Dialect {
     fn complete(conn: &mut Self::Conn, completion: &Completion) -> Result<bool, StoreError>;
 }
 
+/// Writes [`KeyOps`] for dialect `$d` (the table is the same on both backends).
 macro_rules! key_ops {
     ($d:ty) => {
-        impl KeyOps for $d {
+        impl $crate::db::idempotency_keys::KeyOps for $d {
             fn claim(
                 conn: &mut Self::Conn,
-                request: &KeyedRequest,
-                times: &ClaimTimes,
-            ) -> Result<Claim, StoreError> {
+                request: &hiring_ports::idempotency::KeyedRequest,
+                times: &hiring_ports::idempotency::ClaimTimes,
+            ) -> Result<hiring_ports::idempotency::Claim, $crate::db::error::StoreError> {
                 use diesel::prelude::*;
-                use idempotency_keys as t;
+                use $crate::db::idempotency_keys::idempotency_keys as t;
                 let id = (request.route(), request.key().as_str());
                 diesel::delete(t::table.filter(t::claimed_at.lt(times.expired_before)))
                     .execute(conn)?;
@@ -65,7 +68,7 @@ macro_rules! key_ops {
                     .on_conflict_do_nothing()
                     .execute(conn)?;
                 if claimed == 1 {
-                    return Ok(Claim::Granted);
+                    return Ok(hiring_ports::idempotency::Claim::Granted);
                 }
                 let (fingerprint, claimed_at, status, response) = t::table
                     .find(id)
@@ -73,18 +76,19 @@ macro_rules! key_ops {
                     .first::<(String, i64, Option<i32>, Option<String>)>(conn)?;
                 if let (Some(status), Some(body)) = (status, response) {
                     if fingerprint != request.fingerprint() {
-                        return Ok(Claim::Mismatch);
+                        return Ok(hiring_ports::idempotency::Claim::Mismatch);
                     }
                     let status = u16::try_from(status).map_err(|_| {
-                        StoreError::Corrupt(format!("idempotency key with status {status}"))
+                        $crate::db::error::StoreError::Corrupt(format!(
+                            "idempotency key with status {status}"
+                        ))
                     })?;
-                    return Ok(Claim::Replay(hiring_ports::idempotency::StoredOutcome {
-                        status,
-                        body,
-                    }));
+                    return Ok(hiring_ports::idempotency::Claim::Replay(
+                        hiring_ports::idempotency::StoredOutcome { status, body },
+                    ));
                 }
                 if claimed_at >= times.stale_before {
-                    return Ok(Claim::InProgress);
+                    return Ok(hiring_ports::idempotency::Claim::InProgress);
                 }
                 // The claimant is taken to have died, storing nothing: the key is this
                 // request's now, whatever the dead one asked.
@@ -101,15 +105,18 @@ macro_rules! key_ops {
                 ))
                 .execute(conn)?;
                 Ok(if taken == 1 {
-                    Claim::Granted
+                    hiring_ports::idempotency::Claim::Granted
                 } else {
-                    Claim::InProgress
+                    hiring_ports::idempotency::Claim::InProgress
                 })
             }
 
-            fn release(conn: &mut Self::Conn, request: &KeyedRequest) -> Result<(), StoreError> {
+            fn release(
+                conn: &mut Self::Conn,
+                request: &hiring_ports::idempotency::KeyedRequest,
+            ) -> Result<(), $crate::db::error::StoreError> {
                 use diesel::prelude::*;
-                use idempotency_keys as t;
+                use $crate::db::idempotency_keys::idempotency_keys as t;
                 diesel::delete(
                     t::table
                         .find((request.route(), request.key().as_str()))
@@ -122,10 +129,10 @@ macro_rules! key_ops {
 
             fn complete(
                 conn: &mut Self::Conn,
-                completion: &Completion,
-            ) -> Result<bool, StoreError> {
+                completion: &hiring_ports::idempotency::Completion,
+            ) -> Result<bool, $crate::db::error::StoreError> {
                 use diesel::prelude::*;
-                use idempotency_keys as t;
+                use $crate::db::idempotency_keys::idempotency_keys as t;
                 let request = &completion.request;
                 let completed = diesel::update(
                     t::table
@@ -144,16 +151,10 @@ macro_rules! key_ops {
     };
 }
 
-key_ops!(crate::sqlite::SqliteDialect);
-key_ops!(crate::postgres::PgDialect);
+pub(crate) use key_ops;
 
-impl<D> Store<D>
-where
-    D: RejectOps + BulkOps + ReportOps + BulkLoadOps + KeyOps,
-    Department: TableOps<D>,
-    Job: TableOps<D>,
-    HiredEmployee: TableOps<D>,
-{
+impl<D: RejectOps + KeyOps> Store<D> {
+    /// See [`hiring_ports::idempotency::IdempotencyStore::claim`].
     pub(crate) fn claim_key(
         &self,
         request: &KeyedRequest,
@@ -162,6 +163,7 @@ where
         self.with_conn(|conn| D::write(conn, |conn| D::claim(conn, request, times)))
     }
 
+    /// See [`hiring_ports::idempotency::IdempotencyStore::release`].
     pub(crate) fn release_key(&self, request: &KeyedRequest) -> Result<(), RepoError> {
         self.with_conn(|conn| D::write(conn, |conn| D::release(conn, request)))
     }
@@ -196,26 +198,3 @@ where
         })
     }
 }
-
-/// Implements the idempotency port for `$store`, a newtype around a [`Store`].
-macro_rules! impl_idempotency {
-    ($store:ty) => {
-        impl hiring_ports::idempotency::IdempotencyStore for $store {
-            fn claim(
-                &self,
-                request: &hiring_ports::idempotency::KeyedRequest,
-                times: &hiring_ports::idempotency::ClaimTimes,
-            ) -> Result<hiring_ports::idempotency::Claim, hiring_ports::RepoError> {
-                self.0.claim_key(request, times)
-            }
-
-            fn release(
-                &self,
-                request: &hiring_ports::idempotency::KeyedRequest,
-            ) -> Result<(), hiring_ports::RepoError> {
-                self.0.release_key(request)
-            }
-        }
-    };
-}
-pub(crate) use impl_idempotency;

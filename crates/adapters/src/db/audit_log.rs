@@ -1,17 +1,17 @@
-//! The audit log port on the `audit_log` table (the same on both backends, but for the type of
+//! The audit log on the `audit_log` table (the same on both backends, but for the type of
 //! `recorded_at`: `timestamptz` on PostgreSQL, RFC 3339 text on SQLite, stamped by the
 //! database). Entries are only ever appended.
 
-use crate::postgres::PgDialect;
-use crate::sqlite::SqliteDialect;
-use crate::store::{row_count, Dialect, Store, StoreError};
-use crate::{PgStore, SqliteStore};
-use hiring_ports::audit::{AuditEntry, AuditFilter, AuditLog, StoredAuditEntry};
+use super::dialect::Dialect;
+use super::error::StoreError;
+use super::rows::row_count;
+use super::store::Store;
+use hiring_ports::audit::{AuditEntry, AuditFilter, StoredAuditEntry};
 use hiring_ports::RepoError;
 
 /// A stored `audit_log` row: id, recorded_at, actor, action, table_name, row_count, outcome,
 /// detail, request_id, duration_ms.
-type AuditRow<D> = (
+pub(crate) type AuditRow<D> = (
     i64,
     <D as Dialect>::Instant,
     String,
@@ -26,7 +26,7 @@ type AuditRow<D> = (
 
 /// A stored row as the port's type; a value no entry could have written is reported as
 /// corrupt, naming the row.
-fn stored_entry<D: Dialect>(row: AuditRow<D>) -> Result<StoredAuditEntry, StoreError> {
+pub(crate) fn stored_entry<D: Dialect>(row: AuditRow<D>) -> Result<StoredAuditEntry, StoreError> {
     let (id, at, actor, action, table, rows, outcome, detail, request_id, duration_ms) = row;
     let corrupt = |field: &str, e: &dyn std::fmt::Display| {
         StoreError::Corrupt(format!("audit_log row with id {id}: {field} {e}"))
@@ -48,13 +48,27 @@ fn stored_entry<D: Dialect>(row: AuditRow<D>) -> Result<StoredAuditEntry, StoreE
     })
 }
 
-/// Writes the audit statements of one backend, whose schema is `crate::schema::$s`.
+/// The audit statements of one backend (written by [`audit_ops!`]).
+pub(crate) trait AuditOps: Dialect {
+    /// Appends `entry`; returns its id.
+    fn append_audit(conn: &mut Self::Conn, entry: &AuditEntry) -> Result<i64, StoreError>;
+    /// The newest entries matching `filter`.
+    fn list_audit(
+        conn: &mut Self::Conn,
+        filter: &AuditFilter,
+    ) -> Result<Vec<StoredAuditEntry>, StoreError>;
+}
+
+/// Writes [`AuditOps`] for dialect `$d`, whose diesel schema is `crate::schema::$s`.
 macro_rules! audit_ops {
     ($d:ty, $s:ident) => {
-        impl Store<$d> {
-            fn append_audit(&self, entry: &AuditEntry) -> Result<i64, RepoError> {
-                use crate::schema::$s::audit_log as t;
+        impl $crate::db::audit_log::AuditOps for $d {
+            fn append_audit(
+                conn: &mut Self::Conn,
+                entry: &hiring_ports::audit::AuditEntry,
+            ) -> Result<i64, $crate::db::error::StoreError> {
                 use diesel::prelude::*;
+                use $crate::schema::$s::audit_log as t;
                 let values = (
                     t::actor.eq(entry.actor()),
                     t::action.eq(entry.action().name()),
@@ -65,19 +79,19 @@ macro_rules! audit_ops {
                     t::request_id.eq(entry.request()),
                     t::duration_ms.eq(i64::try_from(entry.duration_ms()).unwrap_or(i64::MAX)),
                 );
-                self.with_conn(|conn| {
-                    <$d as Dialect>::write(conn, |conn| {
-                        Ok(diesel::insert_into(t::table)
-                            .values(values)
-                            .returning(t::id)
-                            .get_result::<i64>(conn)?)
-                    })
-                })
+                Ok(diesel::insert_into(t::table)
+                    .values(values)
+                    .returning(t::id)
+                    .get_result::<i64>(conn)?)
             }
 
-            fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<StoredAuditEntry>, RepoError> {
-                use crate::schema::$s::audit_log as t;
+            fn list_audit(
+                conn: &mut Self::Conn,
+                filter: &hiring_ports::audit::AuditFilter,
+            ) -> Result<Vec<hiring_ports::audit::StoredAuditEntry>, $crate::db::error::StoreError>
+            {
                 use diesel::prelude::*;
+                use $crate::schema::$s::audit_log as t;
                 let mut query = t::table
                     .order(t::id.desc())
                     .limit(i64::from(filter.limit))
@@ -94,39 +108,28 @@ macro_rules! audit_ops {
                 if let Some(before) = filter.before {
                     query = query.filter(t::id.lt(before));
                 }
-                self.with_conn(|conn| {
-                    <$d as Dialect>::read(conn, |conn| {
-                        query
-                            .load::<AuditRow<$d>>(conn)?
-                            .into_iter()
-                            .map(stored_entry::<$d>)
-                            .collect()
-                    })
-                })
+                query
+                    .load::<$crate::db::audit_log::AuditRow<Self>>(conn)?
+                    .into_iter()
+                    .map($crate::db::audit_log::stored_entry::<Self>)
+                    .collect()
             }
         }
     };
 }
+pub(crate) use audit_ops;
 
-audit_ops!(SqliteDialect, sqlite);
-audit_ops!(PgDialect, pg);
-
-impl AuditLog for SqliteStore {
-    fn append(&self, entry: &AuditEntry) -> Result<i64, RepoError> {
-        self.0.append_audit(entry)
+impl<D: AuditOps> Store<D> {
+    /// See [`hiring_ports::audit::AuditLog::append`].
+    pub(crate) fn append_audit(&self, entry: &AuditEntry) -> Result<i64, RepoError> {
+        self.with_conn(|conn| D::write(conn, |conn| D::append_audit(conn, entry)))
     }
 
-    fn list(&self, filter: &AuditFilter) -> Result<Vec<StoredAuditEntry>, RepoError> {
-        self.0.list_audit(filter)
-    }
-}
-
-impl AuditLog for PgStore {
-    fn append(&self, entry: &AuditEntry) -> Result<i64, RepoError> {
-        self.0.append_audit(entry)
-    }
-
-    fn list(&self, filter: &AuditFilter) -> Result<Vec<StoredAuditEntry>, RepoError> {
-        self.0.list_audit(filter)
+    /// See [`hiring_ports::audit::AuditLog::list`].
+    pub(crate) fn list_audit(
+        &self,
+        filter: &AuditFilter,
+    ) -> Result<Vec<StoredAuditEntry>, RepoError> {
+        self.with_conn(|conn| D::read(conn, |conn| D::list_audit(conn, filter)))
     }
 }

@@ -1,0 +1,157 @@
+//! The reports ([`hiring_ports::reports::Reports`]): each backend runs its own queries
+//! ([`ReportOps`], SQL in `sql/*_counts*.sql`); their rows become the port's types here.
+
+use super::dialect::Dialect;
+use super::error::StoreError;
+use super::rows::{row_count, StoredRow};
+use super::store::Store;
+use hiring_domain::{DepartmentHires, ReportYear};
+use hiring_ports::reports::QuarterCounts;
+use hiring_ports::RepoError;
+
+/// Where a report's counts come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// The maintained aggregate `hire_counts` (what the reports use).
+    Aggregate,
+    /// A `GROUP BY` over `hired_employees` itself (to check the aggregate against).
+    Scan,
+}
+
+/// The report queries of one backend (each backend binds the year its own way).
+pub(crate) trait ReportOps: Dialect {
+    /// Hires per department, job and quarter in `year` (`sql/*_quarter_counts*.sql`).
+    fn quarter_rows(
+        conn: &mut Self::Conn,
+        year: ReportYear,
+        source: Source,
+    ) -> Result<Vec<QuarterRow>, StoreError>;
+    /// Every department with its hires in `year` (`sql/*_department_counts*.sql`).
+    fn department_rows(
+        conn: &mut Self::Conn,
+        year: ReportYear,
+        source: Source,
+    ) -> Result<Vec<DepartmentRow>, StoreError>;
+}
+
+/// One row of the quarter-counts query.
+#[derive(diesel::QueryableByName)]
+pub(crate) struct QuarterRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    department_id: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    department: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    job_id: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    job: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    q1: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    q2: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    q3: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    q4: i64,
+}
+
+/// One row of the department-counts query.
+#[derive(diesel::QueryableByName)]
+pub(crate) struct DepartmentRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    id: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    department: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    hired: i64,
+}
+
+/// A quarter-counts row as the port's type.
+fn quarter_counts(row: QuarterRow) -> Result<QuarterCounts, StoreError> {
+    let stored = StoredRow::new("hired_employees group of department", row.department_id);
+    Ok(QuarterCounts {
+        department_id: stored.id("department_id", row.department_id)?,
+        department: row.department,
+        job_id: stored.id("job_id", row.job_id)?,
+        job: row.job,
+        quarters: [row.q1, row.q2, row.q3, row.q4].map(row_count),
+    })
+}
+
+/// A department-counts row as the port's type.
+fn department_hires(row: DepartmentRow) -> Result<DepartmentHires, StoreError> {
+    Ok(DepartmentHires {
+        id: StoredRow::new("departments", row.id).id("id", row.id)?,
+        department: row.department,
+        hired: row_count(row.hired),
+    })
+}
+
+impl<D: ReportOps> Store<D> {
+    /// See [`hiring_ports::reports::Reports::quarter_counts`]; `source` picks the aggregate or
+    /// a scan.
+    pub(crate) fn quarter_counts(
+        &self,
+        year: ReportYear,
+        source: Source,
+    ) -> Result<Vec<QuarterCounts>, RepoError> {
+        self.with_conn(|conn| {
+            D::quarter_rows(conn, year, source)?
+                .into_iter()
+                .map(quarter_counts)
+                .collect()
+        })
+    }
+
+    /// See [`hiring_ports::reports::Reports::department_counts`]; `source` picks the aggregate
+    /// or a scan.
+    pub(crate) fn department_counts(
+        &self,
+        year: ReportYear,
+        source: Source,
+    ) -> Result<Vec<DepartmentHires>, RepoError> {
+        self.with_conn(|conn| {
+            D::department_rows(conn, year, source)?
+                .into_iter()
+                .map(department_hires)
+                .collect()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_group_with_an_invalid_job_id_is_corrupt() {
+        let row = QuarterRow {
+            department_id: 2,
+            department: "Sales".to_owned(),
+            job_id: -4,
+            job: "Clerk".to_owned(),
+            q1: 1,
+            q2: 0,
+            q3: 0,
+            q4: -1,
+        };
+        match quarter_counts(row) {
+            Err(StoreError::Corrupt(message)) => assert!(
+                message.starts_with("hired_employees group of department row with id 2: job_id "),
+                "{message}"
+            ),
+            other => panic!("expected a corrupt group, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn counts_are_carried_over() {
+        let row = DepartmentRow {
+            id: 3,
+            department: "Sales".to_owned(),
+            hired: 12,
+        };
+        let hires = department_hires(row).unwrap();
+        assert_eq!((hires.id.get(), hires.hired), (3, 12));
+    }
+}

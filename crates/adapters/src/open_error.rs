@@ -1,0 +1,25 @@
+//! Why storage could not be opened ([`OpenError`]).
+
+/// Why storage could not be opened. Messages never contain a password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpenError {
+    /// The PostgreSQL server could not be reached or refused the connection.
+    #[error("cannot connect to PostgreSQL at {url}: {reason}")]
+    Postgres {
+        /// The URL without its password.
+        url: String,
+        /// What the driver said.
+        reason: String,
+    },
+    /// The SQLite file (or its folder) could not be created or opened.
+    #[error("cannot open SQLite database {path}: {reason}")]
+    Sqlite {
+        /// The database file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The schema could not be brought up to date.
+    #[error("migrations failed: {0}")]
+    Migrations(String),
+}
