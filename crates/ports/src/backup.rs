@@ -260,7 +260,8 @@ impl<'a> Backups<'a> {
     pub fn restore(&self, plan: &[(Table, RestoreSource)]) -> Result<RestoreSummary, RestoreError> {
         let started = Instant::now();
         let mut ordered: Vec<&(Table, RestoreSource)> = plan.iter().collect();
-        ordered.sort_by_key(|(table, _)| dependency_rank(*table));
+        // `Table`'s order is the dependency order, parents first.
+        ordered.sort_by_key(|(table, _)| *table);
         ordered.dedup_by_key(|(table, _)| *table);
         let mut readers = Vec::with_capacity(ordered.len());
         for (table, source) in ordered {
@@ -371,14 +372,6 @@ fn table_named_by(name: &str) -> Option<Table> {
         .into_iter()
         .flatten()
         .find_map(|n| n.parse::<Table>().ok())
-}
-
-/// Position of `table` in [`Table::ALL`], the one declaration of the dependency order.
-fn dependency_rank(table: Table) -> usize {
-    Table::ALL
-        .iter()
-        .position(|t| *t == table)
-        .unwrap_or(usize::MAX)
 }
 
 /// `tables` (every table when empty) once each, parents first.

@@ -186,7 +186,7 @@ impl Backups<'_> {
         let started = Instant::now();
         let manifest = self.chosen_set(id)?;
         let mut files: Vec<&SetFile> = manifest.files.iter().collect();
-        files.sort_by_key(|f| super::dependency_rank(f.table));
+        files.sort_by_key(|f| f.table);
         let mut readers = Vec::with_capacity(files.len());
         for (i, file) in files.iter().enumerate() {
             if files[..i].iter().any(|f| f.table == file.table) {
