@@ -5,7 +5,7 @@
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::error::ApiError;
 use crate::middleware::{Caller, RequestId};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};

@@ -54,6 +54,7 @@ pub mod openapi;
 mod pacing;
 mod routes;
 mod startup;
+mod state;
 mod tokens;
 
 pub use config::{
@@ -62,5 +63,6 @@ pub use config::{
 };
 pub use error::{ApiError, Problem, RefusedProblem, PROBLEM_JSON};
 pub use pacing::SlowBody;
-pub use startup::{serve, AppState, Application, BackupPorts};
+pub use startup::{serve, Application};
+pub use state::{AppState, BackupPorts};
 pub use tokens::{ApiToken, Role, TokenError, Tokens, MIN_SECRET_CHARS};

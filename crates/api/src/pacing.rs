@@ -9,7 +9,7 @@
 //! upload waiting for the database), the body is not read and no clock runs against it.
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::ApiConfig;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};

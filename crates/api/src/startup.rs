@@ -6,15 +6,15 @@ use crate::middleware::{head_as_get, require_token, trace_requests};
 use crate::openapi::ApiDoc;
 use crate::pacing::pace_bodies;
 use crate::routes;
+use crate::state::{AppState, BackupPorts};
 use crate::ApiConfig;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header;
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use hiring_ports::health::HealthCheck;
-use hiring_ports::{BackupStore, BulkStorage, Repositories};
+use hiring_ports::Repositories;
 use std::net::TcpListener;
-use std::sync::Arc;
 use std::time::Duration;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -23,37 +23,6 @@ use utoipa_swagger_ui::SwaggerUi;
 const READS: &str = "GET, HEAD";
 /// The `Allow` header of a resource that is only written.
 const WRITES: &str = "POST";
-
-/// What every handler shares.
-pub struct AppState {
-    /// The storage ports.
-    pub repos: Repositories,
-    /// Tokens, read protection, body limit.
-    pub config: ApiConfig,
-    /// What backups and restores use; `None` when the server was built without them.
-    pub backups: Option<BackupPorts>,
-    /// The database check of `/health`, with its own time limit.
-    pub health: HealthCheck,
-    /// Failed authentications per client address.
-    pub(crate) auth_failures: AuthFailures,
-}
-
-impl AppState {
-    /// The backup ports, or a 503 answer when the server has none.
-    pub(crate) fn backups(&self) -> Result<BackupPorts, ApiError> {
-        self.backups.clone().ok_or(ApiError::BackupsDisabled)
-    }
-}
-
-/// What the backup endpoints need: whole-table storage on the same database as the
-/// [`Repositories`], and the backup folder.
-#[derive(Clone)]
-pub struct BackupPorts {
-    /// Consistent snapshots and multi-table replacement.
-    pub bulk: Arc<dyn BulkStorage>,
-    /// The backup folder (names from requests are resolved strictly inside it).
-    pub files: Arc<dyn BackupStore>,
-}
 
 /// A server bound to its port, not yet running.
 pub struct Application {

@@ -9,7 +9,7 @@ use crate::dto::{
     RestoreRequest, RestoreResponse, TableName,
 };
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use hiring_domain::Table;
 use hiring_ports::backup::{Backups, RestoreSource};

@@ -3,7 +3,7 @@
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::Health;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use hiring_ports::RepoError;
 use std::time::Duration;

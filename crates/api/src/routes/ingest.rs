@@ -6,7 +6,7 @@ use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{IngestQuery, IngestResponse, RowObject, TableName};
 use crate::error::{ApiError, Problem};
 use crate::middleware::RequestId;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::mime;
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -12,7 +12,7 @@ use crate::dto::{
 };
 use crate::error::{ApiError, Problem};
 use crate::middleware::RequestId;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_multipart::{Field, Multipart};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};

@@ -14,7 +14,7 @@ pub mod whoami;
 
 use crate::error::ApiError;
 use crate::pacing::SlowBody;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::DEFAULT_BODY_TIMEOUT;
 use actix_web::{web, HttpMessage, HttpRequest};
 use futures_util::StreamExt;

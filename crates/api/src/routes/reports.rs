@@ -5,7 +5,7 @@ use crate::blocking::spawn_blocking_with_tracing;
 use crate::charts;
 use crate::dto::{DepartmentHiresRow, QuarterHiresRow, ReportFormat, ReportQuery};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::http::header::{self, Header};
 use actix_web::{web, HttpRequest, HttpResponse};
 use hiring_domain::{ReportRow, ReportYear};

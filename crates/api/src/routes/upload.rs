@@ -7,7 +7,7 @@ use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{TableName, UploadSummary};
 use crate::error::{ApiError, Problem};
 use crate::middleware::RequestId;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::{Stream, StreamExt};
 use hiring_domain::Table;

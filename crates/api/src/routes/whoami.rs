@@ -3,7 +3,7 @@
 use crate::actions::ACTIONS;
 use crate::error::{ApiError, Problem};
 use crate::middleware::Caller;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::tokens::Role;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::Serialize;
