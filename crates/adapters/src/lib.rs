@@ -57,19 +57,7 @@ impl Backend {
 /// anything else is the path of an SQLite file, optionally prefixed `sqlite://`, whose folder is
 /// created when missing.
 pub fn open(url: &str) -> Result<Repositories, OpenError> {
-    match Backend::from_url(url) {
-        Backend::Postgres => {
-            let store = PgStore::open(url)?;
-            let description = store.description().to_owned();
-            Ok(repositories(store, description))
-        }
-        Backend::Sqlite => {
-            let path = url.strip_prefix("sqlite://").unwrap_or(url);
-            let store = SqliteStore::open(path)?;
-            let description = store.description().to_owned();
-            Ok(repositories(store, description))
-        }
-    }
+    open_storage(url).map(|storage| storage.repos)
 }
 
 /// Everything one storage URL opens, sharing one connection pool: the per-table ports and the
