@@ -55,50 +55,18 @@ impl Backend {
 /// Opens the storage named by `url` and applies any pending migrations (every time; it is
 /// cheap when there are none). `postgres://` and `postgresql://` URLs connect to PostgreSQL;
 /// anything else is the path of an SQLite file, optionally prefixed `sqlite://`, whose folder is
-/// created when missing.
+/// created when missing. Every port of the returned bundle shares one store and its pool.
 pub fn open(url: &str) -> Result<Repositories, OpenError> {
-    open_storage(url).map(|storage| storage.repos)
-}
-
-/// Everything one storage URL opens, sharing one connection pool: the per-table ports and the
-/// whole-table port that backups and restores use.
-#[derive(Clone)]
-pub struct Storage {
-    /// The per-table ports, as [`open`] gives them.
-    pub repos: Repositories,
-    /// Consistent snapshots and multi-table replacement.
-    pub bulk: Arc<dyn BulkStorage>,
-}
-
-impl std::fmt::Debug for Storage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Storage")
-            .field("description", &self.repos.description)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Like [`open`], and also gives the whole-table port ([`Storage::bulk`]) on the same pool.
-pub fn open_storage(url: &str) -> Result<Storage, OpenError> {
     match Backend::from_url(url) {
         Backend::Postgres => {
             let store = PgStore::open(url)?;
             let description = store.description().to_owned();
-            let bulk: Arc<dyn BulkStorage> = Arc::new(store.clone());
-            Ok(Storage {
-                repos: repositories(store, description),
-                bulk,
-            })
+            Ok(repositories(store, description))
         }
         Backend::Sqlite => {
-            let path = url.strip_prefix("sqlite://").unwrap_or(url);
-            let store = SqliteStore::open(path)?;
+            let store = SqliteStore::open(url.strip_prefix("sqlite://").unwrap_or(url))?;
             let description = store.description().to_owned();
-            let bulk: Arc<dyn BulkStorage> = Arc::new(store.clone());
-            Ok(Storage {
-                repos: repositories(store, description),
-                bulk,
-            })
+            Ok(repositories(store, description))
         }
     }
 }
@@ -114,6 +82,7 @@ where
         + hiring_ports::reports::Reports
         + hiring_ports::idempotency::IdempotencyStore
         + hiring_ports::audit::AuditLog
+        + BulkStorage
         + 'static,
 {
     let store = Arc::new(store);
@@ -125,7 +94,8 @@ where
         rejects: store.clone(),
         reports: store.clone(),
         idempotency: store.clone(),
-        audit: store,
+        audit: store.clone(),
+        bulk: store,
         description,
     }
 }

@@ -29,13 +29,15 @@
 //! authentications, an address is answered 429.
 //!
 //! ```no_run
+//! # use std::sync::Arc;
 //! # async fn run() -> std::io::Result<()> {
 //! let repos = hiring_adapters::open("data/hiring.db").expect("storage");
 //! let config = hiring_api::ApiConfig {
 //!     tokens: hiring_api::Tokens::parse("etl:ingest:a-long-random-secret").expect("tokens"),
 //!     ..Default::default()
 //! };
-//! let app = hiring_api::Application::build(config, repos, "127.0.0.1:0")?;
+//! let backups = hiring_adapters::AvroBackupStore::new("avro_files");
+//! let app = hiring_api::Application::build(config, repos, Some(Arc::new(backups)), "127.0.0.1:0")?;
 //! println!("listening on port {}", app.port());
 //! app.run_until_stopped().await
 //! # }
@@ -64,5 +66,5 @@ pub use config::{
 pub use error::{ApiError, Problem, RefusedProblem, PROBLEM_JSON};
 pub use pacing::SlowBody;
 pub use startup::{serve, Application};
-pub use state::{AppState, BackupPorts};
+pub use state::AppState;
 pub use tokens::{ApiToken, Role, TokenError, Tokens, MIN_SECRET_CHARS};

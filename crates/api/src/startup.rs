@@ -6,15 +6,16 @@ use crate::middleware::{head_as_get, require_token, trace_requests};
 use crate::openapi::ApiDoc;
 use crate::pacing::pace_bodies;
 use crate::routes;
-use crate::state::{AppState, BackupPorts};
+use crate::state::AppState;
 use crate::ApiConfig;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header;
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use hiring_ports::health::HealthCheck;
-use hiring_ports::Repositories;
+use hiring_ports::{BackupStore, Repositories};
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -31,33 +32,15 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds `address` (`127.0.0.1:8080`; port 0 picks a free one) and builds the server. Must
-    /// be called inside an actix or tokio runtime. SIGINT and SIGTERM stop it gracefully: new
-    /// requests are refused, requests in flight get [`ApiConfig::shutdown_grace`] to finish
+    /// Binds `address` (`127.0.0.1:8080`; port 0 picks a free one) and builds the server on
+    /// `repos`. The backup endpoints work on the `backups` folder, and answer 503 without one.
+    /// Must be called inside an actix or tokio runtime. SIGINT and SIGTERM stop it gracefully:
+    /// new requests are refused, requests in flight get [`ApiConfig::shutdown_grace`] to finish
     /// (each batch is one transaction), then those still running are cut.
-    /// The backup endpoints answer 503: see [`Application::build_with_backups`].
     pub fn build(
         config: ApiConfig,
         repos: Repositories,
-        address: &str,
-    ) -> std::io::Result<Application> {
-        Self::build_with(config, repos, None, address)
-    }
-
-    /// Like [`Application::build`], with the backup endpoints working on `backups`.
-    pub fn build_with_backups(
-        config: ApiConfig,
-        repos: Repositories,
-        backups: BackupPorts,
-        address: &str,
-    ) -> std::io::Result<Application> {
-        Self::build_with(config, repos, Some(backups), address)
-    }
-
-    fn build_with(
-        config: ApiConfig,
-        repos: Repositories,
-        backups: Option<BackupPorts>,
+        backups: Option<Arc<dyn BackupStore>>,
         address: &str,
     ) -> std::io::Result<Application> {
         let listener = TcpListener::bind(address)?;
@@ -138,11 +121,11 @@ impl Application {
 pub fn serve(
     config: ApiConfig,
     repos: Repositories,
-    backups: Option<BackupPorts>,
+    backups: Option<Arc<dyn BackupStore>>,
     address: &str,
 ) -> std::io::Result<()> {
     actix_web::rt::System::new().block_on(async move {
-        let application = Application::build_with(config, repos, backups, address)?;
+        let application = Application::build(config, repos, backups, address)?;
         application.run_until_stopped().await?;
         tracing::info!("HTTP API stopped");
         Ok(())

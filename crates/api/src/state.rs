@@ -1,11 +1,13 @@
-//! What every handler shares: the storage ports, the configuration, the backup ports, the
+//! What every handler shares: the storage ports, the configuration, the backup folder, the
 //! health check and the failed-authentication counter. Built once by [`crate::Application`].
 
 use crate::access::AuthFailures;
+use crate::blocking::spawn_blocking_with_tracing;
 use crate::error::ApiError;
 use crate::ApiConfig;
+use hiring_ports::backup::Backups;
 use hiring_ports::health::HealthCheck;
-use hiring_ports::{BackupStore, BulkStorage, Repositories};
+use hiring_ports::{BackupStore, Repositories};
 use std::sync::Arc;
 
 /// What every handler shares.
@@ -14,8 +16,9 @@ pub struct AppState {
     pub repos: Repositories,
     /// Tokens, read protection, body limit.
     pub config: ApiConfig,
-    /// What backups and restores use; `None` when the server was built without them.
-    pub backups: Option<BackupPorts>,
+    /// The backup folder (names from requests are resolved strictly inside it); `None` when the
+    /// server was built without backups.
+    pub backups: Option<Arc<dyn BackupStore>>,
     /// The database check of `/health`, with its own time limit.
     pub health: HealthCheck,
     /// Failed authentications per client address.
@@ -23,18 +26,20 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The backup ports, or a 503 answer when the server has none.
-    pub(crate) fn backups(&self) -> Result<BackupPorts, ApiError> {
-        self.backups.clone().ok_or(ApiError::BackupsDisabled)
+    /// Runs `job` on the backup use case (the storage's whole tables and the backup folder) off
+    /// the async workers; a 503 answer when the server has no backup folder.
+    pub(crate) async fn run_backups<T, E>(
+        &self,
+        job: impl FnOnce(Backups<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+    {
+        let files = self.backups.clone().ok_or(ApiError::BackupsDisabled)?;
+        let bulk = self.repos.bulk.clone();
+        spawn_blocking_with_tracing(move || job(Backups::new(&*bulk, &*files)))
+            .await?
+            .map_err(Into::into)
     }
-}
-
-/// What the backup endpoints need: whole-table storage on the same database as the
-/// [`Repositories`], and the backup folder.
-#[derive(Clone)]
-pub struct BackupPorts {
-    /// Consistent snapshots and multi-table replacement.
-    pub bulk: Arc<dyn BulkStorage>,
-    /// The backup folder (names from requests are resolved strictly inside it).
-    pub files: Arc<dyn BackupStore>,
 }

@@ -18,8 +18,9 @@ mod service;
 
 use actix_web::dev::ServerHandle;
 use hiring_adapters::AvroBackupStore;
-use hiring_api::{ApiConfig, Application, BackupPorts, Tokens};
+use hiring_api::{ApiConfig, Application, Tokens};
 use hiring_generate::{generate, GenerateOptions};
+use hiring_ports::BackupStore;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{json, Value};
@@ -53,18 +54,13 @@ impl TestApp {
     }
 
     fn spawn_with(db: &TestDb, config: ApiConfig) -> Self {
-        let storage = hiring_adapters::open_storage(&db.url).unwrap();
+        let repos = hiring_adapters::open(&db.url).unwrap();
         let backup_dir = tempfile::tempdir().unwrap();
-        let backups = BackupPorts {
-            bulk: storage.bulk,
-            files: Arc::new(AvroBackupStore::new(backup_dir.path())),
-        };
+        let backups: Arc<dyn BackupStore> = Arc::new(AvroBackupStore::new(backup_dir.path()));
         let (sender, receiver) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let app =
-                    Application::build_with_backups(config, storage.repos, backups, "127.0.0.1:0")
-                        .unwrap();
+                let app = Application::build(config, repos, Some(backups), "127.0.0.1:0").unwrap();
                 sender.send((app.port(), app.handle())).unwrap();
                 app.run_until_stopped().await.unwrap();
             });

@@ -2,6 +2,7 @@
 //! (migrate, backup, restore), recorded as `cli:<user>`.
 
 use crate::output::{self, Format};
+use crate::wiring::Wiring;
 use hiring_domain::Table;
 use hiring_ports::audit::{self, AuditAction, AuditFilter, AuditLog, AuditOutcome};
 use hiring_ports::audit_facts::{entries, AuditFact, AuditFacts};
@@ -42,8 +43,8 @@ fn parse_action(text: &str) -> Result<AuditAction, String> {
 }
 
 /// Runs the command.
-pub fn run(args: Args, database_url: &str) -> anyhow::Result<ExitCode> {
-    let repos = hiring_adapters::open(database_url)?;
+pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
+    let repos = wiring.storage()?;
     let filter = AuditFilter {
         action: args.action,
         actor: args.actor,
@@ -155,15 +156,15 @@ impl<'a> Trail<'a> {
 }
 
 /// Records what a command that needs no database otherwise did (pruning the backup folder) in
-/// the audit log of the database at `database_url`. When that database cannot be opened, the
+/// the audit log of the database `wiring` names. When that database cannot be opened, the
 /// entry is traced at ERROR with the reason, and the command's result stands.
 pub fn record_in<T: AuditFacts, E: std::fmt::Display + MaybeFacts>(
-    database_url: &str,
+    wiring: &Wiring,
     action: AuditAction,
     result: &Result<T, E>,
     started: Instant,
 ) {
-    match hiring_adapters::open(database_url) {
+    match wiring.storage() {
         Ok(repos) => Trail::new(&*repos.audit, action).record(None, result, started),
         Err(error) => tracing::error!(
             target: "hiring::audit",

@@ -3,9 +3,8 @@
 
 use crate::audit::Trail;
 use crate::output::{self, Format};
-use crate::settings::Settings;
+use crate::wiring::Wiring;
 use anyhow::bail;
-use hiring_adapters::AvroBackupStore;
 use hiring_domain::Table;
 use hiring_ports::audit::AuditAction;
 use hiring_ports::backup::{Backups, RestoreSource, RestoreSummary};
@@ -20,14 +19,7 @@ pub struct Folder {
     /// Folder of the backups (one sub-folder per table) [default: backup.dir of the config,
     /// avro_files]
     #[arg(long, env = "HIRING_BACKUP_DIR")]
-    dir: Option<PathBuf>,
-}
-
-impl Folder {
-    /// The flag (or `HIRING_BACKUP_DIR`), else the configured folder.
-    pub(crate) fn resolve(&self, settings: &Settings) -> PathBuf {
-        settings.backup.dir(self.dir.as_deref())
-    }
+    pub(crate) dir: Option<PathBuf>,
 }
 
 /// Arguments of `hiring backup`.
@@ -101,16 +93,12 @@ fn parse_set(text: &str) -> Result<SetId, String> {
 }
 
 /// Runs `hiring backup`.
-pub fn backup(
-    args: BackupArgs,
-    settings: &Settings,
-    database_url: &str,
-) -> anyhow::Result<ExitCode> {
-    let storage = hiring_adapters::open_storage(database_url)?;
-    let files = AvroBackupStore::new(args.folder.resolve(settings));
+pub fn backup(args: BackupArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
+    let storage = wiring.storage()?;
+    let files = wiring.backup_folder(args.folder.dir.as_deref());
     let started = Instant::now();
     let backed_up = Backups::new(&*storage.bulk, &files).backup(&args.tables, args.codec);
-    Trail::new(&*storage.repos.audit, AuditAction::Backup).record(None, &backed_up, started);
+    Trail::new(&*storage.audit, AuditAction::Backup).record(None, &backed_up, started);
     let summary = backed_up?;
     match args.format {
         Format::Json => output::print_json(&summary)?,
@@ -120,7 +108,7 @@ pub fn backup(
             println!(
                 "backed up {rows} rows of {} from {} in {:.2} s: backup set {}",
                 tables_of(summary.files.iter().map(|f| f.table)),
-                output::escape_controls(&storage.repos.description),
+                output::escape_controls(&storage.description),
                 summary.seconds,
                 summary.set
             );
@@ -136,8 +124,8 @@ pub fn backup(
 }
 
 /// Runs `hiring backups`.
-pub fn list(args: ListArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
-    let files = AvroBackupStore::new(args.folder.resolve(settings));
+pub fn list(args: ListArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
+    let files = wiring.backup_folder(args.folder.dir.as_deref());
     // Listing reads the folder only: no database is opened.
     let listed = hiring_ports::backup::listing(&files)?;
     match args.format {
@@ -157,33 +145,26 @@ pub fn list(args: ListArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
 }
 
 /// Runs `hiring restore`.
-pub fn restore(
-    args: RestoreArgs,
-    settings: &Settings,
-    database_url: &str,
-) -> anyhow::Result<ExitCode> {
-    let files = AvroBackupStore::new(args.folder.resolve(settings));
+pub fn restore(args: RestoreArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
+    let files = wiring.backup_folder(args.folder.dir.as_deref());
     let plan = match (args.all, args.table, args.file) {
         (true, _, _) => None,
         (false, Some(table), Some(path)) => Some(vec![(table, RestoreSource::Path(path))]),
         (false, Some(table), None) => Some(vec![(table, RestoreSource::Newest)]),
         (false, None, _) => bail!("name a TABLE to restore, or --all"),
     };
-    let storage = hiring_adapters::open_storage(database_url)?;
+    let storage = wiring.storage()?;
     let backups = Backups::new(&*storage.bulk, &files);
     let started = Instant::now();
     let restored = match plan {
         Some(plan) => backups.restore(&plan),
         None => backups.restore_set(args.set.as_ref()),
     };
-    Trail::new(&*storage.repos.audit, AuditAction::Restore).record(args.table, &restored, started);
+    Trail::new(&*storage.audit, AuditAction::Restore).record(args.table, &restored, started);
     let summary = restored?;
     match args.format {
         Format::Json => output::print_json(&summary)?,
-        Format::Table => print_restore(
-            &summary,
-            &output::escape_controls(&storage.repos.description),
-        ),
+        Format::Table => print_restore(&summary, &output::escape_controls(&storage.description)),
     }
     Ok(ExitCode::SUCCESS)
 }

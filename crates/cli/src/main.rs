@@ -12,14 +12,13 @@ mod report;
 mod serve;
 mod settings;
 mod telemetry;
+mod wiring;
 
 use clap::{Parser, Subcommand};
 use settings::{LogFormat, Settings};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Exit code when the load stopped because more rows than `--max-rejects` were rejected.
-const EXIT_TOO_MANY_REJECTS: u8 = 3;
+use wiring::Wiring;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -93,17 +92,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         cli.log_format.unwrap_or(settings.log.format),
         &settings.log.filter,
     );
-    let database_url = settings.database_url(cli.database_url.as_deref());
+    let wiring = Wiring::new(settings, cli.database_url.as_deref());
     match cli.command {
-        Command::Migrate(args) => migrate::run(args, &settings, &database_url),
-        Command::Rejects(args) => rejects::run(args, &database_url),
+        Command::Migrate(args) => migrate::run(args, &wiring),
+        Command::Rejects(args) => rejects::run(args, &wiring),
         Command::Generate(args) => generate::run(args),
-        Command::Backup(args) => backup::backup(args, &settings, &database_url),
-        Command::Backups(args) => backup::list(args, &settings),
-        Command::Restore(args) => backup::restore(args, &settings, &database_url),
-        Command::Audit(args) => audit::run(args, &database_url),
-        Command::Prune(args) => prune::run(args, &settings, &database_url),
-        Command::Report(args) => report::run(args, &database_url),
-        Command::Serve(args) => serve::run(args, &settings, &database_url),
+        Command::Backup(args) => backup::backup(args, &wiring),
+        Command::Backups(args) => backup::list(args, &wiring),
+        Command::Restore(args) => backup::restore(args, &wiring),
+        Command::Audit(args) => audit::run(args, &wiring),
+        Command::Prune(args) => prune::run(args, &wiring),
+        Command::Report(args) => report::run(args, &wiring),
+        Command::Serve(args) => serve::run(args, &wiring),
     }
 }

@@ -3,7 +3,7 @@
 use crate::audit::Trail;
 use crate::output::{self, Format};
 use crate::settings::Settings;
-use crate::EXIT_TOO_MANY_REJECTS;
+use crate::wiring::Wiring;
 use anyhow::{bail, Context};
 use hiring_domain::Table;
 use hiring_ports::audit::AuditAction;
@@ -56,10 +56,14 @@ pub struct Args {
     format: Format,
 }
 
+/// Exit code when the load stopped because more rows than `--max-rejects` were rejected.
+const EXIT_TOO_MANY_REJECTS: u8 = 3;
+
 /// Runs the command.
-pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
+    let settings = wiring.settings();
     let files = files_to_load(&args, settings)?;
-    let repos = hiring_adapters::open(database_url)?;
+    let repos = wiring.storage()?;
     tracing::info!(database = %repos.description, dry_run = args.dry_run, "migration started");
     let options = LoadOptions {
         batch_size: args

@@ -4,9 +4,8 @@
 use crate::audit;
 use crate::backup::{human_size, Folder};
 use crate::output::{self, Format};
-use crate::settings::Settings;
+use crate::wiring::Wiring;
 use anyhow::bail;
-use hiring_adapters::AvroBackupStore;
 use hiring_ports::audit::AuditAction;
 use hiring_ports::backup::{prune, PrunePolicy, PruneSummary};
 use std::process::ExitCode;
@@ -33,18 +32,19 @@ pub struct Args {
 }
 
 /// Runs `hiring prune`.
-pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
+    let settings = wiring.settings();
     let Some(keep) = args.keep.or(settings.backup.keep_sets) else {
         bail!(
             "say how many backup sets to keep: --keep N, or backup.keep_sets in the configuration"
         );
     };
     let policy = PrunePolicy::new(keep, args.dry_run)?;
-    let files = AvroBackupStore::new(args.folder.resolve(settings));
+    let files = wiring.backup_folder(args.folder.dir.as_deref());
     // Pruning works on the folder only; the database only takes its audit entry.
     let started = Instant::now();
     let pruned = prune(&files, policy);
-    audit::record_in(database_url, AuditAction::Prune, &pruned, started);
+    audit::record_in(wiring, AuditAction::Prune, &pruned, started);
     let summary = pruned?;
     match args.format {
         Format::Json => output::print_json(&summary)?,

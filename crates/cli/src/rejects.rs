@@ -1,6 +1,7 @@
 //! `hiring rejects`: list the reject log.
 
 use crate::output::{self, Format};
+use crate::wiring::Wiring;
 use hiring_domain::Table;
 use hiring_ports::{PageLimit, RejectFilter};
 use std::process::ExitCode;
@@ -22,8 +23,8 @@ pub struct Args {
 }
 
 /// Runs the command.
-pub fn run(args: Args, database_url: &str) -> anyhow::Result<ExitCode> {
-    let repos = hiring_adapters::open(database_url)?;
+pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
+    let repos = wiring.storage()?;
     let filter = RejectFilter {
         table: args.table,
         limit: args.limit,

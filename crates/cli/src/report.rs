@@ -1,6 +1,7 @@
 //! `hiring report`: the two reports over the hires of one year, as a table, CSV or JSON.
 
 use crate::output;
+use crate::wiring::Wiring;
 use hiring_domain::{ReportRow, ReportYear};
 use hiring_ports::reports;
 use std::process::ExitCode;
@@ -46,15 +47,15 @@ fn parse_year(text: &str) -> Result<ReportYear, String> {
 }
 
 /// Runs the command.
-pub fn run(args: Args, database_url: &str) -> anyhow::Result<ExitCode> {
-    let repos = hiring_adapters::open(database_url)?;
+pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
+    let repos = wiring.storage()?;
     match args.report {
         Report::HiresByQuarter => {
-            let rows = reports::hires_by_quarter(&repos, args.year)?;
+            let rows = reports::hires_by_quarter(&*repos.reports, args.year)?;
             print(&rows, args.format, &[2, 3, 4, 5])?;
         }
         Report::DepartmentsAboveMean => {
-            let report = reports::departments_above_mean(&repos, args.year)?;
+            let report = reports::departments_above_mean(&*repos.reports, args.year)?;
             print(&report.departments, args.format, &[0, 2])?;
             if args.format == Format::Table {
                 println!(

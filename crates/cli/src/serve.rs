@@ -1,9 +1,9 @@
 //! `hiring serve`: the HTTP API.
 
 use crate::settings::Settings;
+use crate::wiring::Wiring;
 use anyhow::Context;
-use hiring_adapters::AvroBackupStore;
-use hiring_api::{ApiConfig, BackupPorts, Tokens};
+use hiring_api::{ApiConfig, Tokens};
 use secrecy::ExposeSecret;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,15 +35,12 @@ pub struct Args {
 }
 
 /// Opens the database (applying migrations) and serves until SIGINT or SIGTERM.
-pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
+    let settings = wiring.settings();
     let tokens = tokens(settings)?;
-    let storage = hiring_adapters::open_storage(database_url)?;
-    let backup_dir = settings.backup.dir(args.backup_dir.as_deref());
-    tracing::info!(dir = %backup_dir.display(), "backup folder of the API");
-    let backups = BackupPorts {
-        bulk: storage.bulk,
-        files: Arc::new(AvroBackupStore::new(backup_dir)),
-    };
+    let repos = wiring.storage()?;
+    let backups = wiring.backup_folder(args.backup_dir.as_deref());
+    tracing::info!(dir = %backups.dir().display(), "backup folder of the API");
     let api = &settings.api;
     let config = ApiConfig {
         tokens,
@@ -62,7 +59,7 @@ pub fn run(args: Args, settings: &Settings, database_url: &str) -> anyhow::Resul
         );
     }
     let bind = args.bind.unwrap_or_else(|| settings.api.bind.clone());
-    hiring_api::serve(config, storage.repos, Some(backups), &bind)
+    hiring_api::serve(config, repos, Some(Arc::new(backups)), &bind)
         .with_context(|| format!("cannot serve on {bind}"))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -108,6 +108,7 @@ mod tests {
             reports: Arc::new(crate::MockReports::new()),
             idempotency: Arc::new(crate::idempotency::MockIdempotencyStore::new()),
             audit: Arc::new(crate::audit::MockAuditLog::new()),
+            bulk: Arc::new(crate::MockBulkStorage::new()),
             description: "mock".into(),
         }
     }

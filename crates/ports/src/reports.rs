@@ -6,7 +6,7 @@
 //! byte-identical output whatever its collation: names compare case-insensitively, ties broken
 //! byte-wise ([`name_order`]).
 
-use crate::{RepoError, Repositories};
+use crate::RepoError;
 use hiring_domain::{name_order, DepartmentHires, Id, QuarterHires, ReportRow, ReportYear};
 
 /// The hires of one department for one job in one year, per quarter, as storage counts them.
@@ -39,10 +39,10 @@ pub trait Reports: Send + Sync {
 /// Report 1: for every department and job with a hire in `year`, the hires per quarter, ordered
 /// by department then job ([`name_order`]; equal names by id).
 pub fn hires_by_quarter(
-    repos: &Repositories,
+    reports: &dyn Reports,
     year: ReportYear,
 ) -> Result<Vec<QuarterHires>, RepoError> {
-    let mut counts = repos.reports.quarter_counts(year)?;
+    let mut counts = reports.quarter_counts(year)?;
     counts.retain(|c| c.quarters.iter().any(|&n| n > 0));
     counts.sort_by(|a, b| {
         name_order(&a.department, &b.department)
@@ -78,10 +78,10 @@ pub struct AboveMean {
 
 /// Report 2: the departments whose hires in `year` exceed the mean per department.
 pub fn departments_above_mean(
-    repos: &Repositories,
+    reports: &dyn Reports,
     year: ReportYear,
 ) -> Result<AboveMean, RepoError> {
-    let all = repos.reports.department_counts(year)?;
+    let all = reports.department_counts(year)?;
     let departments = u128::try_from(all.len()).unwrap_or(u128::MAX);
     let total: u128 = all.iter().map(|d| u128::from(d.hired)).sum();
     let mean = if all.is_empty() {
@@ -152,25 +152,10 @@ fn push_cell(out: &mut String, cell: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{MockKeyLookup, MockRejectLog, MockReports, MockTableRepository};
-    use std::sync::Arc;
+    use crate::MockReports;
 
     fn id(n: i64) -> Id {
         Id::new(n).unwrap()
-    }
-
-    fn repos(reports: MockReports) -> Repositories {
-        Repositories {
-            departments: Arc::new(MockTableRepository::new()),
-            jobs: Arc::new(MockTableRepository::new()),
-            hired_employees: Arc::new(MockTableRepository::new()),
-            keys: Arc::new(MockKeyLookup::new()),
-            rejects: Arc::new(MockRejectLog::new()),
-            reports: Arc::new(reports),
-            idempotency: Arc::new(crate::idempotency::MockIdempotencyStore::new()),
-            audit: Arc::new(crate::audit::MockAuditLog::new()),
-            description: "mock".into(),
-        }
     }
 
     fn counts(department: (i64, &str), job: (i64, &str), quarters: [u64; 4]) -> QuarterCounts {
@@ -208,7 +193,7 @@ mod tests {
                     counts((4, "Nobody"), (5, "ALPHA"), [0, 0, 0, 0]),
                 ])
             });
-        let rows = hires_by_quarter(&repos(reports), year).unwrap();
+        let rows = hires_by_quarter(&reports, year).unwrap();
         let order: Vec<(&str, &str)> = rows
             .iter()
             .map(|r| (r.department.as_str(), r.job.as_str()))
@@ -239,7 +224,7 @@ mod tests {
                 dept(3, "Three", 4),
             ])
         });
-        let report = departments_above_mean(&repos(reports), ReportYear::DEFAULT).unwrap();
+        let report = departments_above_mean(&reports, ReportYear::DEFAULT).unwrap();
         assert_eq!(report.mean, 5.0);
         assert_eq!(report.departments, [dept(2, "Two", 9), dept(4, "Four", 9)]);
     }
@@ -250,13 +235,13 @@ mod tests {
         reports
             .expect_department_counts()
             .returning(|_| Ok(vec![dept(1, "A", 2), dept(2, "B", 2), dept(3, "C", 2)]));
-        let report = departments_above_mean(&repos(reports), ReportYear::DEFAULT).unwrap();
+        let report = departments_above_mean(&reports, ReportYear::DEFAULT).unwrap();
         assert_eq!(report.mean, 2.0);
         assert!(report.departments.is_empty());
 
         let mut reports = MockReports::new();
         reports.expect_department_counts().returning(|_| Ok(vec![]));
-        let report = departments_above_mean(&repos(reports), ReportYear::DEFAULT).unwrap();
+        let report = departments_above_mean(&reports, ReportYear::DEFAULT).unwrap();
         assert_eq!(report.mean, 0.0);
         assert!(report.departments.is_empty());
     }
@@ -268,7 +253,7 @@ mod tests {
             .expect_quarter_counts()
             .returning(|_| Err(RepoError::Unavailable("down".into())));
         assert_eq!(
-            hires_by_quarter(&repos(reports), ReportYear::DEFAULT),
+            hires_by_quarter(&reports, ReportYear::DEFAULT),
             Err(RepoError::Unavailable("down".into()))
         );
     }

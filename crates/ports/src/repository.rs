@@ -142,6 +142,8 @@ pub struct Repositories {
     pub idempotency: std::sync::Arc<dyn crate::idempotency::IdempotencyStore>,
     /// The audit log.
     pub audit: std::sync::Arc<dyn crate::audit::AuditLog>,
+    /// Whole tables: consistent snapshots for backups, multi-table replacement for restores.
+    pub bulk: std::sync::Arc<dyn crate::bulk::BulkStorage>,
     /// A human description of the storage (`sqlite data/hiring.db`), without secrets.
     pub description: String,
 }

@@ -85,6 +85,7 @@ pub(crate) fn repos(
         reports: Arc::new(crate::MockReports::new()),
         idempotency: Arc::new(crate::idempotency::MockIdempotencyStore::new()),
         audit: Arc::new(crate::audit::MockAuditLog::new()),
+        bulk: Arc::new(crate::MockBulkStorage::new()),
         description: "mock".into(),
     }
 }

@@ -1,6 +1,8 @@
 //! Finding backup files in the folder: each table's files, newest first.
 
-use super::{io_error, AvroBackupStore, AvroReader};
+use super::files::io_error;
+use super::reader::AvroReader;
+use super::store::AvroBackupStore;
 use hiring_domain::Table;
 use hiring_ports::{BackupError, BackupInfo};
 use std::fs;
@@ -8,29 +10,6 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 impl AvroBackupStore {
-    /// Keeps backups under `dir` (created on the first backup).
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
-    }
-
-    /// The backup folder.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    /// `path` as shown to people: relative to the backup folder when inside it.
-    pub(super) fn display(&self, path: &Path) -> String {
-        if let Ok(relative) = path.strip_prefix(&self.dir) {
-            return relative.display().to_string();
-        }
-        if let (Ok(root), Ok(real)) = (fs::canonicalize(&self.dir), fs::canonicalize(path)) {
-            if let Ok(relative) = real.strip_prefix(root) {
-                return relative.display().to_string();
-            }
-        }
-        path.display().to_string()
-    }
-
     /// The backup files of `table`, newest first (by the stamp and suffix of their names;
     /// names of another shape come last).
     pub(super) fn files_of(&self, table: Table) -> Result<Vec<PathBuf>, BackupError> {

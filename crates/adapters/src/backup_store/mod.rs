@@ -22,16 +22,21 @@
 //! manifests and backup files by name, only names of the store's own shape, never through a
 //! link (see `removal`).
 
+mod files;
+mod format;
 mod header;
 mod listing;
 mod reader;
 mod removal;
 mod schema_names;
 pub mod sets;
+mod store;
 pub mod temps;
 mod writer;
 
-use apache_avro::Schema;
+pub use format::{schema_json, META_CREATED_AT, META_ROWS, META_SCHEMA_VERSION, META_TABLE};
+pub use store::AvroBackupStore;
+
 use hiring_domain::Table;
 use hiring_ports::{
     BackupError, BackupInfo, BackupReader, BackupStore, BackupWriter, Checksum, Codec, NewSet,
@@ -39,125 +44,9 @@ use hiring_ports::{
 };
 use reader::AvroReader;
 use std::fs;
-use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::SystemTime;
-use temps::temporary_name;
 use writer::AvroWriter;
-
-/// Metadata key: the table the file backs up.
-pub const META_TABLE: &str = "hiring.table";
-/// Metadata key: how many records the file holds.
-pub const META_ROWS: &str = "hiring.rows";
-/// Metadata key: the version of the record schema.
-pub const META_SCHEMA_VERSION: &str = "hiring.schema_version";
-/// Metadata key: when the backup was taken (RFC 3339, UTC, microseconds).
-pub const META_CREATED_AT: &str = "hiring.created_at";
-
-/// Uncompressed bytes per Avro block: large enough to compress well and keep the per-block
-/// cost low, small enough to keep memory flat.
-const BLOCK_BYTES: usize = 256 * 1024;
-
-/// Buffer of the file reader and writer.
-const IO_BUFFER: usize = 1 << 20;
-
-/// The Avro record schema of `table`, as shipped in `src/avro/<table>.avsc`.
-pub fn schema_json(table: Table) -> &'static str {
-    match table {
-        Table::Departments => include_str!("../avro/departments.avsc"),
-        Table::Jobs => include_str!("../avro/jobs.avsc"),
-        Table::HiredEmployees => include_str!("../avro/hired_employees.avsc"),
-    }
-}
-
-struct Schemas {
-    parsed: [Schema; 3],
-    canonical: [String; 3],
-}
-
-fn schemas() -> Result<&'static Schemas, BackupError> {
-    static SCHEMAS: OnceLock<Result<Schemas, String>> = OnceLock::new();
-    SCHEMAS
-        .get_or_init(|| {
-            let parse = |table: Table| {
-                Schema::parse_str(schema_json(table)).map_err(|e| format!("{table}.avsc: {e}"))
-            };
-            let parsed = [
-                parse(Table::Departments)?,
-                parse(Table::Jobs)?,
-                parse(Table::HiredEmployees)?,
-            ];
-            let canonical = [
-                parsed[0].canonical_form(),
-                parsed[1].canonical_form(),
-                parsed[2].canonical_form(),
-            ];
-            Ok(Schemas { parsed, canonical })
-        })
-        .as_ref()
-        .map_err(|e| BackupError::IncompatibleSchema {
-            file: "built-in schema".into(),
-            reason: e.clone(),
-        })
-}
-
-fn slot(table: Table) -> usize {
-    match table {
-        Table::Departments => 0,
-        Table::Jobs => 1,
-        Table::HiredEmployees => 2,
-    }
-}
-
-fn avro_codec(codec: Codec) -> apache_avro::Codec {
-    match codec {
-        Codec::Null => apache_avro::Codec::Null,
-        Codec::Deflate => apache_avro::Codec::Deflate(apache_avro::DeflateSettings::default()),
-        Codec::Snappy => apache_avro::Codec::Snappy,
-        Codec::Zstandard => {
-            apache_avro::Codec::Zstandard(apache_avro::ZstandardSettings::default())
-        }
-    }
-}
-
-fn io_error(file: &Path, e: &io::Error) -> BackupError {
-    BackupError::Io {
-        file: file.display().to_string(),
-        message: e.to_string(),
-    }
-}
-
-/// Gives the synced file `temp` the first of `names` that is free, never replacing a file, and
-/// removes the temporary name: `None` when every name is taken.
-fn link_new(
-    temp: &Path,
-    names: impl IntoIterator<Item = PathBuf>,
-) -> Result<Option<PathBuf>, BackupError> {
-    for target in names {
-        match fs::hard_link(temp, &target) {
-            Ok(()) => {
-                fs::remove_file(temp).map_err(|e| io_error(temp, &e))?;
-                return Ok(Some(target));
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            // A file system without hard links: check, then rename (not atomic against a
-            // concurrent backup within the same second).
-            Err(_) if !target.exists() => {
-                fs::rename(temp, &target).map_err(|e| io_error(&target, &e))?;
-                return Ok(Some(target));
-            }
-            Err(_) => continue,
-        }
-    }
-    Ok(None)
-}
-
-/// Backup files in one folder, as Avro object container files.
-#[derive(Debug, Clone)]
-pub struct AvroBackupStore {
-    dir: PathBuf,
-}
 
 impl BackupStore for AvroBackupStore {
     fn create(
@@ -265,48 +154,5 @@ impl BackupStore for AvroBackupStore {
 
     fn remove_set(&self, id: &SetId) -> Result<bool, BackupError> {
         self.remove_manifest(id)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_shipped_schemas_parse_and_name_their_tables() {
-        let schemas = schemas().unwrap();
-        for table in Table::ALL {
-            let canonical = &schemas.canonical[slot(table)];
-            assert!(
-                canonical.contains(&format!("\"name\":\"hiring.{table}\"")),
-                "{canonical}"
-            );
-            for column in table.columns() {
-                assert!(canonical.contains(&format!("\"name\":\"{column}\"")));
-            }
-        }
-    }
-
-    #[test]
-    fn hire_times_are_timestamp_micros() {
-        let schemas = schemas().unwrap();
-        let Schema::Record(record) = &schemas.parsed[slot(Table::HiredEmployees)] else {
-            panic!("hired_employees.avsc is not a record");
-        };
-        let types: Vec<(&str, &Schema)> = record
-            .fields
-            .iter()
-            .map(|f| (f.name.as_str(), &f.schema))
-            .collect();
-        assert_eq!(
-            types,
-            [
-                ("id", &Schema::Int),
-                ("name", &Schema::String),
-                ("datetime", &Schema::TimestampMicros),
-                ("department_id", &Schema::Int),
-                ("job_id", &Schema::Int),
-            ]
-        );
     }
 }

@@ -1,8 +1,9 @@
 //! Reading one backup file: its header and schema checked on opening, each record against the
 //! domain rules.
 
-use super::{io_error, schemas, slot, IO_BUFFER};
-use super::{META_CREATED_AT, META_ROWS, META_SCHEMA_VERSION, META_TABLE};
+use super::files::io_error;
+use super::format::{schemas, slot, IO_BUFFER};
+use super::format::{META_CREATED_AT, META_ROWS, META_SCHEMA_VERSION, META_TABLE};
 use apache_avro::types::Value;
 use apache_avro::Schema;
 use hiring_domain::{

@@ -1,9 +1,10 @@
 //! Removing backup files and set manifests (pruning): only names of the store's own shape,
 //! strictly inside the backup folder, links never followed nor removed.
 
+use super::files::io_error;
 use super::listing::name_key;
 use super::sets::SETS_FOLDER;
-use super::{io_error, AvroBackupStore};
+use super::store::AvroBackupStore;
 use hiring_domain::Table;
 use hiring_ports::{BackupError, SetId, StoredFile};
 use std::fs;

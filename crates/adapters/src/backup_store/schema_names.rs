@@ -63,7 +63,7 @@ mod tests {
     #[test]
     fn the_backup_schemas_pass() {
         for table in hiring_domain::Table::ALL {
-            check(super::super::schema_json(table).as_bytes()).unwrap();
+            check(super::super::format::schema_json(table).as_bytes()).unwrap();
         }
     }
 

@@ -1,7 +1,10 @@
 //! Backup set manifests: `<dir>/sets/<set id>.json`, written last, atomically, never replacing
 //! another; and the SHA-256 of files.
 
-use super::{io_error, link_new, temporary_name, AvroBackupStore, IO_BUFFER};
+use super::files::{io_error, link_new};
+use super::format::IO_BUFFER;
+use super::store::AvroBackupStore;
+use super::temps::temporary_name;
 use chrono::{DateTime, Utc};
 use hiring_ports::{
     BackupError, Checksum, NewSet, SetId, SetManifest, MANIFEST_VERSION, SCHEMA_VERSION,

@@ -6,7 +6,8 @@
 //! [`STALE_AFTER`] (a writer writes at least every megabyte, so a file being written is always
 //! younger than that; this also covers file systems without locks).
 
-use super::{io_error, AvroBackupStore};
+use super::files::io_error;
+use super::store::AvroBackupStore;
 use hiring_domain::Table;
 use hiring_ports::BackupError;
 use std::fs::{self, File, TryLockError};

@@ -1,9 +1,11 @@
 //! Writing one backup file: a hidden temporary file, flushed, fsynced, then linked to its final
 //! name.
 
-use super::{avro_codec, io_error, link_new, schemas, slot, AvroBackupStore, BLOCK_BYTES};
-use super::{temporary_name, IO_BUFFER};
-use super::{META_CREATED_AT, META_ROWS, META_SCHEMA_VERSION, META_TABLE};
+use super::files::{io_error, link_new};
+use super::format::{avro_codec, schemas, slot, BLOCK_BYTES, IO_BUFFER};
+use super::format::{META_CREATED_AT, META_ROWS, META_SCHEMA_VERSION, META_TABLE};
+use super::store::AvroBackupStore;
+use super::temps::temporary_name;
 use chrono::{SecondsFormat, Utc};
 use hiring_domain::{Record, Table};
 use hiring_ports::{

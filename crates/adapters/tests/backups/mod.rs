@@ -2,9 +2,10 @@
 //! trips, consistency under concurrent inserts, and every refusal leaving the tables unchanged.
 
 use hiring_adapters::backup_store::{schema_json, META_ROWS, META_SCHEMA_VERSION, META_TABLE};
-use hiring_adapters::{open_storage, AvroBackupStore, Storage};
+use hiring_adapters::{open, AvroBackupStore};
 use hiring_domain::{Department, HiredEmployee, Id, Job, Record, Table};
 use hiring_ports::backup::{Backups, RestoreError, RestoreSource};
+use hiring_ports::Repositories;
 use hiring_ports::{
     AnyRow, BackupError, BackupStore, Codec, ReplaceError, RepoError, RowSource, SnapshotSink,
 };
@@ -101,7 +102,7 @@ impl SnapshotSink for Collect {
     }
 }
 
-pub(crate) fn contents(storage: &Storage) -> Contents {
+pub(crate) fn contents(storage: &Repositories) -> Contents {
     let mut collect = Collect::default();
     storage.bulk.snapshot(&Table::ALL, &mut collect).unwrap();
     collect.0
@@ -133,7 +134,7 @@ impl RowSource for Rows {
 }
 
 /// Replaces every table with `contents`.
-pub(crate) fn fill(storage: &Storage, contents: &Contents) {
+pub(crate) fn fill(storage: &Repositories, contents: &Contents) {
     storage
         .bulk
         .replace(&Table::ALL, &mut Rows::of(contents))
@@ -150,14 +151,14 @@ fn small() -> Contents {
 }
 
 struct Setup {
-    storage: Storage,
+    storage: Repositories,
     folder: tempfile::TempDir,
     files: AvroBackupStore,
 }
 
 impl Setup {
     fn new(db: &TestDb) -> Self {
-        let storage = open_storage(&db.url).unwrap();
+        let storage = open(&db.url).unwrap();
         let folder = tempfile::tempdir().unwrap();
         let files = AvroBackupStore::new(folder.path().join("avro_files"));
         Self {
@@ -298,7 +299,6 @@ fn foreign_keys_hold_again_after_a_replace(db: &TestDb) {
     for id in 100..116 {
         let refused = setup
             .storage
-            .repos
             .hired_employees
             .write_batch(&[hire(id, 77, 1)], &[]);
         assert!(
@@ -497,7 +497,7 @@ fn a_backup_taken_during_inserts_restores_consistently(db: &TestDb) {
     fill(&setup.storage, &base);
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
-        let repos = setup.storage.repos.clone();
+        let repos = setup.storage.clone();
         let stop = stop.clone();
         std::thread::spawn(move || {
             // Each round: a new department, then in another transaction hires pointing at it.
@@ -539,13 +539,8 @@ fn a_backup_taken_during_inserts_restores_consistently(db: &TestDb) {
         .all(|h| departments.contains(&h.department_id().get())));
 }
 
-fn contents_count(storage: &Storage) -> u64 {
-    storage
-        .repos
-        .departments
-        .count()
-        .unwrap()
-        .saturating_sub(10)
+fn contents_count(storage: &Repositories) -> u64 {
+    storage.departments.count().unwrap().saturating_sub(10)
 }
 
 on_every_backend!(

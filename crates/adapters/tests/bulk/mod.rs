@@ -6,7 +6,7 @@
 //! rows as they were, that concurrent loads wait for each other, and (SQLite) that readers are
 //! never blocked.
 
-use hiring_adapters::open_storage;
+use hiring_adapters::open;
 use hiring_domain::{Department, HiredEmployee, Id, Job, Record, Rejection, RowErrors, Table};
 use hiring_ports::{AnyRow, BulkLoad, RepoError, Repositories, RowSource, TableRepository};
 use std::sync::mpsc;
@@ -287,8 +287,8 @@ impl RowSource for Rows {
 }
 
 fn replace_puts_back_identical_schema_and_a_refused_one_changes_nothing(db: &TestDb) {
-    let storage = open_storage(&db.url).unwrap();
-    let repos = &storage.repos;
+    let storage = open(&db.url).unwrap();
+    let repos = &storage;
     seed(repos);
     repos
         .hired_employees

@@ -6,12 +6,13 @@ use crate::backups::{fill, Contents, Rows};
 use crate::support::{Engine, TestDb};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
-use hiring_adapters::{open_storage, PgStore, SqliteStore, Storage};
+use hiring_adapters::{open, PgStore, SqliteStore};
 use hiring_domain::{DepartmentHires, HiredEmployee, Record, ReportYear, Table};
 use hiring_generate::{generate, GenerateOptions};
 use hiring_ports::migrate::{LoadOptions, Migration};
 use hiring_ports::reports::QuarterCounts;
 use hiring_ports::RepoError;
+use hiring_ports::Repositories;
 
 type Reports = (Vec<QuarterCounts>, Vec<DepartmentHires>);
 
@@ -22,8 +23,8 @@ fn sorted((mut quarters, mut departments): Reports) -> Reports {
 }
 
 /// Both reports' counts of `year` as the reports read them (from the aggregate).
-fn from_aggregate(storage: &Storage, year: ReportYear) -> Reports {
-    let reports = &storage.repos.reports;
+fn from_aggregate(storage: &Repositories, year: ReportYear) -> Reports {
+    let reports = &storage.reports;
     sorted((
         reports.quarter_counts(year).unwrap(),
         reports.department_counts(year).unwrap(),
@@ -52,7 +53,7 @@ fn from_scan(db: &TestDb, year: ReportYear) -> Reports {
 }
 
 /// Checks every year the generator and the tests use, and that they hold hires at all.
-fn assert_exact(db: &TestDb, storage: &Storage, step: &str) {
+fn assert_exact(db: &TestDb, storage: &Repositories, step: &str) {
     let mut hires = 0;
     for year in 2018..=2024 {
         let year = ReportYear::new(year).unwrap();
@@ -65,11 +66,11 @@ fn assert_exact(db: &TestDb, storage: &Storage, step: &str) {
         );
         hires += aggregate.1.iter().map(|d| d.hired).sum::<u64>();
     }
-    let stored = storage.repos.hired_employees.count().unwrap();
+    let stored = storage.hired_employees.count().unwrap();
     assert_eq!(hires, stored, "{step}: every stored hire is counted once");
 }
 
-fn migrate_generated(storage: &Storage, rows: u64, seed: u64, bulk: bool) {
+fn migrate_generated(storage: &Repositories, rows: u64, seed: u64, bulk: bool) {
     let folder = tempfile::tempdir().unwrap();
     generate(folder.path(), &GenerateOptions { rows, seed }).unwrap();
     let options = LoadOptions {
@@ -77,7 +78,7 @@ fn migrate_generated(storage: &Storage, rows: u64, seed: u64, bulk: bool) {
         batch_size: 700,
         ..LoadOptions::default()
     };
-    let mut migration = Migration::new(&storage.repos, options);
+    let mut migration = Migration::new(storage, options);
     for table in Table::ALL {
         let path = folder.path().join(table.file_name());
         let file = std::fs::File::open(&path).unwrap();
@@ -106,7 +107,7 @@ fn more_hires(first_id: i32, n: i32) -> Vec<HiredEmployee> {
 }
 
 fn the_aggregate_follows_every_write_path(db: &TestDb) {
-    let storage = open_storage(&db.url).unwrap();
+    let storage = open(&db.url).unwrap();
     migrate_generated(&storage, 3_000, 7, true);
     assert_exact(
         db,
@@ -116,17 +117,13 @@ fn the_aggregate_follows_every_write_path(db: &TestDb) {
     migrate_generated(&storage, 3_500, 8, false);
     assert_exact(db, &storage, "migrate batch by batch into stored tables");
     let added = more_hires(1_000_000, 900);
-    storage
-        .repos
-        .hired_employees
-        .write_batch(&added, &[])
-        .unwrap();
+    storage.hired_employees.write_batch(&added, &[]).unwrap();
     assert_exact(db, &storage, "API-style batch");
     // Concurrent writers (threads of one server) add to the same groups, on PostgreSQL each in
     // the stripe of its thread.
     std::thread::scope(|scope| {
         for writer in 0..8 {
-            let repo = &storage.repos.hired_employees;
+            let repo = &storage.hired_employees;
             scope.spawn(move || {
                 repo.write_batch(&more_hires(2_000_000 + writer * 1_000, 200), &[])
                     .unwrap()
@@ -138,7 +135,6 @@ fn the_aggregate_follows_every_write_path(db: &TestDb) {
         assert!(db.integer("(SELECT count(DISTINCT stripe) FROM hire_counts)") > 1);
     }
     storage
-        .repos
         .hired_employees
         .replace_all(&mut added.into_iter().take(100))
         .unwrap();
@@ -160,7 +156,7 @@ fn the_aggregate_follows_every_write_path(db: &TestDb) {
 
 /// The migration that creates the aggregate fills it from the hires already stored.
 fn the_migration_fills_the_aggregate_from_stored_hires(db: &TestDb) {
-    let storage = open_storage(&db.url).unwrap();
+    let storage = open(&db.url).unwrap();
     migrate_generated(&storage, 2_000, 3, false);
     let before = from_aggregate(&storage, ReportYear::DEFAULT);
     drop(storage);
@@ -178,7 +174,7 @@ fn the_migration_fills_the_aggregate_from_stored_hires(db: &TestDb) {
             .batch_execute(undo)
             .unwrap(),
     }
-    let storage = open_storage(&db.url).unwrap();
+    let storage = open(&db.url).unwrap();
     assert!(!before.0.is_empty());
     assert_eq!(from_aggregate(&storage, ReportYear::DEFAULT), before);
     assert_exact(db, &storage, "after the migration ran on stored hires");

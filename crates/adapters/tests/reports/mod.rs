@@ -52,7 +52,7 @@ fn hires_by_quarter_follow_utc_quarters_and_the_name_order(db: &TestDb) {
     let repos = crate::open_db(db);
     load_fixture(&repos);
     assert_eq!(
-        hires_by_quarter(&repos, year(2021)).unwrap(),
+        hires_by_quarter(&*repos.reports, year(2021)).unwrap(),
         [
             q("accounting", "Analyst", [0, 2, 1, 0]),
             q("accounting", "engineer", [0, 0, 2, 0]),
@@ -63,37 +63,40 @@ fn hires_by_quarter_follow_utc_quarters_and_the_name_order(db: &TestDb) {
         ]
     );
     assert_eq!(
-        hires_by_quarter(&repos, year(2020)).unwrap(),
+        hires_by_quarter(&*repos.reports, year(2020)).unwrap(),
         [q("Legal", "engineer", [0, 0, 0, 1])]
     );
     assert_eq!(
-        hires_by_quarter(&repos, year(2022)).unwrap(),
+        hires_by_quarter(&*repos.reports, year(2022)).unwrap(),
         [q("Support", "engineer", [1, 0, 0, 0])]
     );
-    assert_eq!(hires_by_quarter(&repos, year(1999)).unwrap(), []);
+    assert_eq!(hires_by_quarter(&*repos.reports, year(1999)).unwrap(), []);
 }
 
 fn departments_above_the_mean_count_departments_without_hires(db: &TestDb) {
     let repos = crate::open_db(db);
     load_fixture(&repos);
     // 2021: 3 + 7 + 0 + 0 + 1 = 11 hires over 5 departments, a mean of 2.2.
-    let report = departments_above_mean(&repos, year(2021)).unwrap();
+    let report = departments_above_mean(&*repos.reports, year(2021)).unwrap();
     assert!((report.mean - 2.2).abs() < 1e-9, "{}", report.mean);
     assert_eq!(
         report.departments,
         [d(2, "accounting", 7), d(1, "Support", 3)]
     );
-    let report = departments_above_mean(&repos, year(2020)).unwrap();
+    let report = departments_above_mean(&*repos.reports, year(2020)).unwrap();
     assert_eq!(report.departments, [d(3, "Legal", 1)]);
-    let report = departments_above_mean(&repos, year(1999)).unwrap();
+    let report = departments_above_mean(&*repos.reports, year(1999)).unwrap();
     assert_eq!(report.mean, 0.0);
     assert_eq!(report.departments, []);
 }
 
 fn reports_of_an_empty_database_are_empty(db: &TestDb) {
     let repos = crate::open_db(db);
-    assert_eq!(hires_by_quarter(&repos, ReportYear::DEFAULT).unwrap(), []);
-    let report = departments_above_mean(&repos, ReportYear::DEFAULT).unwrap();
+    assert_eq!(
+        hires_by_quarter(&*repos.reports, ReportYear::DEFAULT).unwrap(),
+        []
+    );
+    let report = departments_above_mean(&*repos.reports, ReportYear::DEFAULT).unwrap();
     assert_eq!(report.departments, []);
 }
 

@@ -11,12 +11,13 @@
 use crate::backups::{contents, dept, fill, job, Contents};
 use crate::support::{Engine, TestDb};
 use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, TimeDelta};
-use hiring_adapters::{open_storage, AvroBackupStore, Storage};
+use hiring_adapters::{open, AvroBackupStore};
 use hiring_domain::{HireTime, Record, ReportYear, Table};
 use hiring_ports::backup::Backups;
 use hiring_ports::migrate::{LoadOptions, Migration, TableSummary};
 use hiring_ports::reports::hires_by_quarter;
 use hiring_ports::Codec;
+use hiring_ports::Repositories;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use std::collections::{BTreeMap, BTreeSet};
@@ -190,13 +191,13 @@ fn parents() -> Contents {
     }
 }
 
-fn load(storage: &Storage, file: &str, bulk: bool) -> TableSummary {
+fn load(storage: &Repositories, file: &str, bulk: bool) -> TableSummary {
     let options = LoadOptions {
         bulk,
         batch_size: 16,
         ..LoadOptions::default()
     };
-    Migration::new(&storage.repos, options)
+    Migration::new(storage, options)
         .load(
             Table::HiredEmployees,
             file.as_bytes(),
@@ -260,7 +261,7 @@ fn stored_form(engine: Engine, micros: i64) -> String {
 }
 
 /// Checks everything that must hold while the accepted hires are stored.
-fn assert_stored(db: &TestDb, storage: &Storage, expected: &BTreeMap<i32, i64>, step: &str) {
+fn assert_stored(db: &TestDb, storage: &Repositories, expected: &BTreeMap<i32, i64>, step: &str) {
     let hires = contents(storage).hires;
     let read: BTreeMap<i32, i64> = hires
         .iter()
@@ -291,7 +292,7 @@ fn assert_stored(db: &TestDb, storage: &Storage, expected: &BTreeMap<i32, i64>, 
         .collect();
     for year in years {
         let report =
-            hires_by_quarter(&storage.repos, ReportYear::new(year.into()).unwrap()).unwrap();
+            hires_by_quarter(&*storage.reports, ReportYear::new(year.into()).unwrap()).unwrap();
         let mut counted = [0u64; 4];
         for row in &report {
             for (total, n) in counted.iter_mut().zip([row.q1, row.q2, row.q3, row.q4]) {
@@ -310,7 +311,13 @@ fn assert_stored(db: &TestDb, storage: &Storage, expected: &BTreeMap<i32, i64>, 
 }
 
 /// Loading the file again finds every accepted hire already present and refuses the rest.
-fn assert_rerun_finds_them(storage: &Storage, file: &str, accepted: u64, refused: u64, step: &str) {
+fn assert_rerun_finds_them(
+    storage: &Repositories,
+    file: &str,
+    accepted: u64,
+    refused: u64,
+    step: &str,
+) {
     let again = load(storage, file, false);
     assert_eq!(
         (again.inserted, again.already_present, again.rejected),
@@ -319,7 +326,7 @@ fn assert_rerun_finds_them(storage: &Storage, file: &str, accepted: u64, refused
     );
 }
 
-fn one_case(db: &TestDb, storage: &Storage, stamps: &[Parts], case: usize) {
+fn one_case(db: &TestDb, storage: &Repositories, stamps: &[Parts], case: usize) {
     let mut expected = BTreeMap::new();
     for (i, parts) in stamps.iter().enumerate() {
         let text = parts.text();
@@ -368,7 +375,7 @@ fn one_case(db: &TestDb, storage: &Storage, stamps: &[Parts], case: usize) {
 }
 
 fn accepted_timestamps_are_one_instant_on_every_path(db: &TestDb) {
-    let storage = open_storage(&db.url).unwrap();
+    let storage = open(&db.url).unwrap();
     let case = AtomicUsize::new(0);
     let mut runner = TestRunner::new(Config {
         cases: 8,

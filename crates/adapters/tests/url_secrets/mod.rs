@@ -13,9 +13,6 @@ fn no_error_of_a_bad_postgres_url_shows_its_password() {
             hiring_adapters::open(url)
                 .err()
                 .map(|e| (e.to_string(), format!("{e:?}"))),
-            hiring_adapters::open_storage(url)
-                .err()
-                .map(|e| (e.to_string(), format!("{e:?}"))),
             hiring_adapters::PgStore::open(url)
                 .err()
                 .map(|e| (e.to_string(), format!("{e:?}"))),

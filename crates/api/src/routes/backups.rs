@@ -3,7 +3,6 @@
 //! request is only ever resolved inside the backup folder.
 
 use super::{read_body, BodyFormat};
-use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{
     BackupList, BackupRequest, BackupResponse, PruneRequest, PruneResponse, RestoreAllRequest,
     RestoreRequest, RestoreResponse, TableName,
@@ -12,7 +11,7 @@ use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use hiring_domain::Table;
-use hiring_ports::backup::{Backups, RestoreSource};
+use hiring_ports::backup::RestoreSource;
 use hiring_ports::SetId;
 use serde::de::DeserializeOwned;
 
@@ -43,11 +42,9 @@ pub async fn create_backup(
 ) -> Result<HttpResponse, ApiError> {
     let body: BackupRequest = optional_json(&req, payload, state.config.body_limit).await?;
     let tables: Vec<Table> = body.tables.into_iter().map(Table::from).collect();
-    let ports = state.backups()?;
-    let summary = spawn_blocking_with_tracing(move || {
-        Backups::new(&*ports.bulk, &*ports.files).backup(&tables, body.codec.into())
-    })
-    .await??;
+    let summary = state
+        .run_backups(move |backups| backups.backup(&tables, body.codec.into()))
+        .await?;
     crate::audit::note(&req, &summary);
     Ok(HttpResponse::Created().json(BackupResponse::from(summary)))
 }
@@ -66,10 +63,7 @@ pub async fn create_backup(
     security(("bearer" = [])),
 )]
 pub async fn list_backups(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let ports = state.backups()?;
-    let listed =
-        spawn_blocking_with_tracing(move || Backups::new(&*ports.bulk, &*ports.files).listing())
-            .await??;
+    let listed = state.run_backups(|backups| backups.listing()).await?;
     Ok(HttpResponse::Ok().json(BackupList {
         sets: listed.sets.into_iter().map(Into::into).collect(),
         backups: listed.files.into_iter().map(Into::into).collect(),
@@ -112,11 +106,9 @@ pub async fn restore_table(
     let source = body
         .file
         .map_or(RestoreSource::Newest, RestoreSource::Named);
-    let ports = state.backups()?;
-    let summary = spawn_blocking_with_tracing(move || {
-        Backups::new(&*ports.bulk, &*ports.files).restore_table(table, source)
-    })
-    .await??;
+    let summary = state
+        .run_backups(move |backups| backups.restore_table(table, source))
+        .await?;
     crate::audit::note(&req, &summary);
     Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
 }
@@ -160,11 +152,9 @@ pub async fn restore_all(
         .set
         .map(|id| id.parse::<SetId>().map_err(ApiError::BadRequest))
         .transpose()?;
-    let ports = state.backups()?;
-    let summary = spawn_blocking_with_tracing(move || {
-        Backups::new(&*ports.bulk, &*ports.files).restore_set(set.as_ref())
-    })
-    .await??;
+    let summary = state
+        .run_backups(move |backups| backups.restore_set(set.as_ref()))
+        .await?;
     crate::audit::note(&req, &summary);
     Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
 }
@@ -200,11 +190,9 @@ pub async fn prune_backups(
 ) -> Result<HttpResponse, ApiError> {
     let body: PruneRequest = optional_json(&req, payload, state.config.body_limit).await?;
     let policy = body.policy()?;
-    let ports = state.backups()?;
-    let summary = spawn_blocking_with_tracing(move || {
-        Backups::new(&*ports.bulk, &*ports.files).prune(policy)
-    })
-    .await??;
+    let summary = state
+        .run_backups(move |backups| backups.prune(policy))
+        .await?;
     crate::audit::note(&req, &summary);
     Ok(HttpResponse::Ok().json(PruneResponse::from(summary)))
 }

@@ -5,7 +5,6 @@
 
 use super::upload::{load_spooled, spool, UploadSource};
 use super::{backups, read_body, reports, BodyFormat};
-use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{
     BackupResponse, DepartmentHiresRow, QuarterHiresRow, ReportFormat, ReportQuery,
     RestoreResponse, UploadSummary,
@@ -21,7 +20,6 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use hiring_domain::Table;
-use hiring_ports::backup::Backups;
 use hiring_ports::ingest::NotCsv;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -214,11 +212,9 @@ pub async fn restore_backup(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let file = requested_file(&req, payload, state.config.body_limit).await?;
-    let ports = state.backups()?;
-    let summary = spawn_blocking_with_tracing(move || {
-        Backups::new(&*ports.bulk, &*ports.files).restore_named(&file)
-    })
-    .await??;
+    let summary = state
+        .run_backups(move |backups| backups.restore_named(&file))
+        .await?;
     crate::audit::note(&req, &summary);
     Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
 }

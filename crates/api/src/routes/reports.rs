@@ -42,8 +42,8 @@ pub async fn hires_by_quarter(
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (year, format) = parse(&req, &query)?;
-    let repos = state.repos.clone();
-    let rows = spawn_blocking_with_tracing(move || reports::hires_by_quarter(&repos, year))
+    let port = state.repos.reports.clone();
+    let rows = spawn_blocking_with_tracing(move || reports::hires_by_quarter(&*port, year))
         .await?
         .map_err(ApiError::Storage)?;
     match format {
@@ -83,8 +83,8 @@ pub async fn departments_above_mean(
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (year, format) = parse(&req, &query)?;
-    let repos = state.repos.clone();
-    let report = spawn_blocking_with_tracing(move || reports::departments_above_mean(&repos, year))
+    let port = state.repos.reports.clone();
+    let report = spawn_blocking_with_tracing(move || reports::departments_above_mean(&*port, year))
         .await?
         .map_err(ApiError::Storage)?;
     match format {

@@ -482,13 +482,13 @@ fn health_answers_within_a_second_when_the_database_cannot(db: &TestDb) {
 
 /// [`TestApp::spawn`], also giving the server's storage ports.
 fn spawn_keeping_repos(db: &TestDb) -> (TestApp, Repositories) {
-    let storage = hiring_adapters::open_storage(&db.url).unwrap();
-    let repos = storage.repos.clone();
+    let storage = hiring_adapters::open(&db.url).unwrap();
+    let repos = storage.clone();
     let backup_dir = tempfile::tempdir().unwrap();
     let (sender, receiver) = mpsc::channel();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let app = Application::build(config(|_| {}), storage.repos, "127.0.0.1:0").unwrap();
+            let app = Application::build(config(|_| {}), storage, None, "127.0.0.1:0").unwrap();
             sender.send((app.port(), app.handle())).unwrap();
             app.run_until_stopped().await.unwrap();
         });

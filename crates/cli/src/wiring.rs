@@ -1,0 +1,40 @@
+//! The one place the `hiring` binary builds its adapters: every command gets its storage and its
+//! backup folder from here, so the backend and the folder are chosen the same way everywhere.
+
+use crate::settings::Settings;
+use hiring_adapters::AvroBackupStore;
+use hiring_ports::Repositories;
+use std::path::Path;
+
+/// The resolved settings of one run and what they wire.
+pub struct Wiring {
+    settings: Settings,
+    database_url: String,
+}
+
+impl Wiring {
+    /// Wires `settings`, with the database URL of `--database-url` (or `DATABASE_URL`) when given.
+    pub fn new(settings: Settings, database_url: Option<&str>) -> Self {
+        let database_url = settings.database_url(database_url);
+        Self {
+            settings,
+            database_url,
+        }
+    }
+
+    /// The settings of this run.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Opens the database (the backend picked from its URL) and applies pending migrations.
+    pub fn storage(&self) -> anyhow::Result<Repositories> {
+        Ok(hiring_adapters::open(&self.database_url)?)
+    }
+
+    /// The backup folder: `flag` (`--dir`, `HIRING_BACKUP_DIR`), else `backup.dir` of the
+    /// configuration.
+    pub fn backup_folder(&self, flag: Option<&Path>) -> AvroBackupStore {
+        AvroBackupStore::new(self.settings.backup.dir(flag))
+    }
+}
