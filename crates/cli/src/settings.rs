@@ -242,33 +242,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("c.toml");
         std::fs::write(&file, "[log]\nfilter = \"info\"\n").unwrap();
-        let api = Settings::load(Some(&file)).unwrap().api;
-        assert_eq!(
+        let limits = |file: &std::path::Path| {
+            let api = Settings::load(Some(file)).unwrap().api;
             (
                 api.body_timeout,
                 api.body_idle_timeout,
                 api.body_min_rate,
                 api.header_timeout,
-                api.shutdown_grace
-            ),
-            (30, 30, 1024, 5, 30)
-        );
+                api.shutdown_grace,
+            )
+        };
+        assert_eq!(limits(&file), (30, 30, 1024, 5, 30));
         std::fs::write(
             &file,
             "[api]\nbody_timeout = 7\nbody_idle_timeout = 3\nbody_min_rate = 0\n\
              header_timeout = 2\nshutdown_grace = 9\n",
         )
         .unwrap();
-        let api = Settings::load(Some(&file)).unwrap().api;
-        assert_eq!(
-            (
-                api.body_timeout,
-                api.body_idle_timeout,
-                api.body_min_rate,
-                api.header_timeout,
-                api.shutdown_grace
-            ),
-            (7, 3, 0, 2, 9)
-        );
+        assert_eq!(limits(&file), (7, 3, 0, 2, 9));
     }
 }

@@ -42,6 +42,19 @@ fn check_field_count(table: Table, fields: &[&str]) -> Result<(), RowErrors> {
     }
 }
 
+/// Parses the `id,<name>` shape that departments and jobs share; the name's column is the
+/// table's second.
+fn id_and_name(table: Table, fields: &[&str]) -> Result<(Id, Text), RowErrors> {
+    check_field_count(table, fields)?;
+    let mut errors = Collector::default();
+    let id = errors.take("id", Id::parse(fields[0]));
+    let name = errors.take(table.columns()[1], Text::parse(fields[1]));
+    match (id, name) {
+        (Some(id), Some(name)) => Ok((id, name)),
+        _ => Err(errors.finish()),
+    }
+}
+
 /// A department: `id,department`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Department {
@@ -69,14 +82,8 @@ impl Record for Department {
     }
 
     fn from_fields(fields: &[&str]) -> Result<Self, RowErrors> {
-        check_field_count(Self::TABLE, fields)?;
-        let mut errors = Collector::default();
-        let id = errors.take("id", Id::parse(fields[0]));
-        let department = errors.take("department", Text::parse(fields[1]));
-        match (id, department) {
-            (Some(id), Some(department)) => Ok(Self { id, department }),
-            _ => Err(errors.finish()),
-        }
+        let (id, department) = id_and_name(Self::TABLE, fields)?;
+        Ok(Self { id, department })
     }
 
     fn to_fields(&self) -> Vec<String> {
@@ -111,14 +118,8 @@ impl Record for Job {
     }
 
     fn from_fields(fields: &[&str]) -> Result<Self, RowErrors> {
-        check_field_count(Self::TABLE, fields)?;
-        let mut errors = Collector::default();
-        let id = errors.take("id", Id::parse(fields[0]));
-        let job = errors.take("job", Text::parse(fields[1]));
-        match (id, job) {
-            (Some(id), Some(job)) => Ok(Self { id, job }),
-            _ => Err(errors.finish()),
-        }
+        let (id, job) = id_and_name(Self::TABLE, fields)?;
+        Ok(Self { id, job })
     }
 
     fn to_fields(&self) -> Vec<String> {

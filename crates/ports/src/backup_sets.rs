@@ -106,18 +106,19 @@ fn present(
             info.size, file.bytes
         )));
     }
-    if info.rows != Some(file.rows) {
-        return Err(mismatch(format!(
-            "it declares {} rows, the manifest records {}",
-            declared(info.rows),
-            file.rows
-        )));
-    }
+    rows_as_recorded(info.rows, file.rows).map_err(mismatch)?;
     Ok(reader)
 }
 
-fn declared(rows: Option<u64>) -> String {
-    rows.map_or_else(|| "no".into(), |n| n.to_string())
+/// A file must declare the rows its manifest records; otherwise, why not.
+fn rows_as_recorded(declared: Option<u64>, recorded: u64) -> Result<(), String> {
+    if declared == Some(recorded) {
+        return Ok(());
+    }
+    let declared = declared.map_or_else(|| "no".into(), |n| n.to_string());
+    Err(format!(
+        "it declares {declared} rows, the manifest records {recorded}"
+    ))
 }
 
 impl Backups<'_> {
@@ -234,13 +235,7 @@ impl Backups<'_> {
                     file.sha256, file.bytes
                 )));
             }
-            if info.rows != Some(file.rows) {
-                return Err(mismatch(format!(
-                    "it declares {} rows, the manifest records {}",
-                    declared(info.rows),
-                    file.rows
-                )));
-            }
+            rows_as_recorded(info.rows, file.rows).map_err(mismatch)?;
         }
         Ok(())
     }
