@@ -31,40 +31,70 @@ pub use sqlite::SqliteStore;
 /// The database engines a storage URL can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backend {
-    /// A database file; the URL is its path, optionally prefixed `sqlite://`.
+    /// A database file: a plain path, `sqlite://PATH` or `sqlite:PATH`.
     Sqlite,
     /// A PostgreSQL server: `postgres://...` or `postgresql://...`.
     Postgres,
 }
 
+/// The forms a storage URL may take, as error messages list them.
+pub const ACCEPTED_URLS: &str =
+    "postgres://USER@HOST/DATABASE, postgresql://USER@HOST/DATABASE, sqlite://PATH, sqlite:PATH or a plain file path";
+
 impl Backend {
-    /// `postgres://` and `postgresql://` URLs name PostgreSQL; anything else is an SQLite path.
-    /// Text that starts like a PostgreSQL URL but is not one (`POSTGRES://`, `postgres:/`) names
-    /// PostgreSQL too, to be refused as a malformed URL rather than taken as a file name (which
-    /// would be shown, password and all).
-    pub fn from_url(url: &str) -> Self {
+    /// The engine `url` names. `postgres:` and `postgresql:` (any case) name PostgreSQL, even
+    /// when malformed (`postgres:/x`: refused later as a malformed URL rather than taken as a
+    /// file name, which would be shown, password and all); `sqlite:` and text without a scheme
+    /// name an SQLite file. Any other `scheme://` is refused, naming the accepted forms, so
+    /// that a mistyped URL (`postgress://`, `mysql://`) never becomes an SQLite file.
+    pub fn from_url(url: &str) -> Result<Self, OpenError> {
         let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
         if scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql") {
-            Self::Postgres
+            Ok(Self::Postgres)
+        } else if scheme.eq_ignore_ascii_case("sqlite") || !names_a_scheme(url) {
+            Ok(Self::Sqlite)
         } else {
-            Self::Sqlite
+            Err(OpenError::UnsupportedUrl {
+                scheme: scheme.to_owned(),
+            })
         }
+    }
+}
+
+/// Whether `url` starts with `scheme://` (RFC 3986: a letter, then letters, digits, `+`, `-`,
+/// `.`).
+fn names_a_scheme(url: &str) -> bool {
+    let Some((scheme, _)) = url.split_once("://") else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// The file an SQLite URL names: `sqlite://PATH`, `sqlite:PATH` or the plain path.
+fn sqlite_path(url: &str) -> &str {
+    match url.split_once(':') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("sqlite") => {
+            rest.strip_prefix("//").unwrap_or(rest)
+        }
+        _ => url,
     }
 }
 
 /// Opens the storage named by `url` and applies any pending migrations (every time; it is
 /// cheap when there are none). `postgres://` and `postgresql://` URLs connect to PostgreSQL;
-/// anything else is the path of an SQLite file, optionally prefixed `sqlite://`, whose folder is
-/// created when missing. Every port of the returned bundle shares one store and its pool.
+/// `sqlite://PATH`, `sqlite:PATH` and a plain path name an SQLite file, whose folder is created
+/// when missing; any other `scheme://` is refused ([`Backend::from_url`]). Every port of the returned bundle shares one store and its pool.
 pub fn open(url: &str) -> Result<Repositories, OpenError> {
-    match Backend::from_url(url) {
+    match Backend::from_url(url)? {
         Backend::Postgres => {
             let store = PgStore::open(url)?;
             let description = store.description().to_owned();
             Ok(repositories(store, description))
         }
         Backend::Sqlite => {
-            let store = SqliteStore::open(url.strip_prefix("sqlite://").unwrap_or(url))?;
+            let store = SqliteStore::open(sqlite_path(url))?;
             let description = store.description().to_owned();
             Ok(repositories(store, description))
         }
@@ -106,16 +136,47 @@ mod tests {
 
     #[test]
     fn backend_follows_the_url_scheme() {
-        assert_eq!(Backend::from_url("postgres://u@h/db"), Backend::Postgres);
-        assert_eq!(Backend::from_url("postgresql://h/db"), Backend::Postgres);
-        assert_eq!(Backend::from_url("data/hiring.db"), Backend::Sqlite);
-        assert_eq!(
-            Backend::from_url("sqlite://data/hiring.db"),
-            Backend::Sqlite
-        );
-        assert_eq!(Backend::from_url("postgres.db"), Backend::Sqlite);
-        assert_eq!(Backend::from_url("POSTGRES://u@h/db"), Backend::Postgres);
-        assert_eq!(Backend::from_url("postgres:/u:pw@h/db"), Backend::Postgres);
-        assert_eq!(Backend::from_url("data/postgres:x.db"), Backend::Sqlite);
+        let backend = |url| Backend::from_url(url).unwrap();
+        assert_eq!(backend("postgres://u@h/db"), Backend::Postgres);
+        assert_eq!(backend("postgresql://h/db"), Backend::Postgres);
+        assert_eq!(backend("data/hiring.db"), Backend::Sqlite);
+        assert_eq!(backend("sqlite://data/hiring.db"), Backend::Sqlite);
+        assert_eq!(backend("sqlite:data/hiring.db"), Backend::Sqlite);
+        assert_eq!(backend("postgres.db"), Backend::Sqlite);
+        assert_eq!(backend("POSTGRES://u@h/db"), Backend::Postgres);
+        assert_eq!(backend("postgres:/u:pw@h/db"), Backend::Postgres);
+        assert_eq!(backend("data/postgres:x.db"), Backend::Sqlite);
+        assert_eq!(backend("C:\\data\\hiring.db"), Backend::Sqlite);
+    }
+
+    #[test]
+    fn another_scheme_is_refused_naming_the_accepted_forms() {
+        for (url, scheme) in [
+            ("postgress://u:secret@h/db", "postgress"),
+            ("mysql://root:secret@localhost/hiring", "mysql"),
+            ("file:///tmp/hiring.db", "file"),
+            ("Sqlite3://x.db", "Sqlite3"),
+        ] {
+            let e = Backend::from_url(url).unwrap_err();
+            assert_eq!(
+                e,
+                OpenError::UnsupportedUrl {
+                    scheme: scheme.into()
+                }
+            );
+            let message = e.to_string();
+            assert!(message.contains(ACCEPTED_URLS), "{message}");
+            assert!(!message.contains("secret"), "{message}");
+            assert!(open(url).is_err());
+        }
+    }
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        assert_eq!(sqlite_path("sqlite://data/h.db"), "data/h.db");
+        assert_eq!(sqlite_path("sqlite:data/h.db"), "data/h.db");
+        assert_eq!(sqlite_path("sqlite:///abs/h.db"), "/abs/h.db");
+        assert_eq!(sqlite_path("SQLite:h.db"), "h.db");
+        assert_eq!(sqlite_path("data/h.db"), "data/h.db");
     }
 }

@@ -19,6 +19,15 @@ pub enum OpenError {
         /// What went wrong.
         reason: String,
     },
+    /// The URL's scheme names no backend (`mysql://`, a mistyped `postgress://`).
+    #[error(
+        "unsupported database URL scheme {scheme:?}: use {}",
+        crate::ACCEPTED_URLS
+    )]
+    UnsupportedUrl {
+        /// The scheme, before `://` (never the rest of the URL, which may hold a password).
+        scheme: String,
+    },
     /// The schema could not be brought up to date.
     #[error("migrations failed: {0}")]
     Migrations(String),

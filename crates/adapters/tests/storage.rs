@@ -577,7 +577,7 @@ fn sqlite_creates_missing_folders() {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("a/b/hiring.db");
     let url = format!("sqlite://{}", path.display());
-    assert_eq!(Backend::from_url(&url), Backend::Sqlite);
+    assert_eq!(Backend::from_url(&url), Ok(Backend::Sqlite));
     let repos = open(&url).unwrap();
     assert!(path.is_file());
     assert_eq!(repos.description, format!("sqlite {}", path.display()));

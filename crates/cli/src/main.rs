@@ -27,7 +27,8 @@ use wiring::Wiring;
     about = "Migrate and keep hiring data (departments, jobs, hired employees) in SQL"
 )]
 struct Cli {
-    /// Database: postgres:// or postgresql:// for PostgreSQL, otherwise an SQLite file path
+    /// Database: postgres://… or postgresql://… for PostgreSQL; sqlite://PATH, sqlite:PATH or a
+    /// plain file path for SQLite (any other scheme is refused)
     /// [default: database.url of the config file, data/hiring.db]
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,

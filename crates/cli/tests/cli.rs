@@ -398,3 +398,5 @@ mod hostile;
 mod safe_output;
 #[path = "serve_tokens/mod.rs"]
 mod serve_tokens;
+#[path = "urls/mod.rs"]
+mod urls;

@@ -1,0 +1,60 @@
+//! Which database URLs the binary takes: a mistyped or foreign scheme is an error naming the
+//! accepted forms, never a stray SQLite file.
+
+use crate::config_file;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn hiring_in(cwd: &Path, url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hiring"))
+        .args(args)
+        .current_dir(cwd)
+        .env("DATABASE_URL", url)
+        .env("HIRING_CONFIG", config_file())
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn a_foreign_or_mistyped_scheme_is_refused_and_creates_nothing() {
+    for url in [
+        "mysql://root:hunter2@localhost/hiring",
+        "postgress://me:hunter2@localhost/hiring",
+        "file:///tmp/hiring.db",
+    ] {
+        let cwd = tempfile::tempdir().unwrap();
+        let output = hiring_in(cwd.path(), url, &["report", "hires-by-quarter"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{url} was accepted: {stderr}");
+        assert!(
+            stderr.contains("unsupported database URL scheme")
+                && stderr.contains("postgresql://")
+                && stderr.contains("sqlite:PATH"),
+            "{url}: {stderr}"
+        );
+        assert!(!stderr.contains("hunter2"), "{url}: {stderr}");
+        let left: Vec<_> = std::fs::read_dir(cwd.path()).unwrap().collect();
+        assert!(left.is_empty(), "{url} created {left:?}");
+    }
+}
+
+#[test]
+fn sqlite_urls_with_and_without_slashes_name_the_same_file() {
+    let cwd = tempfile::tempdir().unwrap();
+    for url in ["sqlite:data/h.db", "sqlite://data/h.db", "data/h.db"] {
+        let output = hiring_in(cwd.path(), url, &["report", "hires-by-quarter"]);
+        assert!(
+            output.status.success(),
+            "{url}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let files: Vec<_> = std::fs::read_dir(cwd.path().join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".db"))
+        .collect();
+    assert_eq!(files, ["h.db"]);
+    assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 1);
+}
