@@ -18,7 +18,7 @@ use std::time::Instant;
 pub struct Folder {
     /// Folder of the backups (one sub-folder per table) [default: backup.dir of the config,
     /// avro_files]
-    #[arg(long, env = "HIRING_BACKUP_DIR")]
+    #[arg(long, env = "HIRING_BACKUP_DIR", hide_env_values = true)]
     pub(crate) dir: Option<PathBuf>,
 }
 
@@ -33,7 +33,7 @@ pub struct BackupArgs {
     folder: Folder,
 
     /// Block compression
-    #[arg(long, default_value = "null", value_parser = parse_codec)]
+    #[arg(long, default_value = "null", value_parser = codec_parser())]
     codec: Codec,
 
     /// Output format
@@ -84,8 +84,16 @@ pub struct RestoreArgs {
     format: Format,
 }
 
-fn parse_codec(text: &str) -> Result<Codec, String> {
-    text.parse()
+/// The codecs, listed with what they do in `backup --help`.
+fn codec_parser() -> impl clap::builder::TypedValueParser<Value = Codec> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new([
+        PossibleValue::new("null").help("No compression: the fastest to write and read"),
+        PossibleValue::new("deflate").help("Deflate: smaller, slower"),
+        PossibleValue::new("snappy").help("Snappy: fast, lightly compressed"),
+        PossibleValue::new("zstandard").help("Zstandard: small and fast to read"),
+    ])
+    .try_map(|name| name.parse::<Codec>())
 }
 
 fn parse_set(text: &str) -> Result<SetId, String> {

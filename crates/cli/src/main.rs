@@ -18,7 +18,11 @@ use clap::{Parser, Subcommand};
 use settings::{LogFormat, Settings};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use telemetry::{Level, Verbosity};
 use wiring::Wiring;
+
+/// The help heading of the options every command takes.
+const GLOBAL: &str = "Global options";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,16 +34,25 @@ struct Cli {
     /// Database: postgres://… or postgresql://… for PostgreSQL; sqlite://PATH, sqlite:PATH or a
     /// plain file path for SQLite (any other scheme is refused)
     /// [default: database.url of the config file, data/hiring.db]
-    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true, help_heading = GLOBAL)]
     database_url: Option<String>,
 
     /// Configuration file [default: config/default.toml if present]
-    #[arg(long, global = true, env = "HIRING_CONFIG")]
+    #[arg(long, global = true, env = "HIRING_CONFIG", hide_env_values = true, help_heading = GLOBAL)]
     config: Option<PathBuf>,
 
     /// Log format (overrides log.format of the config)
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, global = true, value_enum, help_heading = GLOBAL)]
     log_format: Option<LogFormat>,
+
+    /// More log lines (repeatable): -v adds start-up and progress lines (INFO), -vv every
+    /// rejected row (DEBUG), -vvv everything (TRACE). Overrides log.filter; RUST_LOG wins
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
+    verbose: u8,
+
+    /// Fewer log lines (repeatable): -q errors only, -qq none
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose", help_heading = GLOBAL)]
+    quiet: u8,
 
     #[command(subcommand)]
     command: Command,
@@ -89,9 +102,17 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(cli.config.as_deref())?;
+    let verbosity = Verbosity {
+        default: match cli.command {
+            Command::Serve(_) => Level::Info,
+            _ => Level::Warn,
+        },
+        verbose: cli.verbose,
+        quiet: cli.quiet,
+    };
     telemetry::init(
         cli.log_format.unwrap_or(settings.log.format),
-        &settings.log.filter,
+        &verbosity.filter(settings.log.filter.as_deref()),
     );
     let wiring = Wiring::new(settings, cli.database_url.as_deref());
     match cli.command {

@@ -18,6 +18,12 @@ pub const TOKEN_VARIABLE: &str = "HIRING_API_TOKEN";
 
 /// Arguments of `hiring serve`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "API tokens: HIRING_API_TOKENS (name:role:secret, comma-separated; roles \
+read, ingest, admin; secrets of at least 16 characters), HIRING_API_TOKEN (secrets alone, each \
+an admin token) and api.tokens of the configuration file. Without any, every request that \
+needs a token is refused."
+)]
 pub struct Args {
     /// Address and port to listen on [default: api.bind of the config, 127.0.0.1:8080]
     #[arg(long, value_name = "ADDRESS:PORT")]
@@ -25,7 +31,12 @@ pub struct Args {
 
     /// Folder of the backups the API writes, lists and restores [default: backup.dir of the
     /// config, avro_files]
-    #[arg(long, value_name = "DIR", env = "HIRING_BACKUP_DIR")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "HIRING_BACKUP_DIR",
+        hide_env_values = true
+    )]
     backup_dir: Option<PathBuf>,
 
     /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C; those still running

@@ -53,8 +53,9 @@ pub struct DatabaseSettings {
 pub struct LogSettings {
     /// `text` or `json`.
     pub format: LogFormat,
-    /// An EnvFilter directive such as `info` or `hiring=debug`.
-    pub filter: String,
+    /// An EnvFilter directive such as `info` or `hiring=debug`; without one, each command's
+    /// own default (`warn`, `info` for `serve`), moved by `-v` and `-q`.
+    pub filter: Option<String>,
 }
 
 /// How log lines look.
@@ -114,7 +115,6 @@ impl Settings {
         config::Config::builder()
             .set_default("database.url", "data/hiring.db")?
             .set_default("log.format", "text")?
-            .set_default("log.filter", "info")?
             .set_default("migrate.dir", "csv_files")?
             .set_default("migrate.batch_size", 10_000)?
             .set_default("api.bind", "127.0.0.1:8080")?
@@ -175,7 +175,7 @@ mod tests {
             },
             log: LogSettings {
                 format: LogFormat::Text,
-                filter: "info".into(),
+                filter: Some("info".into()),
             },
             migrate: MigrateSettings {
                 dir: "csv_files".into(),

@@ -15,11 +15,55 @@ use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt::format::{FormatFields, Writer};
 use tracing_subscriber::EnvFilter;
 
-/// Sends logs to standard error.
+/// How many log lines a run writes: the command's own default, the configured filter, and the
+/// `-v`/`-q` flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verbosity {
+    /// The command's level without flags or configuration: `warn` for the commands that run
+    /// and end (their results go to standard output), `info` for `serve`.
+    pub default: Level,
+    /// How many `-v`.
+    pub verbose: u8,
+    /// How many `-q`.
+    pub quiet: u8,
+}
+
+/// A command's default level: its rung on the ladder `-v` and `-q` move along (`off`, `error`,
+/// `warn`, `info`, `debug`, `trace`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Failures and warnings.
+    Warn = 2,
+    /// Start-up and progress lines too.
+    Info = 3,
+}
+
+impl Verbosity {
+    /// The EnvFilter directive: with `-v` or `-q`, the level they move to from the command's
+    /// default (our own crates only get louder than WARN: `-vv` shows every rejected row, not
+    /// every driver's chatter); without, `configured` (`log.filter`) or the command's default.
+    pub fn filter(&self, configured: Option<&str>) -> String {
+        const LADDER: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+        if self.verbose == 0 && self.quiet == 0 {
+            if let Some(configured) = configured {
+                return configured.to_owned();
+            }
+        }
+        let start = self.default as i32;
+        let at = (start + i32::from(self.verbose) - i32::from(self.quiet)).clamp(0, 5);
+        let level = LADDER[at as usize];
+        match at {
+            4 => format!("warn,hiring={level}"),
+            _ => level.to_owned(),
+        }
+    }
+}
+
+/// Sends logs to standard error. `RUST_LOG`, when set, wins over `filter`.
 pub fn init(format: LogFormat, filter: &str) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(filter))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+        .unwrap_or_else(|_| EnvFilter::new("warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -90,5 +134,47 @@ impl Visit for EscapingVisitor<'_> {
             return;
         }
         self.write(field.name(), format_args!("{value:?}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter(default: Level, verbose: u8, quiet: u8, configured: Option<&str>) -> String {
+        Verbosity {
+            default,
+            verbose,
+            quiet,
+        }
+        .filter(configured)
+    }
+
+    #[test]
+    fn commands_warn_and_serve_informs_by_default() {
+        assert_eq!(filter(Level::Warn, 0, 0, None), "warn");
+        assert_eq!(filter(Level::Info, 0, 0, None), "info");
+    }
+
+    #[test]
+    fn the_configured_filter_stands_without_flags() {
+        assert_eq!(
+            filter(Level::Warn, 0, 0, Some("hiring=debug")),
+            "hiring=debug"
+        );
+        assert_eq!(filter(Level::Warn, 1, 0, Some("hiring=debug")), "info");
+    }
+
+    #[test]
+    fn each_flag_moves_one_level_and_debug_stays_our_own() {
+        assert_eq!(filter(Level::Warn, 1, 0, None), "info");
+        assert_eq!(filter(Level::Warn, 2, 0, None), "warn,hiring=debug");
+        assert_eq!(filter(Level::Warn, 3, 0, None), "trace");
+        assert_eq!(filter(Level::Warn, 9, 0, None), "trace");
+        assert_eq!(filter(Level::Warn, 0, 1, None), "error");
+        assert_eq!(filter(Level::Warn, 0, 2, None), "off");
+        assert_eq!(filter(Level::Warn, 0, 5, None), "off");
+        assert_eq!(filter(Level::Info, 1, 0, None), "warn,hiring=debug");
+        assert_eq!(filter(Level::Info, 0, 1, None), "warn");
     }
 }
