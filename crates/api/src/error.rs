@@ -2,7 +2,7 @@
 //! Server-side failures (5xx) are logged in full and answered without internal details.
 
 use crate::dto::IngestResponse;
-use crate::pacing::SlowBody;
+use crate::slow_body::SlowBody;
 use crate::tokens::Role;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};

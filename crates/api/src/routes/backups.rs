@@ -2,7 +2,7 @@
 //! `POST /api/v1/restore`, `POST /api/v1/backups/prune`: the backup use cases of `hiring-ports` over HTTP. A file name from a
 //! request is only ever resolved inside the backup folder.
 
-use super::{read_body, BodyFormat};
+use super::request::{self, read_body, BodyFormat};
 use crate::dto::{
     BackupList, BackupRequest, BackupResponse, PruneRequest, PruneResponse, RestoreAllRequest,
     RestoreRequest, RestoreResponse, TableName,
@@ -101,7 +101,7 @@ pub async fn restore_table(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let table = super::table(&path)?;
+    let table = request::table(&path)?;
     let body: RestoreRequest = optional_json(&req, payload, state.config.body_limit).await?;
     let source = body
         .file
@@ -211,5 +211,5 @@ async fn optional_json<T: DeserializeOwned + Default>(
     if body.trim_ascii() == b"null" {
         return Ok(T::default());
     }
-    super::json_object(&body)
+    request::json_object(&body)
 }

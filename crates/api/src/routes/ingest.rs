@@ -1,6 +1,7 @@
 //! `POST /api/v1/{table}`: one validated batch.
 
-use super::{idempotency, read_body, BodyFormat};
+use super::idempotency;
+use super::request::{self, read_body, BodyFormat};
 use crate::audit;
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{IngestQuery, IngestResponse, RowObject, TableName};
@@ -62,7 +63,7 @@ pub async fn post_batch(
     request_id: RequestId,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let table = super::table(&path)?;
+    let table = request::table(&path)?;
     let format = BodyFormat::of(
         &req,
         &[BodyFormat::Json, BodyFormat::Csv],

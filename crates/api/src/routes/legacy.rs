@@ -3,8 +3,9 @@
 //! successor on every answer of the resource, the token check's refusals included. Remove this
 //! module and its routes once no caller uses them.
 
+use super::request::{self, read_body, BodyFormat};
 use super::upload::{load_spooled, spool, UploadSource};
-use super::{backups, read_body, reports, BodyFormat};
+use super::{backups, reports};
 use crate::dto::{
     BackupResponse, DepartmentHiresRow, QuarterHiresRow, ReportFormat, ReportQuery,
     RestoreResponse, UploadSummary,
@@ -370,7 +371,7 @@ async fn requested_file(
                 .into_inner()
         } else {
             BodyFormat::of(req, &[BodyFormat::Json], RESTORE_TYPES)?;
-            super::json_object::<LegacyRestoreRequest>(&body)?
+            request::json_object::<LegacyRestoreRequest>(&body)?
         }
     };
     request.file.filter(|f| !f.is_empty()).ok_or_else(|| {

@@ -1,7 +1,7 @@
 //! `POST /api/v1/{table}/upload`: a whole historical CSV file through the migration use case,
 //! streamed from the request to the loader without holding the file in memory.
 
-use super::BodyFormat;
+use super::request::{self, BodyFormat};
 use crate::audit;
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{TableName, UploadSummary};
@@ -59,7 +59,7 @@ pub async fn upload(
     request_id: RequestId,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let table = super::table(&path)?;
+    let table = request::table(&path)?;
     BodyFormat::of(&req, &[BodyFormat::Csv], "text/csv")?;
     let key = super::idempotency::key(&req)?;
     let source = UploadSource::new(&request_id, key.as_ref());
