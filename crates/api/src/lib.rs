@@ -54,6 +54,7 @@ mod error;
 pub mod middleware;
 pub mod openapi;
 mod pacing;
+mod problem;
 mod routes;
 mod slow_body;
 mod startup;
