@@ -3,6 +3,10 @@
 //! successor on every answer of the resource, the token check's refusals included. Remove this
 //! module and its routes once no caller uses them.
 
+use super::problems::{
+    problems, BAD_REPORT_QUERY, DATABASE_UNAVAILABLE, NOT_JSON, NO_TOKEN, READS_PROTECTED,
+    REPORT_NOT_ACCEPTABLE, RESTORE_UNAVAILABLE, TOO_LARGE,
+};
 use super::request::{self, read_body, BodyFormat};
 use super::upload::{load_spooled, spool, UploadSource};
 use super::{backups, reports};
@@ -11,7 +15,7 @@ use crate::dto::{
     BackupResponse, DepartmentHiresRow, QuarterHiresRow, ReportQuery, RestoreResponse,
     UploadSummary,
 };
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::middleware::RequestId;
 use crate::state::AppState;
 use actix_multipart::{Field, Multipart};
@@ -70,6 +74,13 @@ pub async fn mark_deprecated(
     Ok(response)
 }
 
+problems!(UploadProblems {
+    400 => "Not a readable form, no file, a file twice, an unknown part, a file that is not CSV text, or a malformed Idempotency-Key: nothing was stored",
+    401 => NO_TOKEN,
+    415 => "Not multipart/form-data",
+    503 => "Database unavailable; batches committed before stay stored",
+});
+
 /// Deprecated: `POST /api/v1/{table}/upload` once per file. Receives the whole form into
 /// temporary files and checks it (part names, no file twice, no file that is not CSV text)
 /// before loading anything: a form answered 4xx stored nothing. Then loads the files through
@@ -88,10 +99,7 @@ pub async fn mark_deprecated(
     ),
     responses(
         (status = 200, description = "The files were loaded; the summary of each table, parents first", body = Vec<UploadSummary>),
-        (status = 400, description = "Not a readable form, no file, a file twice, an unknown part, a file that is not CSV text, or a malformed Idempotency-Key: nothing was stored", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not multipart/form-data", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable; batches committed before stay stored", body = Problem, content_type = "application/problem+json"),
+        UploadProblems,
     ),
     security(("bearer" = [])),
 )]
@@ -115,6 +123,14 @@ pub async fn upload(
     Ok(HttpResponse::Ok().json(summaries))
 }
 
+problems!(BackupProblems {
+    400 => "Malformed JSON or an unknown table or codec in the body",
+    401 => NO_TOKEN,
+    413 => TOO_LARGE,
+    415 => NOT_JSON,
+    503 => "Database unavailable, or backups not configured",
+});
+
 /// Deprecated: `POST /api/v1/backups`.
 #[utoipa::path(
     post,
@@ -126,11 +142,7 @@ pub async fn upload(
     ),
     responses(
         (status = 201, description = "The backup files written, parents first", body = BackupResponse),
-        (status = 400, description = "Malformed JSON or an unknown table or codec in the body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, or backups not configured", body = Problem, content_type = "application/problem+json"),
+        BackupProblems,
     ),
     security(("bearer" = [])),
 )]
@@ -142,6 +154,17 @@ pub async fn backup(
 ) -> Result<HttpResponse, ApiError> {
     backups::create_backup(req, state, payload).await
 }
+
+problems!(RestoreBackupProblems {
+    400 => "No file named, an unreadable body, or a file name leading out of the backup folder (`..`, absolute path, link)",
+    401 => NO_TOKEN,
+    404 => "No such backup file",
+    409 => "The result would leave hired_employees rows pointing at missing departments or jobs; nothing changed",
+    413 => TOO_LARGE,
+    415 => "A body of another type",
+    422 => "The file is truncated or corrupt, an incompatible schema, an invalid record or an id twice; nothing changed",
+    503 => RESTORE_UNAVAILABLE,
+});
 
 /// Deprecated: `POST /api/v1/{table}/restore` with `{"file": NAME}`. Replaces the table of the
 /// named backup file with its contents in one transaction.
@@ -159,14 +182,7 @@ pub async fn backup(
     ),
     responses(
         (status = 200, description = "The table was replaced", body = RestoreResponse),
-        (status = 400, description = "No file named, an unreadable body, or a file name leading out of the backup folder (`..`, absolute path, link)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such backup file", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The result would leave hired_employees rows pointing at missing departments or jobs; nothing changed", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "A body of another type", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The file is truncated or corrupt, an incompatible schema, an invalid record or an id twice; nothing changed", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, or backups not configured; nothing changed", body = Problem, content_type = "application/problem+json"),
+        RestoreBackupProblems,
     ),
     security(("bearer" = [])),
 )]
@@ -184,6 +200,13 @@ pub async fn restore_backup(
     Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
 }
 
+problems!(HiredEmployees2021Problems {
+    400 => "Unknown format",
+    401 => READS_PROTECTED,
+    406 => REPORT_NOT_ACCEPTABLE,
+    503 => DATABASE_UNAVAILABLE,
+});
+
 /// Deprecated: `GET /api/v1/reports/hires-by-quarter?year=2021`.
 #[utoipa::path(
     get,
@@ -196,10 +219,7 @@ pub async fn restore_backup(
             (String = "text/csv"),
             (String = "image/svg+xml"),
         )),
-        (status = 400, description = "Unknown format", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "No `format` and the `Accept` header names none of application/json, text/csv, image/svg+xml", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        HiredEmployees2021Problems,
     ),
     security((), ("bearer" = [])),
 )]
@@ -216,6 +236,13 @@ pub async fn hired_employees_2021(
     reports::hires_by_quarter(req, state, web::Query(query)).await
 }
 
+problems!(DepartmentsAboveMeanProblems {
+    400 => BAD_REPORT_QUERY,
+    401 => READS_PROTECTED,
+    406 => REPORT_NOT_ACCEPTABLE,
+    503 => DATABASE_UNAVAILABLE,
+});
+
 /// Deprecated: `GET /api/v1/reports/departments-above-mean` (2021 unless `?year=`).
 #[utoipa::path(
     get,
@@ -228,10 +255,7 @@ pub async fn hired_employees_2021(
             (String = "text/csv"),
             (String = "image/svg+xml"),
         )),
-        (status = 400, description = "Year not a whole number or outside 1900..=2100, or unknown format", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "No `format` and the `Accept` header names none of application/json, text/csv, image/svg+xml", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        DepartmentsAboveMeanProblems,
     ),
     security((), ("bearer" = [])),
 )]

@@ -7,6 +7,7 @@ pub mod health;
 mod idempotency;
 pub mod ingest;
 pub mod legacy;
+mod problems;
 pub mod rejects;
 pub mod reports;
 mod request;

@@ -1,11 +1,18 @@
 //! `GET /api/v1/rejects`: the reject log.
 
+use super::problems::{problems, DATABASE_UNAVAILABLE, READS_PROTECTED};
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{RejectEntry, RejectsQuery, RejectsResponse};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use hiring_ports::{PageLimit, RejectFilter, RepoError};
+
+problems!(ListRejectsProblems {
+    400 => "Unknown table or limit out of range",
+    401 => READS_PROTECTED,
+    503 => DATABASE_UNAVAILABLE,
+});
 
 /// The newest rejected rows, for one table or all.
 #[utoipa::path(
@@ -15,9 +22,7 @@ use hiring_ports::{PageLimit, RejectFilter, RepoError};
     params(RejectsQuery),
     responses(
         (status = 200, description = "The newest rejects, newest first", body = RejectsResponse),
-        (status = 400, description = "Unknown table or limit out of range", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        ListRejectsProblems,
     ),
     security((), ("bearer" = [])),
 )]

@@ -1,10 +1,13 @@
 //! `GET /api/v1/reports/hires-by-quarter` and `GET /api/v1/reports/departments-above-mean`: the
 //! two reports over the hires of one year, as JSON, CSV or an SVG chart.
 
+use super::problems::{
+    problems, BAD_REPORT_QUERY, DATABASE_UNAVAILABLE, READS_PROTECTED, REPORT_NOT_ACCEPTABLE,
+};
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::charts;
 use crate::dto::{DepartmentHiresRow, QuarterHiresRow, ReportFormat, ReportQuery};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::http::header::{self, Header};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -15,6 +18,13 @@ use hiring_ports::reports;
 const TEXT_CSV: &str = "text/csv; charset=utf-8";
 /// The media type of chart answers.
 const IMAGE_SVG: &str = "image/svg+xml";
+
+problems!(HiresByQuarterProblems {
+    400 => BAD_REPORT_QUERY,
+    401 => READS_PROTECTED,
+    406 => REPORT_NOT_ACCEPTABLE,
+    503 => DATABASE_UNAVAILABLE,
+});
 
 /// For every department and job with a hire in the year, the hires per quarter (by UTC month),
 /// ordered by department then job (case-insensitively, ties broken byte-wise).
@@ -29,10 +39,7 @@ const IMAGE_SVG: &str = "image/svg+xml";
             (String = "text/csv"),
             (String = "image/svg+xml"),
         )),
-        (status = 400, description = "Year not a whole number or outside 1900..=2100, or unknown format", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "No `format` and the `Accept` header names none of application/json, text/csv, image/svg+xml", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        HiresByQuarterProblems,
     ),
     security((), ("bearer" = [])),
 )]
@@ -57,6 +64,13 @@ pub async fn hires_by_quarter(
     }
 }
 
+problems!(DepartmentsAboveMeanProblems {
+    400 => BAD_REPORT_QUERY,
+    401 => READS_PROTECTED,
+    406 => REPORT_NOT_ACCEPTABLE,
+    503 => DATABASE_UNAVAILABLE,
+});
+
 /// The departments whose hires in the year exceed the mean per department (every department
 /// counts, one without hires as 0), by hires descending, then id.
 #[utoipa::path(
@@ -70,10 +84,7 @@ pub async fn hires_by_quarter(
             (String = "text/csv"),
             (String = "image/svg+xml"),
         )),
-        (status = 400, description = "Year not a whole number or outside 1900..=2100, or unknown format", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "No `format` and the `Accept` header names none of application/json, text/csv, image/svg+xml", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        DepartmentsAboveMeanProblems,
     ),
     security((), ("bearer" = [])),
 )]
