@@ -51,6 +51,8 @@ mod charts;
 mod config;
 pub mod dto;
 mod error;
+#[cfg(test)]
+mod handler_tests;
 pub mod middleware;
 pub mod openapi;
 mod pacing;
