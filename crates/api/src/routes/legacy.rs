@@ -4,8 +4,8 @@
 //! module and its routes once no caller uses them.
 
 use super::problems::{
-    problems, BAD_REPORT_QUERY, DATABASE_UNAVAILABLE, NOT_JSON, NO_TOKEN, READS_PROTECTED,
-    REPORT_NOT_ACCEPTABLE, RESTORE_UNAVAILABLE, TOO_LARGE,
+    problems, DATABASE_UNAVAILABLE, NO_TOKEN, READS_PROTECTED, REPORT_NOT_ACCEPTABLE,
+    RESTORE_UNAVAILABLE, TOO_LARGE,
 };
 use super::request::{self, read_body, BodyFormat};
 use super::upload::{load_spooled, spool, UploadSource};
@@ -123,14 +123,6 @@ pub async fn upload(
     Ok(HttpResponse::Ok().json(summaries))
 }
 
-problems!(BackupProblems {
-    400 => "Malformed JSON or an unknown table or codec in the body",
-    401 => NO_TOKEN,
-    413 => TOO_LARGE,
-    415 => NOT_JSON,
-    503 => "Database unavailable, or backups not configured",
-});
-
 /// Deprecated: `POST /api/v1/backups`.
 #[utoipa::path(
     post,
@@ -142,7 +134,7 @@ problems!(BackupProblems {
     ),
     responses(
         (status = 201, description = "The backup files written, parents first", body = BackupResponse),
-        BackupProblems,
+        backups::CreateBackupProblems,
     ),
     security(("bearer" = [])),
 )]
@@ -236,13 +228,6 @@ pub async fn hired_employees_2021(
     reports::hires_by_quarter(req, state, web::Query(query)).await
 }
 
-problems!(DepartmentsAboveMeanProblems {
-    400 => BAD_REPORT_QUERY,
-    401 => READS_PROTECTED,
-    406 => REPORT_NOT_ACCEPTABLE,
-    503 => DATABASE_UNAVAILABLE,
-});
-
 /// Deprecated: `GET /api/v1/reports/departments-above-mean` (2021 unless `?year=`).
 #[utoipa::path(
     get,
@@ -255,7 +240,7 @@ problems!(DepartmentsAboveMeanProblems {
             (String = "text/csv"),
             (String = "image/svg+xml"),
         )),
-        DepartmentsAboveMeanProblems,
+        reports::ReportProblems,
     ),
     security((), ("bearer" = [])),
 )]

@@ -21,9 +21,6 @@ pub(crate) const DATABASE_UNAVAILABLE: &str = "Database unavailable";
 /// A report asked for in a format it does not come in.
 pub(crate) const REPORT_NOT_ACCEPTABLE: &str =
     "No `format` and the `Accept` header names none of application/json, text/csv, image/svg+xml";
-/// A report asked for with a bad year or format.
-pub(crate) const BAD_REPORT_QUERY: &str =
-    "Year not a whole number or outside 1900..=2100, or unknown format";
 /// A restore that could not run.
 pub(crate) const RESTORE_UNAVAILABLE: &str =
     "Database unavailable, or backups not configured; nothing changed";
