@@ -8,11 +8,28 @@ use crate::DEFAULT_BODY_TIMEOUT;
 use actix_web::{web, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 use hiring_domain::Table;
+use hiring_ports::PageLimit;
 
 /// The table named in the path.
 pub(crate) fn table(name: &str) -> Result<Table, ApiError> {
     name.parse()
         .map_err(|_| ApiError::UnknownTable(name.to_owned()))
+}
+
+/// The table a query parameter names; an absent or empty one is no table (no filter).
+pub(crate) fn table_filter(name: Option<&str>) -> Result<Option<Table>, ApiError> {
+    match name {
+        None | Some("") => Ok(None),
+        Some(name) => name
+            .parse()
+            .map(Some)
+            .map_err(|e: hiring_domain::UnknownTable| ApiError::BadRequest(e.to_string())),
+    }
+}
+
+/// The page size a query parameter asks for, the default when absent.
+pub(crate) fn page_limit(limit: Option<u32>) -> Result<PageLimit, ApiError> {
+    Ok(limit.map(PageLimit::new).transpose()?.unwrap_or_default())
 }
 
 /// How a body is written.
