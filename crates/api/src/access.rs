@@ -32,6 +32,17 @@ const PROTECTED_READS: &[(&str, Role)] = &[
     ("/api/v1/whoami", Role::Read),
 ];
 
+/// Resources that only read: any valid token may write to them, to be told 405, so that the
+/// answer does not depend on the token's role.
+const READ_ONLY: &[&str] = &[
+    "/health",
+    "/api/v1/rejects",
+    "/api/v1/audit",
+    "/api/v1/whoami",
+    "/api/v1/reports/hires-by-quarter",
+    "/api/v1/reports/departments-above-mean",
+];
+
 /// Writes that an `ingest` token may make; every other write needs `admin`.
 fn ingests(path: &str) -> bool {
     if path == "/upload" {
@@ -43,10 +54,7 @@ fn ingests(path: &str) -> bool {
     let segments: Vec<&str> = rest.split('/').collect();
     match segments.as_slice() {
         [_table, "upload"] => true,
-        [name] => !matches!(
-            *name,
-            "backups" | "restore" | "audit" | "rejects" | "reports"
-        ),
+        [name] => !matches!(*name, "backups" | "restore" | "reports"),
         _ => false,
     }
 }
@@ -71,7 +79,9 @@ pub fn needed(method: &Method, path: &str, protect_reads: bool) -> Access {
             Access::Public
         };
     }
-    if ingests(trimmed) {
+    if READ_ONLY.contains(&trimmed) {
+        Access::Token(Role::Read)
+    } else if ingests(trimmed) {
         Access::Token(Role::Ingest)
     } else {
         Access::Token(Role::Admin)
@@ -168,6 +178,25 @@ mod tests {
         ];
         for (method, path, access) in cases {
             assert_eq!(needs(method.clone(), path), access, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn writes_to_a_read_only_resource_need_any_token_so_that_every_role_gets_405() {
+        for path in [
+            "/api/v1/whoami",
+            "/api/v1/rejects",
+            "/api/v1/audit/",
+            "/api/v1/reports/hires-by-quarter",
+            "/health",
+        ] {
+            for method in [Method::POST, Method::PUT, Method::DELETE] {
+                assert_eq!(
+                    needs(method.clone(), path),
+                    Access::Token(Role::Read),
+                    "{method} {path}"
+                );
+            }
         }
     }
 

@@ -2,7 +2,8 @@
 //! Server-side failures (5xx) are logged in full and answered without internal details.
 
 use crate::dto::IngestResponse;
-use crate::pacing::SlowBody;
+pub use crate::problem::{Problem, RefusedProblem};
+use crate::slow_body::SlowBody;
 use crate::tokens::Role;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -12,9 +13,7 @@ use hiring_ports::ingest::{IngestError, IngestReport, NotCsv};
 use hiring_ports::keyed_ingest::KeyedIngestError;
 use hiring_ports::migrate::LoadError;
 use hiring_ports::{BackupError, LimitError, RepoError};
-use serde::Serialize;
 use std::time::Duration;
-use utoipa::ToSchema;
 
 /// The media type of every error answer.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -209,60 +208,101 @@ impl From<RestoreError> for ApiError {
     }
 }
 
-/// Status, kind slug and title of a backup-file failure.
-fn backup_problem(e: &BackupError) -> (StatusCode, &'static str, &'static str) {
+/// How one kind of failure is answered: the one table of statuses, kinds and details is
+/// [`ApiError::answer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Answer {
+    status: StatusCode,
+    /// The kind slug, the end of the problem's `type` URI.
+    slug: &'static str,
+    title: &'static str,
+    /// What the client is told instead of the message; `None`: the message.
+    detail: Option<&'static str>,
+}
+
+/// What the client is told of a server-side failure (its message stays in the server's log).
+const LOGGED: &str = "the server failed to handle the request; it has been logged";
+
+impl Answer {
+    /// The message is shown on a client error, hidden on a server-side one.
+    fn new(status: StatusCode, slug: &'static str, title: &'static str) -> Self {
+        let detail = if status.is_server_error() {
+            Some(LOGGED)
+        } else {
+            None
+        };
+        Self {
+            status,
+            slug,
+            title,
+            detail,
+        }
+    }
+
+    /// Tells the client `detail` instead (`None`: the message, even on a server-side failure).
+    fn telling(self, detail: Option<&'static str>) -> Self {
+        Self { detail, ..self }
+    }
+
+    /// A bug or a failure of the server's own resources.
+    fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal server error",
+        )
+    }
+
+    /// A backup file that cannot be restored.
+    fn invalid_backup() -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-backup",
+            "Invalid backup file",
+        )
+    }
+}
+
+/// The answer to a backup-file failure.
+fn backup_answer(e: &BackupError) -> Answer {
     match e {
-        BackupError::NotFound(_) => (
+        BackupError::NotFound(_) => Answer::new(
             StatusCode::NOT_FOUND,
             "backup-not-found",
             "Backup not found",
         ),
-        BackupError::UnsafeName { .. } => (
+        BackupError::UnsafeName { .. } => Answer::new(
             StatusCode::BAD_REQUEST,
             "unsafe-file-name",
             "Unsafe backup file name",
         ),
         BackupError::Corrupt { .. }
         | BackupError::IncompatibleSchema { .. }
-        | BackupError::InvalidRecord { .. } => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-backup",
-            "Invalid backup file",
-        ),
-        BackupError::Mismatch { .. } | BackupError::IncompleteSet { .. } => (
+        | BackupError::InvalidRecord { .. } => Answer::invalid_backup(),
+        BackupError::Mismatch { .. } | BackupError::IncompleteSet { .. } => Answer::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-backup-set",
             "Invalid backup set",
         ),
         BackupError::Io { .. }
         | BackupError::RemoveRefused { .. }
-        | BackupError::RemoveFailed { .. } => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal server error",
-        ),
+        | BackupError::RemoveFailed { .. } => Answer::internal(),
     }
 }
 
-/// Status, kind slug and title of a refused restore.
-fn restore_problem(e: &RestoreError) -> (StatusCode, &'static str, &'static str) {
+/// The answer to a refused restore.
+fn restore_answer(e: &RestoreError) -> Answer {
     match e {
-        RestoreError::Files(e) => backup_problem(e),
-        RestoreError::WrongTable { .. } | RestoreError::DuplicateId { .. } => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-backup",
-            "Invalid backup file",
-        ),
-        RestoreError::MissingParents(_) => (
+        RestoreError::Files(e) => backup_answer(e),
+        RestoreError::WrongTable { .. } | RestoreError::DuplicateId { .. } => {
+            Answer::invalid_backup()
+        }
+        RestoreError::MissingParents(_) => Answer::new(
             StatusCode::CONFLICT,
             "missing-parents",
             "Restore would leave rows without parents",
         ),
-        RestoreError::Storage(_) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal server error",
-        ),
+        RestoreError::Storage(_) => Answer::internal(),
     }
 }
 
@@ -271,109 +311,96 @@ fn retry_seconds(wait: Duration) -> u64 {
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
-/// An RFC 7807 problem.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Problem {
-    /// A URI naming the kind of problem.
-    #[serde(rename = "type")]
-    #[schema(example = "urn:hiring:problem:invalid-body")]
-    pub kind: String,
-    /// A short summary of the kind.
-    pub title: String,
-    /// The HTTP status.
-    #[schema(example = 400)]
-    pub status: u16,
-    /// What went wrong with this request.
-    pub detail: String,
-    /// On a 403: the name of the token sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "dashboard")]
-    pub token: Option<String>,
-    /// On a 403: the role of the token sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<Role>,
-    /// On a 403: the least role the request needs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub needed: Option<Role>,
-}
-
-/// The answer to an all-or-nothing batch with invalid rows: a problem plus the per-row errors.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RefusedProblem {
-    /// The problem.
-    #[serde(flatten)]
-    pub problem: Problem,
-    /// What became of the batch (nothing inserted) and why each row was refused.
-    #[serde(flatten)]
-    pub report: IngestResponse,
-}
-
 impl ApiError {
-    /// The kind slug and title of the problem.
-    fn kind(&self) -> (&'static str, &'static str) {
+    /// How the error is answered: status, kind and what the client is told. Adding a variant
+    /// is one arm here.
+    fn answer(&self) -> Answer {
+        use StatusCode as S;
         match self {
-            Self::UnknownTable(_) => ("unknown-table", "Unknown table"),
-            Self::NotFound(_) => ("not-found", "Not found"),
-            Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
-            Self::SlowBody(_) => ("request-timeout", "Request body too slow"),
-            Self::Batch(_) => ("batch-size", "Batch size out of range"),
-            Self::MalformedJson(_) | Self::NotAnArray => ("malformed-json", "Malformed JSON"),
-            Self::MalformedCsv(_) => ("malformed-csv", "Malformed CSV"),
-            Self::UnsupportedMediaType { .. } => {
-                ("unsupported-media-type", "Unsupported content type")
+            Self::UnknownTable(_) => Answer::new(S::NOT_FOUND, "unknown-table", "Unknown table"),
+            Self::NotFound(_) => Answer::new(S::NOT_FOUND, "not-found", "Not found"),
+            Self::MethodNotAllowed { .. } => Answer::new(
+                S::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            ),
+            Self::SlowBody(_) => Answer::new(
+                S::REQUEST_TIMEOUT,
+                "request-timeout",
+                "Request body too slow",
+            ),
+            Self::Batch(_) => Answer::new(S::BAD_REQUEST, "batch-size", "Batch size out of range"),
+            Self::MalformedJson(_) | Self::NotAnArray => {
+                Answer::new(S::BAD_REQUEST, "malformed-json", "Malformed JSON")
             }
-            Self::TooLarge { .. } => ("body-too-large", "Body too large"),
-            Self::BadRequest(_) => ("bad-request", "Bad request"),
-            Self::Unauthorized(_) => ("unauthorized", "Unauthorized"),
-            Self::Forbidden { .. } => ("forbidden", "Forbidden"),
-            Self::TooManyAuthFailures { .. } => {
-                ("too-many-auth-failures", "Too many failed authentications")
+            Self::MalformedCsv(_) => Answer::new(S::BAD_REQUEST, "malformed-csv", "Malformed CSV"),
+            Self::UnsupportedMediaType { .. } => Answer::new(
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported content type",
+            ),
+            Self::TooLarge { .. } => {
+                Answer::new(S::PAYLOAD_TOO_LARGE, "body-too-large", "Body too large")
             }
-            Self::NotAcceptable(_) => ("not-acceptable", "Not acceptable"),
-            Self::Refused(_) => ("invalid-rows", "Invalid rows"),
-            Self::KeyReused => ("idempotency-key-reused", "Idempotency key reused"),
-            Self::KeyInProgress => ("idempotency-key-in-progress", "Request in progress"),
-            Self::Backup(e) => {
-                let (_, slug, title) = backup_problem(e);
-                (slug, title)
+            Self::BadRequest(_) => Answer::new(S::BAD_REQUEST, "bad-request", "Bad request"),
+            Self::Unauthorized(_) => Answer::new(S::UNAUTHORIZED, "unauthorized", "Unauthorized"),
+            Self::Forbidden { .. } => Answer::new(S::FORBIDDEN, "forbidden", "Forbidden"),
+            Self::TooManyAuthFailures { .. } => Answer::new(
+                S::TOO_MANY_REQUESTS,
+                "too-many-auth-failures",
+                "Too many failed authentications",
+            ),
+            Self::NotAcceptable(_) => {
+                Answer::new(S::NOT_ACCEPTABLE, "not-acceptable", "Not acceptable")
             }
-            Self::Restore(e) => {
-                let (_, slug, title) = restore_problem(e);
-                (slug, title)
-            }
-            Self::BackupsDisabled => ("backups-disabled", "Backups not configured"),
-            Self::Storage(RepoError::Conflict(_)) => ("busy", "Too many concurrent writers"),
-            Self::Storage(RepoError::Unavailable(_)) => {
-                ("database-unavailable", "Database unavailable")
-            }
-            Self::Storage(_) | Self::Internal(_) => ("internal", "Internal server error"),
-        }
-    }
-
-    /// What the client is told: the message, except for server-side failures.
-    fn detail(&self) -> String {
-        match self {
-            Self::Storage(RepoError::Conflict(_)) => {
-                "concurrent writers kept conflicting with this batch; nothing was written, send it again".into()
-            }
-            Self::Storage(RepoError::Unavailable(_)) => {
-                "the database cannot be reached; nothing was written, try again later".into()
-            }
-            Self::BackupsDisabled => self.to_string(),
-            other if other.status_code().is_server_error() => {
-                "the server failed to handle the request; it has been logged".into()
-            }
-            other => other.to_string(),
+            Self::Refused(_) => Answer::new(S::UNPROCESSABLE_ENTITY, "invalid-rows", "Invalid rows"),
+            Self::KeyReused => Answer::new(
+                S::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency key reused",
+            ),
+            Self::KeyInProgress => Answer::new(
+                S::CONFLICT,
+                "idempotency-key-in-progress",
+                "Request in progress",
+            ),
+            Self::Backup(e) => backup_answer(e),
+            Self::Restore(e) => restore_answer(e),
+            Self::BackupsDisabled => Answer::new(
+                S::SERVICE_UNAVAILABLE,
+                "backups-disabled",
+                "Backups not configured",
+            )
+            .telling(None),
+            Self::Storage(RepoError::Conflict(_)) => Answer::new(
+                S::SERVICE_UNAVAILABLE,
+                "busy",
+                "Too many concurrent writers",
+            )
+            .telling(Some(
+                "concurrent writers kept conflicting with this batch; nothing was written, send it again",
+            )),
+            Self::Storage(RepoError::Unavailable(_)) => Answer::new(
+                S::SERVICE_UNAVAILABLE,
+                "database-unavailable",
+                "Database unavailable",
+            )
+            .telling(Some(
+                "the database cannot be reached; nothing was written, try again later",
+            )),
+            Self::Storage(_) | Self::Internal(_) => Answer::internal(),
         }
     }
 
     /// What the client is told went wrong (server-side details stay in the server's log).
     pub(crate) fn public_detail(&self) -> String {
-        self.detail()
+        self.answer()
+            .detail
+            .map_or_else(|| self.to_string(), str::to_owned)
     }
 
     fn problem(&self) -> Problem {
-        let (slug, title) = self.kind();
+        let answer = self.answer();
         let (token, role, needed) = match self {
             Self::Forbidden {
                 token,
@@ -383,10 +410,10 @@ impl ApiError {
             _ => (None, None, None),
         };
         Problem {
-            kind: format!("urn:hiring:problem:{slug}"),
-            title: title.to_owned(),
-            status: self.status_code().as_u16(),
-            detail: self.detail(),
+            kind: format!("urn:hiring:problem:{}", answer.slug),
+            title: answer.title.to_owned(),
+            status: answer.status.as_u16(),
+            detail: self.public_detail(),
             token,
             role,
             needed,
@@ -396,31 +423,7 @@ impl ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::UnknownTable(_) | Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::SlowBody(_) => StatusCode::REQUEST_TIMEOUT,
-            Self::Batch(_)
-            | Self::MalformedJson(_)
-            | Self::NotAnArray
-            | Self::MalformedCsv(_)
-            | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
-            Self::TooManyAuthFailures { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            Self::Refused(_) | Self::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::KeyInProgress => StatusCode::CONFLICT,
-            Self::Backup(e) => backup_problem(e).0,
-            Self::Restore(e) => restore_problem(e).0,
-            Self::BackupsDisabled => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Storage(RepoError::Conflict(_) | RepoError::Unavailable(_)) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            Self::Storage(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.answer().status
     }
 
     fn error_response(&self) -> HttpResponse {

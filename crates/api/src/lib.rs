@@ -51,10 +51,14 @@ mod charts;
 mod config;
 pub mod dto;
 mod error;
+#[cfg(test)]
+mod handler_tests;
 pub mod middleware;
 pub mod openapi;
 mod pacing;
+mod problem;
 mod routes;
+mod slow_body;
 mod startup;
 mod state;
 mod tokens;
@@ -64,7 +68,7 @@ pub use config::{
     DEFAULT_BODY_MIN_RATE, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
 };
 pub use error::{ApiError, Problem, RefusedProblem, PROBLEM_JSON};
-pub use pacing::SlowBody;
+pub use slow_body::SlowBody;
 pub use startup::{serve, Application};
 pub use state::AppState;
 pub use tokens::{ApiToken, Role, TokenError, Tokens, MIN_SECRET_CHARS};

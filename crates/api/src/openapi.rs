@@ -64,8 +64,8 @@ use utoipa::{Modify, OpenApi};
         routes::whoami::ActionAccess,
         crate::tokens::Role,
         error::RefusedProblem,
-        routes::legacy::LegacyUploadForm,
-        routes::legacy::LegacyRestoreRequest,
+        dto::legacy::LegacyUploadForm,
+        dto::legacy::LegacyRestoreRequest,
     )),
     modifiers(&BearerAuth),
     tags(

@@ -9,6 +9,7 @@
 //! upload waiting for the database), the body is not read and no clock runs against it.
 
 use crate::error::ApiError;
+use crate::slow_body::SlowBody;
 use crate::state::AppState;
 use crate::ApiConfig;
 use actix_web::body::{BoxBody, MessageBody};
@@ -25,20 +26,6 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
-
-/// Why the server gave up on a body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum SlowBody {
-    /// A buffered body did not arrive whole in time.
-    #[error("the body did not arrive whole within {} s", .0.as_secs_f64())]
-    Deadline(Duration),
-    /// No bytes of the body came for this long.
-    #[error("no bytes of the body came for {} s", .0.as_secs_f64())]
-    Idle(Duration),
-    /// The body came slower than this many bytes per second on average.
-    #[error("the body came slower than {0} bytes per second")]
-    Rate(u64),
-}
 
 /// The pace rules a body must keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

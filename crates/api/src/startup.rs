@@ -175,7 +175,7 @@ fn resource(path: &str, allow: &'static str, route: actix_web::Route) -> actix_w
         .default_service(method_not_allowed(allow))
 }
 
-fn routes_of(cfg: &mut web::ServiceConfig) {
+pub(crate) fn routes_of(cfg: &mut web::ServiceConfig) {
     cfg.service(resource(
         "/health",
         READS,

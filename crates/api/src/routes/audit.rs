@@ -1,12 +1,20 @@
 //! `GET /api/v1/audit`: the audit log (admin).
 
+use super::problems::{problems, DATABASE_UNAVAILABLE, NO_TOKEN};
+use super::request;
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{AuditQuery, AuditRecord, AuditResponse};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use hiring_ports::audit::AuditFilter;
-use hiring_ports::PageLimit;
+
+problems!(ListAuditProblems {
+    400 => "Unknown action or table, limit or before out of range",
+    401 => NO_TOKEN,
+    403 => "The token is not an admin token",
+    503 => DATABASE_UNAVAILABLE,
+});
 
 /// The newest audit entries matching the filters: who ingested, uploaded, backed up, restored
 /// or pruned what, when, and how it ended.
@@ -17,10 +25,7 @@ use hiring_ports::PageLimit;
     params(AuditQuery),
     responses(
         (status = 200, description = "The newest entries, newest first", body = AuditResponse),
-        (status = 400, description = "Unknown action or table, limit or before out of range", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token is not an admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        ListAuditProblems,
     ),
     security(("bearer" = [])),
 )]
@@ -42,11 +47,7 @@ pub async fn list_audit(
 fn filter(query: AuditQuery) -> Result<AuditFilter, ApiError> {
     let given = |v: Option<String>| v.filter(|s| !s.is_empty());
     let bad = |e: &dyn std::fmt::Display| ApiError::BadRequest(e.to_string());
-    let limit = query
-        .limit
-        .map(PageLimit::new)
-        .transpose()?
-        .unwrap_or_default();
+    let limit = request::page_limit(query.limit)?;
     if let Some(before) = query.before.filter(|b| *b < 1) {
         return Err(ApiError::BadRequest(format!(
             "before must be an entry id (1 or more), got {before}"
@@ -58,10 +59,7 @@ fn filter(query: AuditQuery) -> Result<AuditFilter, ApiError> {
             .transpose()
             .map_err(|e| bad(&e))?,
         actor: given(query.actor),
-        table: given(query.table)
-            .map(|t| t.parse())
-            .transpose()
-            .map_err(|e: hiring_domain::UnknownTable| bad(&e))?,
+        table: request::table_filter(query.table.as_deref())?,
         before: query.before,
         limit,
     })

@@ -2,18 +2,27 @@
 //! `POST /api/v1/restore`, `POST /api/v1/backups/prune`: the backup use cases of `hiring-ports` over HTTP. A file name from a
 //! request is only ever resolved inside the backup folder.
 
-use super::{read_body, BodyFormat};
+use super::problems::{problems, NOT_JSON, NO_TOKEN, RESTORE_UNAVAILABLE, TOO_LARGE};
+use super::request::{self, read_body, BodyFormat};
 use crate::dto::{
     BackupList, BackupRequest, BackupResponse, PruneRequest, PruneResponse, RestoreAllRequest,
     RestoreRequest, RestoreResponse, TableName,
 };
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use hiring_domain::Table;
 use hiring_ports::backup::RestoreSource;
 use hiring_ports::SetId;
 use serde::de::DeserializeOwned;
+
+problems!(CreateBackupProblems {
+    400 => "Malformed JSON or an unknown table or codec in the body",
+    401 => NO_TOKEN,
+    413 => TOO_LARGE,
+    415 => NOT_JSON,
+    503 => "Database unavailable, or backups not configured",
+});
 
 /// Backs up the tables (all three by default) from one consistent snapshot into the backup
 /// folder, one Avro file per table; an existing file is never replaced.
@@ -27,11 +36,7 @@ use serde::de::DeserializeOwned;
     ),
     responses(
         (status = 201, description = "The backup files written, parents first", body = BackupResponse),
-        (status = 400, description = "Malformed JSON or an unknown table or codec in the body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, or backups not configured", body = Problem, content_type = "application/problem+json"),
+        CreateBackupProblems,
     ),
     security(("bearer" = [])),
 )]
@@ -49,6 +54,11 @@ pub async fn create_backup(
     Ok(HttpResponse::Created().json(BackupResponse::from(summary)))
 }
 
+problems!(ListBackupsProblems {
+    401 => NO_TOKEN,
+    503 => "Backups not configured",
+});
+
 /// The backup sets (newest first, each saying whether it is complete) and the readable backup
 /// files (tables in dependency order, newest first) in the backup folder.
 #[utoipa::path(
@@ -57,8 +67,7 @@ pub async fn create_backup(
     tag = "backups",
     responses(
         (status = 200, description = "The backups", body = BackupList),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Backups not configured", body = Problem, content_type = "application/problem+json"),
+        ListBackupsProblems,
     ),
     security(("bearer" = [])),
 )]
@@ -69,6 +78,17 @@ pub async fn list_backups(state: web::Data<AppState>) -> Result<HttpResponse, Ap
         backups: listed.files.into_iter().map(Into::into).collect(),
     }))
 }
+
+problems!(RestoreTableProblems {
+    400 => "Malformed JSON, or a file name leading out of the backup folder (`..`, absolute path, link)",
+    401 => NO_TOKEN,
+    404 => "Unknown table, no such backup file, or no backup of the table",
+    409 => "The result would leave hired_employees rows pointing at missing departments or jobs (the ids are named); nothing changed",
+    413 => TOO_LARGE,
+    415 => NOT_JSON,
+    422 => "The file is truncated or corrupt, holds another table, an incompatible schema, an invalid record or an id twice; nothing changed",
+    503 => RESTORE_UNAVAILABLE,
+});
 
 /// Replaces the table's contents with its newest backup, or the named file, in one
 /// transaction. Every record passes the ingestion rules; any problem refuses the whole restore
@@ -84,14 +104,7 @@ pub async fn list_backups(state: web::Data<AppState>) -> Result<HttpResponse, Ap
     ),
     responses(
         (status = 200, description = "The table was replaced", body = RestoreResponse),
-        (status = 400, description = "Malformed JSON, or a file name leading out of the backup folder (`..`, absolute path, link)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown table, no such backup file, or no backup of the table", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The result would leave hired_employees rows pointing at missing departments or jobs (the ids are named); nothing changed", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The file is truncated or corrupt, holds another table, an incompatible schema, an invalid record or an id twice; nothing changed", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, or backups not configured; nothing changed", body = Problem, content_type = "application/problem+json"),
+        RestoreTableProblems,
     ),
     security(("bearer" = [])),
 )]
@@ -101,7 +114,7 @@ pub async fn restore_table(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let table = super::table(&path)?;
+    let table = request::table(&path)?;
     let body: RestoreRequest = optional_json(&req, payload, state.config.body_limit).await?;
     let source = body
         .file
@@ -112,6 +125,17 @@ pub async fn restore_table(
     crate::audit::note(&req, &summary);
     Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
 }
+
+problems!(RestoreAllProblems {
+    400 => "Malformed JSON, `all` is not true, or a malformed set id",
+    401 => NO_TOKEN,
+    404 => "No such set, or no set holding every table",
+    409 => "The result would leave hired_employees rows pointing at missing departments or jobs (the ids are named); nothing changed",
+    413 => TOO_LARGE,
+    415 => NOT_JSON,
+    422 => "A file of the set is missing or not the one recorded (checksum, size, row count), or is truncated or corrupt, holds another table, an incompatible schema, an invalid record or an id twice; nothing changed",
+    503 => RESTORE_UNAVAILABLE,
+});
 
 /// Restores every table of one backup set (the one named, or else the newest set holding every
 /// table), parents first, in one transaction. Every file is checked against the set's manifest
@@ -126,14 +150,7 @@ pub async fn restore_table(
     ),
     responses(
         (status = 200, description = "Every table was replaced", body = RestoreResponse),
-        (status = 400, description = "Malformed JSON, `all` is not true, or a malformed set id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such set, or no set holding every table", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The result would leave hired_employees rows pointing at missing departments or jobs (the ids are named); nothing changed", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A file of the set is missing or not the one recorded (checksum, size, row count), or is truncated or corrupt, holds another table, an incompatible schema, an invalid record or an id twice; nothing changed", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, or backups not configured; nothing changed", body = Problem, content_type = "application/problem+json"),
+        RestoreAllProblems,
     ),
     security(("bearer" = [])),
 )]
@@ -159,6 +176,16 @@ pub async fn restore_all(
     Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
 }
 
+problems!(PruneBackupsProblems {
+    400 => "Malformed JSON, an unknown field, no `keep`, or `keep` 0",
+    401 => NO_TOKEN,
+    403 => "A token without the admin role",
+    413 => TOO_LARGE,
+    415 => NOT_JSON,
+    500 => "A file could not be removed; sets whose manifest was removed before stay removed",
+    503 => "Backups not configured",
+});
+
 /// Removes old backups: keeps the newest `keep` complete backup sets (every file there with
 /// its recorded size and SHA-256) and removes the older sets (manifest first, then files) and
 /// backup files of no set older than the oldest set kept. Nothing newer than that set, no file
@@ -173,13 +200,7 @@ pub async fn restore_all(
     ),
     responses(
         (status = 200, description = "What was removed (or would be, in a dry run) and what was kept", body = PruneResponse),
-        (status = 400, description = "Malformed JSON, an unknown field, no `keep`, or `keep` 0", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A token without the admin role", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "A file could not be removed; sets whose manifest was removed before stay removed", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Backups not configured", body = Problem, content_type = "application/problem+json"),
+        PruneBackupsProblems,
     ),
     security(("bearer" = [])),
 )]
@@ -211,5 +232,5 @@ async fn optional_json<T: DeserializeOwned + Default>(
     if body.trim_ascii() == b"null" {
         return Ok(T::default());
     }
-    super::json_object(&body)
+    request::json_object(&body)
 }

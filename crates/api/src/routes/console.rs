@@ -16,43 +16,28 @@ struct Asset {
     body: &'static [u8],
 }
 
-const INDEX: Asset = Asset {
-    name: "index.html",
-    content_type: "text/html; charset=utf-8",
-    body: include_bytes!("../../console/index.html"),
-};
+/// An embedded file of `crates/api/console/`.
+macro_rules! asset {
+    ($name:literal, $content_type:expr) => {
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            body: include_bytes!(concat!("../../console/", $name)),
+        }
+    };
+}
+
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+
+const INDEX: Asset = asset!("index.html", "text/html; charset=utf-8");
 
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "console.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_bytes!("../../console/console.css"),
-    },
-    Asset {
-        name: "app.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../console/app.js"),
-    },
-    Asset {
-        name: "api.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../console/api.js"),
-    },
-    Asset {
-        name: "access.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../console/access.js"),
-    },
-    Asset {
-        name: "render.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../console/render.js"),
-    },
-    Asset {
-        name: "favicon.svg",
-        content_type: "image/svg+xml",
-        body: include_bytes!("../../console/favicon.svg"),
-    },
+    asset!("console.css", "text/css; charset=utf-8"),
+    asset!("app.js", JAVASCRIPT),
+    asset!("api.js", JAVASCRIPT),
+    asset!("access.js", JAVASCRIPT),
+    asset!("render.js", JAVASCRIPT),
+    asset!("favicon.svg", "image/svg+xml"),
 ];
 
 /// Whether `path` (as the router matches it) is the console page or one of its files: they hold

@@ -1,8 +1,9 @@
 //! `GET /health`: is the database reachable?
 
+use super::problems::{problems, READS_PROTECTED};
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::Health;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use hiring_ports::RepoError;
@@ -12,6 +13,11 @@ use std::time::Duration;
 /// timeouts, so that a load balancer hears of a database that is down at once.
 pub const TIME_LIMIT: Duration = Duration::from_secs(1);
 
+problems!(HealthProblems {
+    401 => READS_PROTECTED,
+    503 => "The database is unreachable or did not answer within 1 s",
+});
+
 /// 200 when the database answers, 503 when it fails or has not answered within [`TIME_LIMIT`].
 #[utoipa::path(
     get,
@@ -19,8 +25,7 @@ pub const TIME_LIMIT: Duration = Duration::from_secs(1);
     tag = "operations",
     responses(
         (status = 200, description = "The database is reachable", body = Health),
-        (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable or did not answer within 1 s", body = Problem, content_type = "application/problem+json"),
+        HealthProblems,
     ),
     security((), ("bearer" = [])),
 )]

@@ -1,10 +1,12 @@
 //! `POST /api/v1/{table}`: one validated batch.
 
-use super::{idempotency, read_body, BodyFormat};
+use super::idempotency;
+use super::problems::{problems, NO_TOKEN, TOO_LARGE};
+use super::request::{self, read_body, BodyFormat};
 use crate::audit;
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{IngestQuery, IngestResponse, RowObject, TableName};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::middleware::RequestId;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -15,6 +17,17 @@ use hiring_ports::idempotency::KeyedRequest;
 use hiring_ports::ingest::{self, IncomingRow, IngestReport, Mode};
 use hiring_ports::keyed_ingest::{ingest_keyed, KeyedIngest};
 use hiring_ports::Repositories;
+
+problems!(PostBatchProblems {
+    400 => "Empty batch, more than 1000 rows, malformed JSON or CSV, a malformed Idempotency-Key",
+    401 => NO_TOKEN,
+    404 => "Unknown table",
+    409 => "A request with the same Idempotency-Key is still being processed: nothing inserted; retry later",
+    413 => TOO_LARGE,
+    415 => "Neither JSON nor CSV",
+    422 => "Nothing inserted: atomic=true and some rows are invalid (the problem then also carries the batch's report and per-row errors, as the schema RefusedProblem), or the Idempotency-Key was used for another request",
+    503 => "Database unavailable or too busy: nothing inserted",
+});
 
 /// Validates 1 to 1000 rows and inserts the valid ones in one transaction; the others are
 /// rejected and logged (`rejected_rows`, source `api <request id> row <index>`).
@@ -43,14 +56,7 @@ use hiring_ports::Repositories;
     responses(
         (status = 200, description = "Valid rows inserted; the others rejected and logged. A retry with the same Idempotency-Key and request gets the first answer again", body = IngestResponse,
             headers(("Idempotent-Replayed" = String, description = "`true` when the answer is the one stored under the Idempotency-Key by an earlier request; nothing was written now"))),
-        (status = 400, description = "Empty batch, more than 1000 rows, malformed JSON or CSV, a malformed Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown table", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither JSON nor CSV", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A request with the same Idempotency-Key is still being processed: nothing inserted; retry later", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Nothing inserted: atomic=true and some rows are invalid (the problem then also carries the batch's report and per-row errors, as the schema RefusedProblem), or the Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable or too busy: nothing inserted", body = Problem, content_type = "application/problem+json"),
+        PostBatchProblems,
     ),
     security(("bearer" = [])),
 )]
@@ -62,7 +68,7 @@ pub async fn post_batch(
     request_id: RequestId,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let table = super::table(&path)?;
+    let table = request::table(&path)?;
     let format = BodyFormat::of(
         &req,
         &[BodyFormat::Json, BodyFormat::Csv],

@@ -3,13 +3,19 @@
 //! successor on every answer of the resource, the token check's refusals included. Remove this
 //! module and its routes once no caller uses them.
 
-use super::upload::{load_spooled, spool, UploadSource};
-use super::{backups, read_body, reports, BodyFormat};
-use crate::dto::{
-    BackupResponse, DepartmentHiresRow, QuarterHiresRow, ReportFormat, ReportQuery,
-    RestoreResponse, UploadSummary,
+use super::problems::{
+    problems, DATABASE_UNAVAILABLE, NO_TOKEN, READS_PROTECTED, REPORT_NOT_ACCEPTABLE,
+    RESTORE_UNAVAILABLE, TOO_LARGE,
 };
-use crate::error::{ApiError, Problem};
+use super::request::{self, read_body, BodyFormat};
+use super::upload::{load_spooled, spool, UploadSource};
+use super::{backups, reports};
+use crate::dto::legacy::{LegacyFormatQuery, LegacyRestoreRequest, LegacyUploadForm};
+use crate::dto::{
+    BackupResponse, DepartmentHiresRow, QuarterHiresRow, ReportQuery, RestoreResponse,
+    UploadSummary,
+};
+use crate::error::ApiError;
 use crate::middleware::RequestId;
 use crate::state::AppState;
 use actix_multipart::{Field, Multipart};
@@ -21,8 +27,6 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use hiring_domain::Table;
 use hiring_ports::ingest::NotCsv;
-use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
 
 /// What the bodies of `POST /restore-backup` may be.
 const RESTORE_TYPES: &str =
@@ -70,40 +74,12 @@ pub async fn mark_deprecated(
     Ok(response)
 }
 
-/// The form of `POST /upload`: any of the three headerless CSV files, each as a part named after
-/// its table (or whose file name is `departments.csv`, `jobs.csv`, `hired_employees.csv`).
-// (No `min_properties = 1`: utoipa 5.5 writes it as `maxProperties`.)
-#[derive(Debug, ToSchema)]
-#[allow(dead_code)]
-pub struct LegacyUploadForm {
-    /// `departments.csv`.
-    #[schema(value_type = String, format = Binary, required = false)]
-    departments: Option<Vec<u8>>,
-    /// `jobs.csv`.
-    #[schema(value_type = String, format = Binary, required = false)]
-    jobs: Option<Vec<u8>>,
-    /// `hired_employees.csv`.
-    #[schema(value_type = String, format = Binary, required = false)]
-    hired_employees: Option<Vec<u8>>,
-}
-
-/// Which backup file to restore.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct LegacyRestoreRequest {
-    /// The backup file, as `GET /api/v1/backups` lists it or bare
-    /// (`departments-20261125T104500Z.avro`); its table is read from its name (or folder), else
-    /// from the file. `..`, absolute paths and links leading out of the backup folder are refused.
-    #[schema(value_type = String, required = true, min_length = 1, example = "departments-20261125T104500Z.avro")]
-    pub file: Option<String>,
-}
-
-/// The query of `GET /hired_employees_2021`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct LegacyFormatQuery {
-    /// `json` (the default), `csv` or `svg`; without it the `Accept` header chooses.
-    pub format: Option<ReportFormat>,
-}
+problems!(UploadProblems {
+    400 => "Not a readable form, no file, a file twice, an unknown part, a file that is not CSV text, or a malformed Idempotency-Key: nothing was stored",
+    401 => NO_TOKEN,
+    415 => "Not multipart/form-data",
+    503 => "Database unavailable; batches committed before stay stored",
+});
 
 /// Deprecated: `POST /api/v1/{table}/upload` once per file. Receives the whole form into
 /// temporary files and checks it (part names, no file twice, no file that is not CSV text)
@@ -123,10 +99,7 @@ pub struct LegacyFormatQuery {
     ),
     responses(
         (status = 200, description = "The files were loaded; the summary of each table, parents first", body = Vec<UploadSummary>),
-        (status = 400, description = "Not a readable form, no file, a file twice, an unknown part, a file that is not CSV text, or a malformed Idempotency-Key: nothing was stored", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not multipart/form-data", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable; batches committed before stay stored", body = Problem, content_type = "application/problem+json"),
+        UploadProblems,
     ),
     security(("bearer" = [])),
 )]
@@ -161,11 +134,7 @@ pub async fn upload(
     ),
     responses(
         (status = 201, description = "The backup files written, parents first", body = BackupResponse),
-        (status = 400, description = "Malformed JSON or an unknown table or codec in the body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, or backups not configured", body = Problem, content_type = "application/problem+json"),
+        backups::CreateBackupProblems,
     ),
     security(("bearer" = [])),
 )]
@@ -177,6 +146,17 @@ pub async fn backup(
 ) -> Result<HttpResponse, ApiError> {
     backups::create_backup(req, state, payload).await
 }
+
+problems!(RestoreBackupProblems {
+    400 => "No file named, an unreadable body, or a file name leading out of the backup folder (`..`, absolute path, link)",
+    401 => NO_TOKEN,
+    404 => "No such backup file",
+    409 => "The result would leave hired_employees rows pointing at missing departments or jobs; nothing changed",
+    413 => TOO_LARGE,
+    415 => "A body of another type",
+    422 => "The file is truncated or corrupt, an incompatible schema, an invalid record or an id twice; nothing changed",
+    503 => RESTORE_UNAVAILABLE,
+});
 
 /// Deprecated: `POST /api/v1/{table}/restore` with `{"file": NAME}`. Replaces the table of the
 /// named backup file with its contents in one transaction.
@@ -194,14 +174,7 @@ pub async fn backup(
     ),
     responses(
         (status = 200, description = "The table was replaced", body = RestoreResponse),
-        (status = 400, description = "No file named, an unreadable body, or a file name leading out of the backup folder (`..`, absolute path, link)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such backup file", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The result would leave hired_employees rows pointing at missing departments or jobs; nothing changed", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the byte limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "A body of another type", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The file is truncated or corrupt, an incompatible schema, an invalid record or an id twice; nothing changed", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, or backups not configured; nothing changed", body = Problem, content_type = "application/problem+json"),
+        RestoreBackupProblems,
     ),
     security(("bearer" = [])),
 )]
@@ -219,6 +192,13 @@ pub async fn restore_backup(
     Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
 }
 
+problems!(HiredEmployees2021Problems {
+    400 => "Unknown format",
+    401 => READS_PROTECTED,
+    406 => REPORT_NOT_ACCEPTABLE,
+    503 => DATABASE_UNAVAILABLE,
+});
+
 /// Deprecated: `GET /api/v1/reports/hires-by-quarter?year=2021`.
 #[utoipa::path(
     get,
@@ -231,10 +211,7 @@ pub async fn restore_backup(
             (String = "text/csv"),
             (String = "image/svg+xml"),
         )),
-        (status = 400, description = "Unknown format", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "No `format` and the `Accept` header names none of application/json, text/csv, image/svg+xml", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        HiredEmployees2021Problems,
     ),
     security((), ("bearer" = [])),
 )]
@@ -263,10 +240,7 @@ pub async fn hired_employees_2021(
             (String = "text/csv"),
             (String = "image/svg+xml"),
         )),
-        (status = 400, description = "Year not a whole number or outside 1900..=2100, or unknown format", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "No `format` and the `Accept` header names none of application/json, text/csv, image/svg+xml", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        reports::ReportProblems,
     ),
     security((), ("bearer" = [])),
 )]
@@ -370,7 +344,7 @@ async fn requested_file(
                 .into_inner()
         } else {
             BodyFormat::of(req, &[BodyFormat::Json], RESTORE_TYPES)?;
-            super::json_object::<LegacyRestoreRequest>(&body)?
+            request::json_object::<LegacyRestoreRequest>(&body)?
         }
     };
     request.file.filter(|f| !f.is_empty()).ok_or_else(|| {

@@ -1,11 +1,19 @@
 //! `GET /api/v1/rejects`: the reject log.
 
+use super::problems::{problems, DATABASE_UNAVAILABLE, READS_PROTECTED};
+use super::request;
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{RejectEntry, RejectsQuery, RejectsResponse};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
-use hiring_ports::{PageLimit, RejectFilter, RepoError};
+use hiring_ports::{RejectFilter, RepoError};
+
+problems!(ListRejectsProblems {
+    400 => "Unknown table or limit out of range",
+    401 => READS_PROTECTED,
+    503 => DATABASE_UNAVAILABLE,
+});
 
 /// The newest rejected rows, for one table or all.
 #[utoipa::path(
@@ -15,9 +23,7 @@ use hiring_ports::{PageLimit, RejectFilter, RepoError};
     params(RejectsQuery),
     responses(
         (status = 200, description = "The newest rejects, newest first", body = RejectsResponse),
-        (status = 400, description = "Unknown table or limit out of range", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        ListRejectsProblems,
     ),
     security((), ("bearer" = [])),
 )]
@@ -25,18 +31,8 @@ pub async fn list_rejects(
     state: web::Data<AppState>,
     query: web::Query<RejectsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let table = match query.table.as_deref() {
-        None | Some("") => None,
-        Some(name) => Some(
-            name.parse()
-                .map_err(|e: hiring_domain::UnknownTable| ApiError::BadRequest(e.to_string()))?,
-        ),
-    };
-    let limit = query
-        .limit
-        .map(PageLimit::new)
-        .transpose()?
-        .unwrap_or_default();
+    let table = request::table_filter(query.table.as_deref())?;
+    let limit = request::page_limit(query.limit)?;
     let repos = state.repos.clone();
     let (total, rejects) = spawn_blocking_with_tracing(move || {
         let rejects = repos.rejects.list(&RejectFilter { table, limit })?;

@@ -1,20 +1,30 @@
 //! `GET /api/v1/reports/hires-by-quarter` and `GET /api/v1/reports/departments-above-mean`: the
 //! two reports over the hires of one year, as JSON, CSV or an SVG chart.
 
+use super::problems::{problems, DATABASE_UNAVAILABLE, READS_PROTECTED, REPORT_NOT_ACCEPTABLE};
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::charts;
 use crate::dto::{DepartmentHiresRow, QuarterHiresRow, ReportFormat, ReportQuery};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::http::header::{self, Header};
 use actix_web::{web, HttpRequest, HttpResponse};
 use hiring_domain::{ReportRow, ReportYear};
-use hiring_ports::reports;
+use hiring_ports::reports::{self, Reports};
+use hiring_ports::RepoError;
+use serde::Serialize;
 
 /// The media type of CSV answers.
 const TEXT_CSV: &str = "text/csv; charset=utf-8";
 /// The media type of chart answers.
 const IMAGE_SVG: &str = "image/svg+xml";
+
+problems!(ReportProblems {
+    400 => "Year not a whole number or outside 1900..=2100, or unknown format",
+    401 => READS_PROTECTED,
+    406 => REPORT_NOT_ACCEPTABLE,
+    503 => DATABASE_UNAVAILABLE,
+});
 
 /// For every department and job with a hire in the year, the hires per quarter (by UTC month),
 /// ordered by department then job (case-insensitively, ties broken byte-wise).
@@ -29,10 +39,7 @@ const IMAGE_SVG: &str = "image/svg+xml";
             (String = "text/csv"),
             (String = "image/svg+xml"),
         )),
-        (status = 400, description = "Year not a whole number or outside 1900..=2100, or unknown format", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "No `format` and the `Accept` header names none of application/json, text/csv, image/svg+xml", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        ReportProblems,
     ),
     security((), ("bearer" = [])),
 )]
@@ -41,20 +48,18 @@ pub async fn hires_by_quarter(
     state: web::Data<AppState>,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (year, format) = parse(&req, &query)?;
-    let port = state.repos.reports.clone();
-    let rows = spawn_blocking_with_tracing(move || reports::hires_by_quarter(&*port, year))
-        .await?
-        .map_err(ApiError::Storage)?;
-    match format {
-        ReportFormat::Json => Ok(HttpResponse::Ok().json(
-            rows.into_iter()
-                .map(QuarterHiresRow::from)
-                .collect::<Vec<_>>(),
-        )),
-        ReportFormat::Csv => csv(&rows),
-        ReportFormat::Svg => svg(charts::hires_by_quarter(&rows, year)),
-    }
+    report(
+        &req,
+        &state,
+        &query,
+        reports::hires_by_quarter,
+        |rows, format, year| match format {
+            ReportFormat::Json => json(rows.into_iter().map(QuarterHiresRow::from)),
+            ReportFormat::Csv => csv(&rows),
+            ReportFormat::Svg => svg(charts::hires_by_quarter(&rows, year)),
+        },
+    )
+    .await
 }
 
 /// The departments whose hires in the year exceed the mean per department (every department
@@ -70,10 +75,7 @@ pub async fn hires_by_quarter(
             (String = "text/csv"),
             (String = "image/svg+xml"),
         )),
-        (status = 400, description = "Year not a whole number or outside 1900..=2100, or unknown format", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Reads are protected and no valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "No `format` and the `Accept` header names none of application/json, text/csv, image/svg+xml", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        ReportProblems,
     ),
     security((), ("bearer" = [])),
 )]
@@ -82,26 +84,41 @@ pub async fn departments_above_mean(
     state: web::Data<AppState>,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (year, format) = parse(&req, &query)?;
+    report(
+        &req,
+        &state,
+        &query,
+        reports::departments_above_mean,
+        |report, format, year| match format {
+            ReportFormat::Json => {
+                json(report.departments.into_iter().map(DepartmentHiresRow::from))
+            }
+            ReportFormat::Csv => csv(&report.departments),
+            ReportFormat::Svg => svg(charts::departments_above_mean(
+                &report.departments,
+                report.mean,
+                year,
+            )),
+        },
+    )
+    .await
+}
+
+/// Reads the year and format the request asks for, fetches the report off the async workers
+/// and renders it.
+async fn report<T: Send + 'static>(
+    req: &HttpRequest,
+    state: &AppState,
+    query: &ReportQuery,
+    fetch: fn(&dyn Reports, ReportYear) -> Result<T, RepoError>,
+    render: impl FnOnce(T, ReportFormat, ReportYear) -> Result<HttpResponse, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let (year, format) = parse(req, query)?;
     let port = state.repos.reports.clone();
-    let report = spawn_blocking_with_tracing(move || reports::departments_above_mean(&*port, year))
+    let report = spawn_blocking_with_tracing(move || fetch(&*port, year))
         .await?
         .map_err(ApiError::Storage)?;
-    match format {
-        ReportFormat::Json => Ok(HttpResponse::Ok().json(
-            report
-                .departments
-                .into_iter()
-                .map(DepartmentHiresRow::from)
-                .collect::<Vec<_>>(),
-        )),
-        ReportFormat::Csv => csv(&report.departments),
-        ReportFormat::Svg => svg(charts::departments_above_mean(
-            &report.departments,
-            report.mean,
-            year,
-        )),
-    }
+    render(report, format, year)
 }
 
 /// The year (default 2021) and the format: `?format=` first, else the `Accept` header.
@@ -141,6 +158,10 @@ fn negotiate(req: &HttpRequest) -> Result<ReportFormat, ApiError> {
         "cannot answer {:?}: accept application/json, text/csv or image/svg+xml, or use ?format=json|csv|svg",
         value.to_str().unwrap_or("?")
     )))
+}
+
+fn json<R: Serialize>(rows: impl Iterator<Item = R>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(rows.collect::<Vec<_>>()))
 }
 
 fn csv<R: ReportRow>(rows: &[R]) -> Result<HttpResponse, ApiError> {

@@ -1,11 +1,12 @@
 //! `POST /api/v1/{table}/upload`: a whole historical CSV file through the migration use case,
 //! streamed from the request to the loader without holding the file in memory.
 
-use super::BodyFormat;
+use super::problems::{problems, NO_TOKEN};
+use super::request::{self, BodyFormat};
 use crate::audit;
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{TableName, UploadSummary};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::middleware::RequestId;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -21,6 +22,14 @@ use tokio::sync::mpsc;
 
 /// Chunks of the body in flight between the request and the loader.
 const CHUNKS_IN_FLIGHT: usize = 16;
+
+problems!(UploadProblems {
+    400 => "The body is not CSV text or could not be read, or a malformed Idempotency-Key",
+    401 => NO_TOKEN,
+    404 => "Unknown table",
+    415 => "Not text/csv",
+    503 => "Database unavailable; batches committed before stay stored",
+});
 
 /// Loads a headerless CSV file of any size into the table, exactly like `hiring migrate`:
 /// batches of 10,000 rows, each with its rejects in one transaction; rows already stored with
@@ -44,11 +53,7 @@ const CHUNKS_IN_FLIGHT: usize = 16;
     ),
     responses(
         (status = 200, description = "The file was loaded; the summary of the table", body = UploadSummary),
-        (status = 400, description = "The body is not CSV text or could not be read, or a malformed Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown table", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not text/csv", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable; batches committed before stay stored", body = Problem, content_type = "application/problem+json"),
+        UploadProblems,
     ),
     security(("bearer" = [])),
 )]
@@ -59,7 +64,7 @@ pub async fn upload(
     request_id: RequestId,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let table = super::table(&path)?;
+    let table = request::table(&path)?;
     BodyFormat::of(&req, &[BodyFormat::Csv], "text/csv")?;
     let key = super::idempotency::key(&req)?;
     let source = UploadSource::new(&request_id, key.as_ref());

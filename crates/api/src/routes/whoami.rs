@@ -1,7 +1,8 @@
 //! `GET /api/v1/whoami`: the name and role of the caller's token, and what it may do.
 
+use super::problems::problems;
 use crate::actions::ACTIONS;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::middleware::Caller;
 use crate::state::AppState;
 use crate::tokens::Role;
@@ -64,6 +65,11 @@ impl WhoAmI {
     }
 }
 
+problems!(WhoamiProblems {
+    401 => "No valid bearer token was sent",
+    429 => "Too many failed authentications from this address",
+});
+
 /// The name and role of the bearer token sent, and the actions its role allows. Any valid
 /// token may ask.
 #[utoipa::path(
@@ -72,8 +78,7 @@ impl WhoAmI {
     tag = "operations",
     responses(
         (status = 200, description = "The token's name and role, and what it may do", body = WhoAmI),
-        (status = 401, description = "No valid bearer token was sent", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this address", body = Problem, content_type = "application/problem+json"),
+        WhoamiProblems,
     ),
     security(("bearer" = [])),
 )]
