@@ -24,7 +24,7 @@ use hiring_ports::{BulkStorage, KeyLookup, RejectLog, Repositories, TableReposit
 use std::sync::Arc;
 
 pub use backup_store::AvroBackupStore;
-pub use open_error::OpenError;
+pub use open_error::{OpenError, ACCEPTED_URLS};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -36,10 +36,6 @@ pub enum Backend {
     /// A PostgreSQL server: `postgres://...` or `postgresql://...`.
     Postgres,
 }
-
-/// The forms a storage URL may take, as error messages list them.
-pub const ACCEPTED_URLS: &str =
-    "postgres://USER@HOST/DATABASE, postgresql://USER@HOST/DATABASE, sqlite://PATH, sqlite:PATH or a plain file path";
 
 impl Backend {
     /// The engine `url` names. `postgres:` and `postgresql:` (any case) name PostgreSQL, even

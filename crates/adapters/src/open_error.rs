@@ -1,5 +1,9 @@
 //! Why storage could not be opened ([`OpenError`]).
 
+/// The forms a storage URL may take, as error messages list them.
+pub const ACCEPTED_URLS: &str =
+    "postgres://USER@HOST/DATABASE, postgresql://USER@HOST/DATABASE, sqlite://PATH, sqlite:PATH or a plain file path";
+
 /// Why storage could not be opened. Messages never contain a password.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OpenError {
@@ -20,10 +24,7 @@ pub enum OpenError {
         reason: String,
     },
     /// The URL's scheme names no backend (`mysql://`, a mistyped `postgress://`).
-    #[error(
-        "unsupported database URL scheme {scheme:?}: use {}",
-        crate::ACCEPTED_URLS
-    )]
+    #[error("unsupported database URL scheme {scheme:?}: use {ACCEPTED_URLS}")]
     UnsupportedUrl {
         /// The scheme, before `://` (never the rest of the URL, which may hold a password).
         scheme: String,
