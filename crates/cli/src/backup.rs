@@ -84,6 +84,15 @@ pub struct RestoreArgs {
     format: Format,
 }
 
+/// A codec as people read it: `null` (the Avro name) is "none".
+fn codec_label(codec: &str) -> &str {
+    if codec == Codec::Null.name() {
+        "none"
+    } else {
+        codec
+    }
+}
+
 /// The codecs, listed with what they do in `backup --help`.
 fn codec_parser() -> impl clap::builder::TypedValueParser<Value = Codec> {
     use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
@@ -191,7 +200,7 @@ fn print_files(files: &[BackupInfo]) {
                 f.rows.map_or_else(|| "?".into(), |n| n.to_string()),
                 human_size(f.size),
                 f.created_at.clone().unwrap_or_else(|| "?".into()),
-                f.codec.clone(),
+                codec_label(&f.codec).to_owned(),
             ]
         })
         .collect();

@@ -52,10 +52,18 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
     match args.report {
         Report::HiresByQuarter => {
             let rows = reports::hires_by_quarter(&*repos.reports, args.year)?;
+            if rows.is_empty() && args.format == Format::Table {
+                println!("no hires in {}", args.year);
+                return Ok(ExitCode::SUCCESS);
+            }
             print(&rows, args.format, &[2, 3, 4, 5])?;
         }
         Report::DepartmentsAboveMean => {
             let report = reports::departments_above_mean(&*repos.reports, args.year)?;
+            if report.mean == 0.0 && args.format == Format::Table {
+                println!("no hires in {}", args.year);
+                return Ok(ExitCode::SUCCESS);
+            }
             print(&report.departments, args.format, &[0, 2])?;
             if args.format == Format::Table {
                 println!(

@@ -236,6 +236,7 @@ fn backups_render_for_people_and_bad_arguments_exit_with_2() {
         "created",
         "departments/departments-",
         "1 backup sets, 1 backup files",
+        "none",
     ] {
         assert!(text.contains(word), "{word} missing from\n{text}");
     }

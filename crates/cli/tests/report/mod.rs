@@ -104,6 +104,22 @@ fn reports_print_as_table_csv_and_json(db: &TestDb) {
 }
 
 #[test]
+fn a_year_without_hires_says_so() {
+    let folder = tempfile::tempdir().unwrap();
+    let db = folder.path().join("hiring.db");
+    let db = db.to_str().unwrap();
+    for report in ["hires-by-quarter", "departments-above-mean"] {
+        let text = stdout_text(db, &["report", report, "--year", "1999"]);
+        assert_eq!(text, "no hires in 1999\n", "{report}");
+        let json = stdout_text(
+            db,
+            &["report", report, "--year", "1999", "--format", "json"],
+        );
+        assert_eq!(json.trim(), "[]", "{report}");
+    }
+}
+
+#[test]
 fn a_year_out_of_range_is_a_usage_error() {
     let folder = tempfile::tempdir().unwrap();
     let db = folder.path().join("hiring.db");
