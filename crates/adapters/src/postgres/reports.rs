@@ -3,44 +3,32 @@
 
 use super::dialect::PgDialect;
 use crate::db::error::StoreError;
-use crate::db::reports::{DepartmentRow, QuarterRow, ReportOps, Source};
+use crate::db::reports::{ReportOps, ReportQueries, ReportRow, Source};
 use diesel::sql_types::{Integer, Timestamptz};
 use diesel::{PgConnection, RunQueryDsl};
 use hiring_domain::ReportYear;
 
-/// The report queries; see the files.
-const QUARTER_COUNTS: &str = include_str!("../sql/pg_quarter_counts.sql");
-const DEPARTMENT_COUNTS: &str = include_str!("../sql/pg_department_counts.sql");
-const QUARTER_COUNTS_SCAN: &str = include_str!("../sql/pg_quarter_counts_scan.sql");
-const DEPARTMENT_COUNTS_SCAN: &str = include_str!("../sql/pg_department_counts_scan.sql");
-
 impl ReportOps for PgDialect {
-    fn quarter_rows(
-        conn: &mut PgConnection,
-        year: ReportYear,
-        source: Source,
-    ) -> Result<Vec<QuarterRow>, StoreError> {
-        Ok(match source {
-            Source::Aggregate => diesel::sql_query(QUARTER_COUNTS)
-                .bind::<Integer, _>(year.get())
-                .load(conn)?,
-            Source::Scan => diesel::sql_query(QUARTER_COUNTS_SCAN)
-                .bind::<Timestamptz, _>(year.start())
-                .bind::<Timestamptz, _>(year.end())
-                .load(conn)?,
-        })
-    }
+    const QUARTER_COUNTS: ReportQueries = ReportQueries {
+        aggregate: include_str!("../sql/pg_quarter_counts.sql"),
+        scan: include_str!("../sql/pg_quarter_counts_scan.sql"),
+    };
+    const DEPARTMENT_COUNTS: ReportQueries = ReportQueries {
+        aggregate: include_str!("../sql/pg_department_counts.sql"),
+        scan: include_str!("../sql/pg_department_counts_scan.sql"),
+    };
 
-    fn department_rows(
+    fn year_rows<R: ReportRow>(
         conn: &mut PgConnection,
+        sql: &str,
         year: ReportYear,
         source: Source,
-    ) -> Result<Vec<DepartmentRow>, StoreError> {
+    ) -> Result<Vec<R>, StoreError> {
         Ok(match source {
-            Source::Aggregate => diesel::sql_query(DEPARTMENT_COUNTS)
+            Source::Aggregate => diesel::sql_query(sql)
                 .bind::<Integer, _>(year.get())
                 .load(conn)?,
-            Source::Scan => diesel::sql_query(DEPARTMENT_COUNTS_SCAN)
+            Source::Scan => diesel::sql_query(sql)
                 .bind::<Timestamptz, _>(year.start())
                 .bind::<Timestamptz, _>(year.end())
                 .load(conn)?,

@@ -2,16 +2,10 @@
 
 use super::dialect::SqliteDialect;
 use crate::db::error::StoreError;
-use crate::db::reports::{DepartmentRow, QuarterRow, ReportOps, Source};
+use crate::db::reports::{ReportOps, ReportQueries, ReportRow, Source};
 use diesel::sql_types::{Integer, Text};
 use diesel::{RunQueryDsl, SqliteConnection};
 use hiring_domain::ReportYear;
-
-/// The report queries; see the files.
-const QUARTER_COUNTS: &str = include_str!("../sql/sqlite_quarter_counts.sql");
-const DEPARTMENT_COUNTS: &str = include_str!("../sql/sqlite_department_counts.sql");
-const QUARTER_COUNTS_SCAN: &str = include_str!("../sql/sqlite_quarter_counts_scan.sql");
-const DEPARTMENT_COUNTS_SCAN: &str = include_str!("../sql/sqlite_department_counts_scan.sql");
 
 /// The first instant of `year` as text that sorts before every stored instant of that year
 /// (`2021-01-01T00:00:00`: stored texts carry seconds, maybe a fraction, and `Z` after it).
@@ -20,32 +14,26 @@ fn year_bound(year: i32) -> String {
 }
 
 impl ReportOps for SqliteDialect {
-    fn quarter_rows(
-        conn: &mut SqliteConnection,
-        year: ReportYear,
-        source: Source,
-    ) -> Result<Vec<QuarterRow>, StoreError> {
-        Ok(match source {
-            Source::Aggregate => diesel::sql_query(QUARTER_COUNTS)
-                .bind::<Integer, _>(year.get())
-                .load(conn)?,
-            Source::Scan => diesel::sql_query(QUARTER_COUNTS_SCAN)
-                .bind::<Text, _>(year_bound(year.get()))
-                .bind::<Text, _>(year_bound(year.get() + 1))
-                .load(conn)?,
-        })
-    }
+    const QUARTER_COUNTS: ReportQueries = ReportQueries {
+        aggregate: include_str!("../sql/sqlite_quarter_counts.sql"),
+        scan: include_str!("../sql/sqlite_quarter_counts_scan.sql"),
+    };
+    const DEPARTMENT_COUNTS: ReportQueries = ReportQueries {
+        aggregate: include_str!("../sql/sqlite_department_counts.sql"),
+        scan: include_str!("../sql/sqlite_department_counts_scan.sql"),
+    };
 
-    fn department_rows(
+    fn year_rows<R: ReportRow>(
         conn: &mut SqliteConnection,
+        sql: &str,
         year: ReportYear,
         source: Source,
-    ) -> Result<Vec<DepartmentRow>, StoreError> {
+    ) -> Result<Vec<R>, StoreError> {
         Ok(match source {
-            Source::Aggregate => diesel::sql_query(DEPARTMENT_COUNTS)
+            Source::Aggregate => diesel::sql_query(sql)
                 .bind::<Integer, _>(year.get())
                 .load(conn)?,
-            Source::Scan => diesel::sql_query(DEPARTMENT_COUNTS_SCAN)
+            Source::Scan => diesel::sql_query(sql)
                 .bind::<Text, _>(year_bound(year.get()))
                 .bind::<Text, _>(year_bound(year.get() + 1))
                 .load(conn)?,
