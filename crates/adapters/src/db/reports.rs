@@ -1,6 +1,6 @@
 //! The reports ([`hiring_ports::reports::Reports`]): each backend runs its own queries
-//! ([`ReportOps`], SQL in `sql/*_counts*.sql`) and binds the year its own way; their rows
-//! become the port's types here.
+//! ([`ReportOps`], written by [`report_ops!`] from `sql/*_counts*.sql`) and binds the year its
+//! own way; their rows become the port's types here.
 
 use super::dialect::Dialect;
 use super::error::StoreError;
@@ -40,7 +40,8 @@ impl ReportQueries {
     }
 }
 
-/// The report queries of one backend, and how it binds a year to them.
+/// The report queries of one backend, and how it binds a year to them (written by
+/// [`report_ops!`]).
 pub(crate) trait ReportOps: Dialect {
     /// Hires per department, job and quarter in a year (`sql/*_quarter_counts*.sql`).
     const QUARTER_COUNTS: ReportQueries;
@@ -62,6 +63,49 @@ pub(crate) trait ReportRow: QueryableByName<Sqlite> + QueryableByName<Pg> + 'sta
 impl ReportRow for QuarterRow {}
 
 impl ReportRow for DepartmentRow {}
+
+/// Writes [`ReportOps`] for dialect `$d`, whose queries are `sql/$prefix_*counts*.sql`: the
+/// aggregate's bind the year, the scans' the two `$bound` values `$bounds(year)` returns (the
+/// first instant of the year and that of the next).
+macro_rules! report_ops {
+    ($d:ty, $prefix:literal, $bound:ty, $bounds:expr) => {
+        impl $crate::db::reports::ReportOps for $d {
+            const QUARTER_COUNTS: $crate::db::reports::ReportQueries =
+                $crate::db::reports::ReportQueries {
+                    aggregate: include_str!(concat!("../sql/", $prefix, "_quarter_counts.sql")),
+                    scan: include_str!(concat!("../sql/", $prefix, "_quarter_counts_scan.sql")),
+                };
+            const DEPARTMENT_COUNTS: $crate::db::reports::ReportQueries =
+                $crate::db::reports::ReportQueries {
+                    aggregate: include_str!(concat!("../sql/", $prefix, "_department_counts.sql")),
+                    scan: include_str!(concat!("../sql/", $prefix, "_department_counts_scan.sql")),
+                };
+
+            fn year_rows<R: $crate::db::reports::ReportRow>(
+                conn: &mut Self::Conn,
+                sql: &str,
+                year: hiring_domain::ReportYear,
+                source: $crate::db::reports::Source,
+            ) -> Result<Vec<R>, $crate::db::error::StoreError> {
+                use diesel::RunQueryDsl;
+                let query = diesel::sql_query(sql);
+                Ok(match source {
+                    $crate::db::reports::Source::Aggregate => query
+                        .bind::<diesel::sql_types::Integer, _>(year.get())
+                        .load(conn)?,
+                    $crate::db::reports::Source::Scan => {
+                        let (start, end) = $bounds(year);
+                        query
+                            .bind::<$bound, _>(start)
+                            .bind::<$bound, _>(end)
+                            .load(conn)?
+                    }
+                })
+            }
+        }
+    };
+}
+pub(crate) use report_ops;
 
 /// One row of the quarter-counts query.
 #[derive(diesel::QueryableByName)]
