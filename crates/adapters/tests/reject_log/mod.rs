@@ -118,4 +118,4 @@ fn reject_log_lists_newest_first(db: &TestDb) {
     }
 }
 
-on_every_backend!(rejects_are_recorded_once, reject_log_lists_newest_first,);
+on_every_backend!(rejects_are_recorded_once, reject_log_lists_newest_first);

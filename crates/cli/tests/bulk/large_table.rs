@@ -252,4 +252,4 @@ fn bulk_and_no_bulk_agree_on_a_large_table(db: &TestDb) {
     }
 }
 
-on_every_backend!(hire_count_groups, bulk_and_no_bulk_agree_on_a_large_table,);
+on_every_backend!(bulk_and_no_bulk_agree_on_a_large_table);
