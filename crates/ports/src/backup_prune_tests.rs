@@ -1,14 +1,11 @@
 //! Pruning, on a fake backup folder: what is kept, what goes and in which order.
 
 use super::*;
+use crate::test_support::{set_id, sets_by_id};
 use crate::{Checksum, MockBackupReader, MockBackupStore, SetManifest, StoredFile};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
-
-fn id(text: &str) -> SetId {
-    text.parse().unwrap()
-}
 
 /// 2026-12-03 at `hour`:`minute`, UTC.
 fn at(hour: u64, minute: u64) -> SystemTime {
@@ -66,7 +63,7 @@ impl Folder {
         }
         self.sets.push(Ok(SetManifest {
             format_version: crate::MANIFEST_VERSION,
-            id: id(set),
+            id: set_id(set),
             created_at: rfc3339(hour, 0),
             schema_version: 1,
             files,
@@ -110,17 +107,7 @@ impl Folder {
     fn store(self) -> (MockBackupStore, Arc<Mutex<Vec<String>>>) {
         let log = Arc::new(Mutex::new(Vec::new()));
         let files = Arc::new(self.files);
-        let ids: Vec<SetId> = self
-            .sets
-            .iter()
-            .enumerate()
-            .map(|(i, s)| match s {
-                Ok(m) => m.id.clone(),
-                Err(_) => id(&format!("broken{i}")),
-            })
-            .collect();
-        let by_id: HashMap<SetId, Result<SetManifest, BackupError>> =
-            ids.iter().cloned().zip(self.sets).collect();
+        let (ids, by_id) = sets_by_id(self.sets);
         let mut store = MockBackupStore::new();
         store.expect_set_ids().returning(move || Ok(ids.clone()));
         store
@@ -210,7 +197,7 @@ fn three_sets() -> Folder {
 }
 
 fn ids(sets: &[&str]) -> Vec<SetId> {
-    sets.iter().map(|s| id(s)).collect()
+    sets.iter().map(|s| set_id(s)).collect()
 }
 
 fn policy(keep: u64) -> PrunePolicy {

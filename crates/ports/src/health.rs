@@ -94,23 +94,18 @@ impl HealthCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{MockKeyLookup, MockRejectLog, MockTableRepository};
+    use crate::test_support;
+    use crate::{MockKeyLookup, MockTableRepository};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Instant;
 
     fn repos(departments: MockTableRepository<hiring_domain::Department>) -> Repositories {
-        Repositories {
-            departments: Arc::new(departments),
-            jobs: Arc::new(MockTableRepository::new()),
-            hired_employees: Arc::new(MockTableRepository::new()),
-            keys: Arc::new(MockKeyLookup::new()),
-            rejects: Arc::new(MockRejectLog::new()),
-            reports: Arc::new(crate::MockReports::new()),
-            idempotency: Arc::new(crate::idempotency::MockIdempotencyStore::new()),
-            audit: Arc::new(crate::audit::MockAuditLog::new()),
-            bulk: Arc::new(crate::MockBulkStorage::new()),
-            description: "mock".into(),
-        }
+        test_support::repos(
+            departments,
+            MockTableRepository::new(),
+            MockTableRepository::new(),
+            MockKeyLookup::new(),
+        )
     }
 
     #[test]

@@ -1,5 +1,5 @@
 use super::*;
-use crate::test_support::{dept, keys, racing_repo, recording_repo, repos, Written};
+use crate::test_support::{dept, keys, racing_repo, recording_repo, repos, with_ids, Written};
 use crate::{MockKeyLookup, MockTableRepository};
 use hiring_domain::Rejection;
 use hiring_domain::{Department, HiredEmployee};
@@ -453,13 +453,8 @@ fn recording_bulk(
     let written: Written<Department> = Default::default();
     let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut load = crate::MockBulkLoad::<Department>::new();
-    load.expect_find_by_ids().returning(move |ids| {
-        Ok(stored
-            .iter()
-            .filter(|r| ids.contains(&r.id()))
-            .cloned()
-            .collect())
-    });
+    load.expect_find_by_ids()
+        .returning(move |ids| Ok(with_ids(&stored, ids)));
     let sink = written.clone();
     load.expect_write_batch().returning(move |rows, rejects| {
         if fail_write && !sink.lock().unwrap().is_empty() {

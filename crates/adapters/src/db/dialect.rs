@@ -15,6 +15,9 @@ pub(crate) trait Dialect: Sized + Send + Sync + 'static {
     type Instant;
     /// The Rust value of the `reasons` column.
     type Json;
+    /// What a store keeps alive besides its pool while it lives (SQLite: the file's writer lock
+    /// and checkpoint thread), shared by its clones.
+    type KeptAlive: Clone + Send + Sync + 'static;
 
     /// Most bind parameters one statement may carry.
     const MAX_PARAMS: usize;

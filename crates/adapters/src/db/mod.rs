@@ -6,7 +6,8 @@
 //! JSON, its statement limits and transaction flavours), invokes each `*_ops!` macro once (each
 //! writes one `*Ops` trait for it from the backend's diesel schema; none calls another) and
 //! implements the rest of the `*Ops` traits by hand; [`store::Store`] runs every port method on
-//! top of them, and the backend's store implements each port by delegating to it.
+//! top of them, and [`db_store::DbStore`] implements each port, once for every backend, by
+//! delegating to it.
 //!
 //! - `error`: adapter failures and their mapping onto port errors.
 //! - `dialect`: the [`dialect::Dialect`] trait.
@@ -16,6 +17,7 @@
 //! - `rejects`: the reject log (`reject_ops!`).
 //! - `reports`: the report rows.
 //! - `store`: the pool; `repository`: the per-table port methods over it.
+//! - `db_store`: the public store of a backend; `ports`: the port implementations on it.
 //! - `streaming`, `bulk`, `replace`: whole tables read and written.
 //! - `held_keys`: keys a bulk load lends to lookups.
 //! - `idempotency_keys` (`key_ops!`), `audit_log` (`audit_ops!`).
@@ -23,12 +25,14 @@
 
 pub(crate) mod audit_log;
 pub(crate) mod bulk;
+pub(crate) mod db_store;
 pub(crate) mod dialect;
 pub(crate) mod error;
 pub(crate) mod held_keys;
 pub(crate) mod hire_counts;
 pub(crate) mod idempotency_keys;
 pub(crate) mod migrations;
+mod ports;
 pub(crate) mod rejects;
 pub(crate) mod replace;
 pub(crate) mod reports;

@@ -1,10 +1,14 @@
 //! The reports ([`hiring_ports::reports::Reports`]): each backend runs its own queries
-//! ([`ReportOps`], SQL in `sql/*_counts*.sql`); their rows become the port's types here.
+//! ([`ReportOps`], written by [`report_ops!`] from `sql/*_counts*.sql`) and binds the year its
+//! own way; their rows become the port's types here.
 
 use super::dialect::Dialect;
 use super::error::StoreError;
 use super::rows::{row_count, StoredRow};
 use super::store::Store;
+use diesel::pg::Pg;
+use diesel::sqlite::Sqlite;
+use diesel::QueryableByName;
 use hiring_domain::{DepartmentHires, ReportYear};
 use hiring_ports::reports::QuarterCounts;
 use hiring_ports::RepoError;
@@ -18,21 +22,90 @@ pub(crate) enum Source {
     Scan,
 }
 
-/// The report queries of one backend (each backend binds the year its own way).
-pub(crate) trait ReportOps: Dialect {
-    /// Hires per department, job and quarter in `year` (`sql/*_quarter_counts*.sql`).
-    fn quarter_rows(
-        conn: &mut Self::Conn,
-        year: ReportYear,
-        source: Source,
-    ) -> Result<Vec<QuarterRow>, StoreError>;
-    /// Every department with its hires in `year` (`sql/*_department_counts*.sql`).
-    fn department_rows(
-        conn: &mut Self::Conn,
-        year: ReportYear,
-        source: Source,
-    ) -> Result<Vec<DepartmentRow>, StoreError>;
+/// One report's queries: over the maintained aggregate, and the plain scan.
+pub(crate) struct ReportQueries {
+    /// Binds the year (`sql/*_counts.sql`).
+    pub(crate) aggregate: &'static str,
+    /// Binds the first instant of the year and the first of the next (`sql/*_counts_scan.sql`).
+    pub(crate) scan: &'static str,
 }
+
+impl ReportQueries {
+    /// The query that reads `source`.
+    fn sql(&self, source: Source) -> &'static str {
+        match source {
+            Source::Aggregate => self.aggregate,
+            Source::Scan => self.scan,
+        }
+    }
+}
+
+/// The report queries of one backend, and how it binds a year to them (written by
+/// [`report_ops!`]).
+pub(crate) trait ReportOps: Dialect {
+    /// Hires per department, job and quarter in a year (`sql/*_quarter_counts*.sql`).
+    const QUARTER_COUNTS: ReportQueries;
+    /// Every department with its hires in a year (`sql/*_department_counts*.sql`).
+    const DEPARTMENT_COUNTS: ReportQueries;
+
+    /// The rows of the report query `sql`, which reads `source`, for `year`.
+    fn year_rows<R: ReportRow>(
+        conn: &mut Self::Conn,
+        sql: &str,
+        year: ReportYear,
+        source: Source,
+    ) -> Result<Vec<R>, StoreError>;
+}
+
+/// A row of a report query, as either backend reads it.
+pub(crate) trait ReportRow: QueryableByName<Sqlite> + QueryableByName<Pg> + 'static {}
+
+impl ReportRow for QuarterRow {}
+
+impl ReportRow for DepartmentRow {}
+
+/// Writes [`ReportOps`] for dialect `$d`, whose queries are `sql/$prefix_*counts*.sql`: the
+/// aggregate's bind the year, the scans' the two `$bound` values `$bounds(year)` returns (the
+/// first instant of the year and that of the next).
+macro_rules! report_ops {
+    ($d:ty, $prefix:literal, $bound:ty, $bounds:expr) => {
+        impl $crate::db::reports::ReportOps for $d {
+            const QUARTER_COUNTS: $crate::db::reports::ReportQueries =
+                $crate::db::reports::ReportQueries {
+                    aggregate: include_str!(concat!("../sql/", $prefix, "_quarter_counts.sql")),
+                    scan: include_str!(concat!("../sql/", $prefix, "_quarter_counts_scan.sql")),
+                };
+            const DEPARTMENT_COUNTS: $crate::db::reports::ReportQueries =
+                $crate::db::reports::ReportQueries {
+                    aggregate: include_str!(concat!("../sql/", $prefix, "_department_counts.sql")),
+                    scan: include_str!(concat!("../sql/", $prefix, "_department_counts_scan.sql")),
+                };
+
+            fn year_rows<R: $crate::db::reports::ReportRow>(
+                conn: &mut Self::Conn,
+                sql: &str,
+                year: hiring_domain::ReportYear,
+                source: $crate::db::reports::Source,
+            ) -> Result<Vec<R>, $crate::db::error::StoreError> {
+                use diesel::RunQueryDsl;
+                let query = diesel::sql_query(sql);
+                Ok(match source {
+                    $crate::db::reports::Source::Aggregate => query
+                        .bind::<diesel::sql_types::Integer, _>(year.get())
+                        .load(conn)?,
+                    $crate::db::reports::Source::Scan => {
+                        let (start, end) = $bounds(year);
+                        query
+                            .bind::<$bound, _>(start)
+                            .bind::<$bound, _>(end)
+                            .load(conn)?
+                    }
+                })
+            }
+        }
+    };
+}
+pub(crate) use report_ops;
 
 /// One row of the quarter-counts query.
 #[derive(diesel::QueryableByName)]
@@ -96,7 +169,7 @@ impl<D: ReportOps> Store<D> {
         source: Source,
     ) -> Result<Vec<QuarterCounts>, RepoError> {
         self.with_conn(|conn| {
-            D::quarter_rows(conn, year, source)?
+            D::year_rows(conn, D::QUARTER_COUNTS.sql(source), year, source)?
                 .into_iter()
                 .map(quarter_counts)
                 .collect()
@@ -111,7 +184,7 @@ impl<D: ReportOps> Store<D> {
         source: Source,
     ) -> Result<Vec<DepartmentHires>, RepoError> {
         self.with_conn(|conn| {
-            D::department_rows(conn, year, source)?
+            D::year_rows(conn, D::DEPARTMENT_COUNTS.sql(source), year, source)?
                 .into_iter()
                 .map(department_hires)
                 .collect()

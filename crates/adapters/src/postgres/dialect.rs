@@ -9,13 +9,16 @@ use diesel::PgConnection;
 use hiring_domain::{FieldError, HireTime};
 use std::borrow::Cow;
 
-/// The PostgreSQL flavour of the shared storage code.
-pub(crate) struct PgDialect;
+/// The PostgreSQL flavour of the shared storage code (public as the parameter of
+/// [`crate::PgStore`], but not nameable outside the crate).
+pub struct PgDialect;
 
 impl Dialect for PgDialect {
     type Conn = PgConnection;
     type Instant = DateTime<Utc>;
     type Json = serde_json::Value;
+    /// Nothing: the pool is all a store holds.
+    type KeptAlive = ();
 
     const MAX_PARAMS: usize = 65_535;
     /// Lookups bind the ids as one array (`= ANY($1)`), so they need no chunks.

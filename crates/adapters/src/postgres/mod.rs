@@ -2,16 +2,16 @@
 //! must see one snapshot run in `REPEATABLE READ, READ ONLY` transactions (`dialect`).
 //!
 //! Large loads and restores set constraints and indexes aside (`bulk`). The typed queries are
-//! in `ops` and `reports`; the ports of [`PgStore`] in `ports`; `url` keeps passwords out of
-//! every message.
+//! in `ops` and `reports`; [`PgStore`] carries the ports shared with SQLite
+//! (`crate::db::ports`); `url` keeps passwords out of every message.
 
 mod bulk;
 pub(crate) mod dialect;
 mod ops;
-mod ports;
 mod reports;
 mod url;
 
+use crate::db::db_store::DbStore;
 use crate::db::migrations::run_migrations;
 use crate::db::store::Store;
 use crate::open_error::OpenError;
@@ -38,10 +38,9 @@ const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT_SECS: u32 = 3;
 
 /// Every storage port on one PostgreSQL database. Cloning shares the connection pool.
-#[derive(Clone, Debug)]
-pub struct PgStore(pub(crate) Store<PgDialect>);
+pub type PgStore = DbStore<PgDialect>;
 
-impl PgStore {
+impl DbStore<PgDialect> {
     /// Connects to the database at `url` (`postgres://user:password@host:port/dbname`) and
     /// applies the migrations it lacks. Error messages never show the password.
     pub fn open(url: &str) -> Result<Self, OpenError> {
@@ -76,12 +75,7 @@ impl PgStore {
             .min_idle(Some(0))
             .connection_timeout(POOL_TIMEOUT)
             .build_unchecked(ConnectionManager::new(url_with_timeout));
-        Ok(Self(Store::new(pool, parts.description())))
-    }
-
-    /// The storage as `postgresql host:port/dbname`.
-    pub fn description(&self) -> &str {
-        self.0.description()
+        Ok(Self::new(Store::new(pool, parts.description()), ()))
     }
 }
 

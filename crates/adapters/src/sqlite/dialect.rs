@@ -2,18 +2,36 @@
 //! exactly as [`HireTime::to_rfc3339`] prints it (`2021-11-07T02:48:42Z`), reject reasons as
 //! JSON text; writers take their turn ([`super::writer`]) and the write lock up front.
 
+use super::checkpoint::Checkpointer;
+use super::writer::WriterLock;
 use crate::db::dialect::Dialect;
 use crate::db::error::StoreError;
 use diesel::SqliteConnection;
 use hiring_domain::{FieldError, HireTime};
+use std::sync::Arc;
 
-/// The SQLite flavour of the shared storage code.
-pub(crate) struct SqliteDialect;
+/// The SQLite flavour of the shared storage code (public as the parameter of
+/// [`crate::SqliteStore`], but not nameable outside the crate).
+pub struct SqliteDialect;
+
+/// What a store of a file keeps alive besides its pool; dropped with the last clone.
+#[derive(Clone)]
+pub(crate) struct FileHandles {
+    /// The file's writer lock, shared with every other store of this process on the file: held
+    /// only to keep it registered while the store lives.
+    #[allow(dead_code)]
+    pub(super) writers: Arc<WriterLock>,
+    /// The file's WAL checkpoint thread, stopped when the last clone is dropped (`None` when it
+    /// could not be started: the writers then checkpoint themselves).
+    #[allow(dead_code)]
+    pub(super) checkpointer: Option<Arc<Checkpointer>>,
+}
 
 impl Dialect for SqliteDialect {
     type Conn = SqliteConnection;
     type Instant = String;
     type Json = String;
+    type KeptAlive = FileHandles;
 
     /// `SQLITE_MAX_VARIABLE_NUMBER` of SQLite 3.32 and later, including the bundled build.
     const MAX_PARAMS: usize = 32_766;

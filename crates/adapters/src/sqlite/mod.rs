@@ -3,20 +3,21 @@
 //! Hire times are stored as RFC 3339 UTC text, reject reasons as JSON text (`dialect`). The
 //! writers of one process take turns on the file (`writer`), WAL checkpoints run on a thread of
 //! their own (`checkpoint`), and large loads and restores set indexes aside (`bulk`). The typed
-//! queries are in `ops` and `reports`; the ports of [`SqliteStore`] in `ports`.
+//! queries are in `ops` and `reports`; [`SqliteStore`] carries the ports shared with PostgreSQL
+//! (`crate::db::ports`).
 
 mod bulk;
 mod checkpoint;
 pub(crate) mod dialect;
 mod ops;
-mod ports;
 mod reports;
 mod writer;
 
+use crate::db::db_store::DbStore;
 use crate::db::migrations::run_migrations;
 use crate::db::store::Store;
 use crate::open_error::OpenError;
-use dialect::SqliteDialect;
+use dialect::{FileHandles, SqliteDialect};
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::{Connection, SqliteConnection};
@@ -72,20 +73,9 @@ fn is_busy(e: &diesel::result::Error) -> bool {
 }
 
 /// Every storage port on one SQLite database file. Cloning shares the connection pool.
-#[derive(Clone, Debug)]
-pub struct SqliteStore(
-    pub(crate) Store<SqliteDialect>,
-    /// The file's writer lock, shared with every other store of this process on the file: held
-    /// only to keep it registered while the store lives.
-    #[allow(dead_code)]
-    std::sync::Arc<writer::WriterLock>,
-    /// The file's WAL checkpoint thread, stopped when the last clone is dropped (`None` when it
-    /// could not be started: the writers then checkpoint themselves).
-    #[allow(dead_code)]
-    Option<std::sync::Arc<checkpoint::Checkpointer>>,
-);
+pub type SqliteStore = DbStore<SqliteDialect>;
 
-impl SqliteStore {
+impl DbStore<SqliteDialect> {
     /// Opens the database file at `path`, creating it and its folder when missing, and applies
     /// the migrations it lacks. `:memory:` is not supported: each pooled connection would see a
     /// database of its own.
@@ -126,16 +116,14 @@ impl SqliteStore {
             .test_on_check_out(false)
             .connection_customizer(Box::new(Pragmas))
             .build_unchecked(ConnectionManager::new(url));
-        Ok(Self(
-            Store::new(pool, format!("sqlite {}", path.display())),
+        let handles = FileHandles {
             writers,
-            checkpoint::Checkpointer::start(url).map(std::sync::Arc::new),
+            checkpointer: checkpoint::Checkpointer::start(url).map(std::sync::Arc::new),
+        };
+        Ok(Self::new(
+            Store::new(pool, format!("sqlite {}", path.display())),
+            handles,
         ))
-    }
-
-    /// The storage as `sqlite <path>`.
-    pub fn description(&self) -> &str {
-        self.0.description()
     }
 }
 

@@ -1,17 +1,9 @@
 //! The report queries on SQLite, whose instants are text: a scan bounds the year by two texts.
 
 use super::dialect::SqliteDialect;
-use crate::db::error::StoreError;
-use crate::db::reports::{DepartmentRow, QuarterRow, ReportOps, Source};
-use diesel::sql_types::{Integer, Text};
-use diesel::{RunQueryDsl, SqliteConnection};
+use crate::db::reports::report_ops;
+use diesel::sql_types::Text;
 use hiring_domain::ReportYear;
-
-/// The report queries; see the files.
-const QUARTER_COUNTS: &str = include_str!("../sql/sqlite_quarter_counts.sql");
-const DEPARTMENT_COUNTS: &str = include_str!("../sql/sqlite_department_counts.sql");
-const QUARTER_COUNTS_SCAN: &str = include_str!("../sql/sqlite_quarter_counts_scan.sql");
-const DEPARTMENT_COUNTS_SCAN: &str = include_str!("../sql/sqlite_department_counts_scan.sql");
 
 /// The first instant of `year` as text that sorts before every stored instant of that year
 /// (`2021-01-01T00:00:00`: stored texts carry seconds, maybe a fraction, and `Z` after it).
@@ -19,39 +11,12 @@ fn year_bound(year: i32) -> String {
     format!("{year:04}-01-01T00:00:00")
 }
 
-impl ReportOps for SqliteDialect {
-    fn quarter_rows(
-        conn: &mut SqliteConnection,
-        year: ReportYear,
-        source: Source,
-    ) -> Result<Vec<QuarterRow>, StoreError> {
-        Ok(match source {
-            Source::Aggregate => diesel::sql_query(QUARTER_COUNTS)
-                .bind::<Integer, _>(year.get())
-                .load(conn)?,
-            Source::Scan => diesel::sql_query(QUARTER_COUNTS_SCAN)
-                .bind::<Text, _>(year_bound(year.get()))
-                .bind::<Text, _>(year_bound(year.get() + 1))
-                .load(conn)?,
-        })
-    }
-
-    fn department_rows(
-        conn: &mut SqliteConnection,
-        year: ReportYear,
-        source: Source,
-    ) -> Result<Vec<DepartmentRow>, StoreError> {
-        Ok(match source {
-            Source::Aggregate => diesel::sql_query(DEPARTMENT_COUNTS)
-                .bind::<Integer, _>(year.get())
-                .load(conn)?,
-            Source::Scan => diesel::sql_query(DEPARTMENT_COUNTS_SCAN)
-                .bind::<Text, _>(year_bound(year.get()))
-                .bind::<Text, _>(year_bound(year.get() + 1))
-                .load(conn)?,
-        })
-    }
+/// The bounds of a scan of `year`: its first instant and that of the next year, as text.
+fn year_bounds(year: ReportYear) -> (String, String) {
+    (year_bound(year.get()), year_bound(year.get() + 1))
 }
+
+report_ops!(SqliteDialect, "sqlite", Text, year_bounds);
 
 #[cfg(test)]
 mod tests {

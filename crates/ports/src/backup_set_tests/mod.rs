@@ -5,46 +5,24 @@ mod restoring;
 mod writing;
 
 use super::*;
+use crate::test_support::{dept_row, hire_row, job_row, replacing_storage, set_id, sets_by_id};
 use crate::{
     Checksum, MockBackupReader, MockBackupStore, MockBackupWriter, MockBulkStorage, SetManifest,
     MANIFEST_VERSION,
 };
-use hiring_domain::{Department, HiredEmployee, Job, Record};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-pub(super) fn dept(id: i64) -> AnyRow {
-    Department::from_fields(&[&id.to_string(), "Sales"])
-        .unwrap()
-        .into()
-}
-
-pub(super) fn job(id: i64) -> AnyRow {
-    Job::from_fields(&[&id.to_string(), "Clerk"])
-        .unwrap()
-        .into()
-}
-
-pub(super) fn hire(id: i64) -> AnyRow {
-    HiredEmployee::from_fields(&[&id.to_string(), "Ann", "2021-01-01T00:00:00Z", "1", "1"])
-        .unwrap()
-        .into()
-}
-
 pub(super) fn rows_of(table: Table) -> Vec<AnyRow> {
     match table {
-        Table::Departments => vec![dept(1), dept(2)],
-        Table::Jobs => vec![job(1)],
-        Table::HiredEmployees => vec![hire(1), hire(2), hire(3)],
+        Table::Departments => vec![dept_row(1), dept_row(2)],
+        Table::Jobs => vec![job_row(1)],
+        Table::HiredEmployees => vec![hire_row(1, 1, 1), hire_row(2, 1, 1), hire_row(3, 1, 1)],
     }
 }
 
 pub(super) fn sum(byte: u8) -> Checksum {
     Checksum::from_bytes([byte; 32])
-}
-
-pub(super) fn id(text: &str) -> SetId {
-    text.parse().unwrap()
 }
 
 pub(super) fn name(set: &str, table: Table) -> String {
@@ -56,7 +34,7 @@ pub(super) fn name(set: &str, table: Table) -> String {
 pub(super) fn manifest(set: &str, tables: &[Table]) -> SetManifest {
     SetManifest {
         format_version: MANIFEST_VERSION,
-        id: id(set),
+        id: set_id(set),
         created_at: "2026-12-03T09:00:00.000000Z".into(),
         schema_version: 1,
         files: tables
@@ -130,16 +108,7 @@ pub(super) fn counting_folder(
 ) -> (MockBackupStore, Arc<Mutex<usize>>) {
     let checksums = Arc::new(Mutex::new(0));
     let files = Arc::new(files);
-    let ids: Vec<SetId> = sets
-        .iter()
-        .enumerate()
-        .map(|(i, s)| match s {
-            Ok(m) => m.id.clone(),
-            Err(_) => id(&format!("broken{i}")),
-        })
-        .collect();
-    let by_id: HashMap<SetId, Result<SetManifest, BackupError>> =
-        ids.iter().cloned().zip(sets).collect();
+    let (ids, by_id) = sets_by_id(sets);
     let mut store = MockBackupStore::new();
     store.expect_set_ids().returning(move || Ok(ids.clone()));
     store.expect_read_set().returning(move |id| {
@@ -181,28 +150,6 @@ pub(super) fn disks(sets: &[&SetManifest]) -> HashMap<String, Disk> {
         .flat_map(|m| m.files.iter())
         .map(|f| (f.file.clone(), Disk::recorded(f.table)))
         .collect()
-}
-
-pub(super) type Replaced = Arc<Mutex<Vec<(Table, Vec<AnyRow>)>>>;
-
-pub(super) fn replacing_storage() -> (MockBulkStorage, Replaced) {
-    let committed: Replaced = Arc::default();
-    let log = committed.clone();
-    let mut storage = MockBulkStorage::new();
-    storage.expect_replace().returning(move |tables, source| {
-        let mut written = Vec::new();
-        for table in tables {
-            let mut rows = Vec::new();
-            while let Some(row) = source.next_row(*table)? {
-                rows.push(row);
-            }
-            written.push((*table, rows));
-        }
-        let counts = written.iter().map(|(_, r)| r.len() as u64).collect();
-        *log.lock().unwrap() = written;
-        Ok(counts)
-    });
-    (storage, committed)
 }
 
 pub(super) fn untouched_storage() -> MockBulkStorage {

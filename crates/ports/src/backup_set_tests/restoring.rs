@@ -10,9 +10,9 @@ fn restore_all_takes_the_newest_set_holding_every_table() {
     let older = manifest("20261202T090000Z", &Table::ALL);
     let files = disks(&[&jobs_only, &whole, &older]);
     let store = folder(vec![Ok(jobs_only), Ok(whole), Ok(older)], files);
-    let (storage, committed) = replacing_storage();
+    let (storage, committed) = replacing_storage(None);
     let summary = Backups::new(&storage, &store).restore_all().unwrap();
-    assert_eq!(summary.set, Some(id("20261203T090000Z")));
+    assert_eq!(summary.set, Some(set_id("20261203T090000Z")));
     let files: Vec<&str> = summary.tables.iter().map(|t| t.file.as_str()).collect();
     assert_eq!(
         files,
@@ -31,14 +31,14 @@ fn a_chosen_set_is_restored_whatever_its_tables() {
     let jobs_only = manifest("20261202T090000Z", &[Table::Jobs]);
     let files = disks(&[&newest, &jobs_only]);
     let store = folder(vec![Ok(newest), Ok(jobs_only)], files);
-    let (storage, committed) = replacing_storage();
+    let (storage, committed) = replacing_storage(None);
     let summary = Backups::new(&storage, &store)
-        .restore_set(Some(&id("20261202T090000Z")))
+        .restore_set(Some(&set_id("20261202T090000Z")))
         .unwrap();
-    assert_eq!(summary.set, Some(id("20261202T090000Z")));
+    assert_eq!(summary.set, Some(set_id("20261202T090000Z")));
     assert_eq!(
         *committed.lock().unwrap(),
-        vec![(Table::Jobs, vec![job(1)])]
+        vec![(Table::Jobs, vec![job_row(1)])]
     );
 }
 
@@ -46,7 +46,7 @@ fn a_chosen_set_is_restored_whatever_its_tables() {
 fn an_unknown_set_is_not_found() {
     let store = folder(vec![], HashMap::new());
     let err = Backups::new(&untouched_storage(), &store)
-        .restore_set(Some(&id("20990101T000000Z")))
+        .restore_set(Some(&set_id("20990101T000000Z")))
         .unwrap_err();
     assert_eq!(
         err,
@@ -144,7 +144,7 @@ fn a_file_of_another_size_row_count_or_table_is_refused() {
         .contains("it has 120 bytes, the manifest records 100"));
     let fewer = Disk {
         declared: 1,
-        rows: vec![dept(1)],
+        rows: vec![dept_row(1)],
         ..recorded.clone()
     };
     assert!(refused_with(Table::Departments, Some(fewer))
@@ -191,7 +191,7 @@ fn a_single_table_restore_verifies_a_file_that_a_set_lists() {
 fn a_single_table_restore_of_a_listed_file_as_recorded_goes_through() {
     let set = manifest("20261203T090000Z", &Table::ALL);
     let store = folder(vec![Ok(set.clone())], disks(&[&set]));
-    let (storage, committed) = replacing_storage();
+    let (storage, committed) = replacing_storage(None);
     Backups::new(&storage, &store)
         .restore_table(
             Table::Jobs,
@@ -200,7 +200,7 @@ fn a_single_table_restore_of_a_listed_file_as_recorded_goes_through() {
         .unwrap();
     assert_eq!(
         *committed.lock().unwrap(),
-        vec![(Table::Jobs, vec![job(1)])]
+        vec![(Table::Jobs, vec![job_row(1)])]
     );
 }
 
@@ -213,7 +213,7 @@ fn a_file_no_set_lists_is_restored_without_a_checksum() {
     .into();
     let (store, checksums) =
         counting_folder(vec![Ok(manifest("20261203T090000Z", &Table::ALL))], files);
-    let (storage, committed) = replacing_storage();
+    let (storage, committed) = replacing_storage(None);
     Backups::new(&storage, &store)
         .restore_table(
             Table::Jobs,

@@ -70,7 +70,7 @@ fn writing_folder(cleanup: Result<Vec<String>, BackupError>) -> (MockBackupStore
         *keep.lock().unwrap() = Some(set.clone());
         Ok(SetManifest {
             format_version: MANIFEST_VERSION,
-            id: id("20261203T090001Z"),
+            id: set_id("20261203T090001Z"),
             created_at: set.created_at.clone(),
             schema_version: 1,
             files: set.files.clone(),
@@ -98,7 +98,7 @@ fn a_backup_cleans_up_first_and_records_its_set_last() {
             "save set",
         ]
     );
-    assert_eq!(summary.set, id("20261203T090001Z"));
+    assert_eq!(summary.set, set_id("20261203T090001Z"));
     // The snapshot time is when its first file was started.
     assert_eq!(summary.created_at, "2026-12-03T09:00:01.000000Z");
     assert_eq!(summary.removed_temporaries, ["jobs/.jobs-x.avro.1-0.tmp"]);

@@ -5,9 +5,9 @@ use super::*;
 #[test]
 fn backup_of_no_table_means_every_table_parents_first() {
     let (storage, asked) = storage_with(vec![
-        (Table::Departments, vec![dept(1), dept(2)]),
-        (Table::Jobs, vec![job(1)]),
-        (Table::HiredEmployees, vec![hire(1, 1, 1)]),
+        (Table::Departments, vec![dept_row(1), dept_row(2)]),
+        (Table::Jobs, vec![job_row(1)]),
+        (Table::HiredEmployees, vec![hire_row(1, 1, 1)]),
     ]);
     let (store, files) = recording_store();
     let summary = Backups::new(&storage, &store)
@@ -19,7 +19,7 @@ fn backup_of_no_table_means_every_table_parents_first() {
     let files = files.lock().unwrap();
     assert_eq!(files.len(), 3);
     assert!(files.iter().all(|(_, _, finished)| *finished));
-    assert_eq!(files[0].1, vec![dept(1), dept(2)]);
+    assert_eq!(files[0].1, vec![dept_row(1), dept_row(2)]);
 }
 
 #[test]
@@ -44,7 +44,7 @@ fn backup_of_some_tables_takes_them_once_in_dependency_order() {
 
 #[test]
 fn a_failing_file_stops_the_backup_with_its_own_error() {
-    let (storage, _) = storage_with(vec![(Table::Departments, vec![dept(1), dept(2)])]);
+    let (storage, _) = storage_with(vec![(Table::Departments, vec![dept_row(1), dept_row(2)])]);
     let mut store = MockBackupStore::new();
     store
         .expect_remove_stale_temporaries()

@@ -1,8 +1,9 @@
 //! The backup use cases against mocks: backing up, restoring, resolving named files.
 
 use super::*;
+use crate::test_support::{dept_row, hire_row, job_row, replacing_storage};
 use crate::{MockBackupReader, MockBackupStore, MockBackupWriter, MockBulkStorage};
-use hiring_domain::{Department, FieldError, HiredEmployee, Job, Record, RowErrors};
+use hiring_domain::{FieldError, RowErrors};
 use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -10,30 +11,6 @@ use std::sync::{Arc, Mutex};
 mod backing_up;
 mod named_files;
 mod restoring;
-
-pub(super) fn dept(id: i64) -> AnyRow {
-    Department::from_fields(&[&id.to_string(), &format!("Department {id}")])
-        .unwrap()
-        .into()
-}
-
-pub(super) fn job(id: i64) -> AnyRow {
-    Job::from_fields(&[&id.to_string(), "Clerk"])
-        .unwrap()
-        .into()
-}
-
-pub(super) fn hire(id: i64, department: i64, job: i64) -> AnyRow {
-    HiredEmployee::from_fields(&[
-        &id.to_string(),
-        "Ann",
-        "2021-01-01T00:00:00Z",
-        &department.to_string(),
-        &job.to_string(),
-    ])
-    .unwrap()
-    .into()
-}
 
 pub(super) fn info(table: Table, file: &str, rows: u64) -> BackupInfo {
     BackupInfo {
@@ -159,33 +136,4 @@ pub(super) fn folder(readers: Vec<(&str, MockBackupReader)>) -> MockBackupStore 
         Ok(Box::new(readers.remove(at).1) as Box<dyn BackupReader>)
     });
     store
-}
-
-pub(super) type Replaced = Arc<Mutex<Vec<(Table, Vec<AnyRow>)>>>;
-
-/// Storage that drains the row source table by table, as the adapters do, and keeps the
-/// result only if the whole call succeeds.
-pub(super) fn replacing_storage(
-    missing: Option<Vec<MissingParents>>,
-) -> (MockBulkStorage, Replaced) {
-    let committed: Replaced = Arc::default();
-    let log = committed.clone();
-    let mut storage = MockBulkStorage::new();
-    storage.expect_replace().returning(move |tables, source| {
-        let mut written = Vec::new();
-        for table in tables {
-            let mut rows = Vec::new();
-            while let Some(row) = source.next_row(*table)? {
-                rows.push(row);
-            }
-            written.push((*table, rows));
-        }
-        if let Some(missing) = missing.clone() {
-            return Err(ReplaceError::MissingParents(missing));
-        }
-        let counts = written.iter().map(|(_, r)| r.len() as u64).collect();
-        *log.lock().unwrap() = written;
-        Ok(counts)
-    });
-    (storage, committed)
 }

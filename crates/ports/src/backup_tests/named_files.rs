@@ -112,7 +112,7 @@ fn restore_named_restores_the_table_the_name_says_from_that_file() {
         .returning(|_, _| Ok(PathBuf::from("jobs/jobs-1.avro")));
     store.expect_set_ids().returning(|| Ok(Vec::new()));
     store.expect_open().times(1).returning(|_| {
-        let rows = vec![Ok(job(1)), Ok(job(2))];
+        let rows = vec![Ok(job_row(1)), Ok(job_row(2))];
         Ok(Box::new(reader(Table::Jobs, "jobs/jobs-1.avro", rows)) as _)
     });
     let (storage, committed) = replacing_storage(None);
@@ -129,7 +129,7 @@ fn restore_named_restores_the_table_the_name_says_from_that_file() {
     );
     assert_eq!(
         *committed.lock().unwrap(),
-        vec![(Table::Jobs, vec![job(1), job(2)])]
+        vec![(Table::Jobs, vec![job_row(1), job_row(2)])]
     );
 }
 
@@ -146,7 +146,7 @@ fn restore_named_of_a_name_that_does_not_say_restores_the_files_table() {
         Ok(Box::new(reader(
             Table::Departments,
             "departments/old.avro",
-            vec![Ok(dept(1))],
+            vec![Ok(dept_row(1))],
         )) as _)
     });
     let (storage, committed) = replacing_storage(None);
@@ -157,7 +157,7 @@ fn restore_named_of_a_name_that_does_not_say_restores_the_files_table() {
     assert_eq!(summary.tables[0].file, "departments/old.avro");
     assert_eq!(
         *committed.lock().unwrap(),
-        vec![(Table::Departments, vec![dept(1)])]
+        vec![(Table::Departments, vec![dept_row(1)])]
     );
 }
 

@@ -7,15 +7,19 @@ fn a_plan_of_every_table_replaces_them_in_dependency_order() {
     let store = folder(vec![
         (
             "hired_employees/newest.avro",
-            reader(Table::HiredEmployees, "h.avro", vec![Ok(hire(1, 1, 1))]),
+            reader(Table::HiredEmployees, "h.avro", vec![Ok(hire_row(1, 1, 1))]),
         ),
         (
             "jobs/newest.avro",
-            reader(Table::Jobs, "j.avro", vec![Ok(job(1))]),
+            reader(Table::Jobs, "j.avro", vec![Ok(job_row(1))]),
         ),
         (
             "departments/newest.avro",
-            reader(Table::Departments, "d.avro", vec![Ok(dept(1)), Ok(dept(2))]),
+            reader(
+                Table::Departments,
+                "d.avro",
+                vec![Ok(dept_row(1)), Ok(dept_row(2))],
+            ),
         ),
     ]);
     let (storage, committed) = replacing_storage(None);
@@ -69,7 +73,7 @@ fn a_plan_in_any_order_is_restored_parents_first() {
 fn a_file_of_another_table_is_refused_before_storage_is_touched() {
     let store = folder(vec![(
         "departments/newest.avro",
-        reader(Table::Jobs, "jobs/jobs-1.avro", vec![Ok(job(1))]),
+        reader(Table::Jobs, "jobs/jobs-1.avro", vec![Ok(job_row(1))]),
     )]);
     let mut storage = MockBulkStorage::new();
     storage.expect_replace().never();
@@ -137,7 +141,7 @@ fn an_invalid_record_refuses_the_whole_restore() {
         reader(
             Table::Departments,
             "d.avro",
-            vec![Ok(dept(1)), Err(invalid.clone()), Ok(dept(3))],
+            vec![Ok(dept_row(1)), Err(invalid.clone()), Ok(dept_row(3))],
         ),
     )]);
     let (storage, committed) = replacing_storage(None);
@@ -158,7 +162,7 @@ fn a_repeated_id_refuses_the_restore() {
         reader(
             Table::Jobs,
             "j.avro",
-            vec![Ok(job(1)), Ok(job(2)), Ok(job(1))],
+            vec![Ok(job_row(1)), Ok(job_row(2)), Ok(job_row(1))],
         ),
     )]);
     let (storage, committed) = replacing_storage(None);
@@ -180,7 +184,7 @@ fn a_repeated_id_refuses_the_restore() {
 fn missing_parents_are_reported_with_their_ids() {
     let store = folder(vec![(
         "departments/newest.avro",
-        reader(Table::Departments, "d.avro", vec![Ok(dept(1))]),
+        reader(Table::Departments, "d.avro", vec![Ok(dept_row(1))]),
     )]);
     let missing = vec![MissingParents {
         parent: Table::Departments,
@@ -205,7 +209,7 @@ fn missing_parents_are_reported_with_their_ids() {
 fn a_storage_failure_is_reported_as_such() {
     let store = folder(vec![(
         "jobs/newest.avro",
-        reader(Table::Jobs, "j.avro", vec![Ok(job(1))]),
+        reader(Table::Jobs, "j.avro", vec![Ok(job_row(1))]),
     )]);
     let mut storage = MockBulkStorage::new();
     storage

@@ -1,11 +1,19 @@
-//! Every storage port on [`PgStore`], each method delegating to the shared
-//! [`crate::db::store::Store`].
+//! Every storage port on [`DbStore`], each method delegating to the shared [`Store`] of the
+//! backend.
+//!
+//! [`Store`]: super::store::Store
 
-use super::dialect::PgDialect;
-use super::PgStore;
-use crate::db::reports::Source;
-use crate::db::tables::TableOps;
-use hiring_domain::{DepartmentHires, Id, Rejection, ReportYear, Table};
+use super::audit_log::AuditOps;
+use super::bulk::BulkLoadOps;
+use super::db_store::DbStore;
+use super::idempotency_keys::KeyOps;
+use super::rejects::RejectOps;
+use super::replace::BulkOps;
+use super::reports::{ReportOps, Source};
+use super::tables::TableOps;
+use hiring_domain::{
+    Department, DepartmentHires, HiredEmployee, Id, Job, Rejection, ReportYear, Table,
+};
 use hiring_ports::audit::{AuditEntry, AuditFilter, AuditLog, StoredAuditEntry};
 use hiring_ports::idempotency::{Claim, ClaimTimes, Completion, IdempotencyStore, KeyedRequest};
 use hiring_ports::reports::{QuarterCounts, Reports};
@@ -14,13 +22,20 @@ use hiring_ports::{
     RowSource, SnapshotSink, StoredRejection, TableRepository,
 };
 
-impl<E: TableOps<PgDialect>> TableRepository<E> for PgStore {
+impl<D, E> TableRepository<E> for DbStore<D>
+where
+    D: RejectOps + KeyOps + BulkLoadOps,
+    Department: TableOps<D>,
+    Job: TableOps<D>,
+    HiredEmployee: TableOps<D>,
+    E: TableOps<D>,
+{
     fn find_by_ids(&self, ids: &[Id]) -> Result<Vec<E>, RepoError> {
-        self.0.find_by_ids(ids)
+        self.store.find_by_ids(ids)
     }
 
     fn write_batch(&self, rows: &[E], rejects: &[Rejection]) -> Result<u64, RepoError> {
-        self.0.write_batch(rows, rejects)
+        self.store.write_batch(rows, rejects)
     }
 
     fn write_batch_completing(
@@ -29,35 +44,47 @@ impl<E: TableOps<PgDialect>> TableRepository<E> for PgStore {
         rejects: &[Rejection],
         completion: &Completion,
     ) -> Result<u64, RepoError> {
-        self.0.write_batch_completing(rows, rejects, completion)
+        self.store.write_batch_completing(rows, rejects, completion)
     }
 
     fn count(&self) -> Result<u64, RepoError> {
-        self.0.count::<E>()
+        self.store.count::<E>()
     }
 
     fn for_each(&self, sink: &mut dyn RowSink<E>) -> Result<u64, RepoError> {
-        self.0.for_each(sink)
+        self.store.for_each(sink)
     }
 
     fn replace_all(&self, rows: &mut dyn Iterator<Item = E>) -> Result<u64, RepoError> {
-        self.0.replace_all(rows)
+        self.store.replace_all(rows)
     }
 
     fn bulk_load(&self) -> Result<Option<Box<dyn BulkLoad<E>>>, RepoError> {
-        self.0.bulk_load::<E>()
+        self.store.bulk_load::<E>()
     }
 }
 
-impl KeyLookup for PgStore {
+impl<D> KeyLookup for DbStore<D>
+where
+    D: RejectOps + BulkLoadOps,
+    Department: TableOps<D>,
+    Job: TableOps<D>,
+    HiredEmployee: TableOps<D>,
+{
     fn existing_ids(&self, table: Table, ids: &[Id]) -> Result<Vec<Id>, RepoError> {
-        self.0.existing_ids(table, ids)
+        self.store.existing_ids(table, ids)
     }
 }
 
-impl BulkStorage for PgStore {
+impl<D> BulkStorage for DbStore<D>
+where
+    D: BulkOps + BulkLoadOps,
+    Department: TableOps<D>,
+    Job: TableOps<D>,
+    HiredEmployee: TableOps<D>,
+{
     fn snapshot(&self, tables: &[Table], sink: &mut dyn SnapshotSink) -> Result<u64, RepoError> {
-        self.0.snapshot(tables, sink)
+        self.store.snapshot(tables, sink)
     }
 
     fn replace(
@@ -65,71 +92,50 @@ impl BulkStorage for PgStore {
         tables: &[Table],
         source: &mut dyn RowSource,
     ) -> Result<Vec<u64>, ReplaceError> {
-        self.0.replace(tables, source)
+        self.store.replace(tables, source)
     }
 }
 
-impl Reports for PgStore {
+impl<D: ReportOps> Reports for DbStore<D> {
     fn quarter_counts(&self, year: ReportYear) -> Result<Vec<QuarterCounts>, RepoError> {
-        self.0.quarter_counts(year, Source::Aggregate)
+        self.store.quarter_counts(year, Source::Aggregate)
     }
 
     fn department_counts(&self, year: ReportYear) -> Result<Vec<DepartmentHires>, RepoError> {
-        self.0.department_counts(year, Source::Aggregate)
+        self.store.department_counts(year, Source::Aggregate)
     }
 }
 
-impl PgStore {
-    /// The hires-by-quarter counts of `year` computed by a `GROUP BY` over every hire of the
-    /// year, bypassing the maintained aggregate the reports read: for checking that aggregate,
-    /// and as the plain query in benchmarks.
-    pub fn quarter_counts_by_scan(
-        &self,
-        year: ReportYear,
-    ) -> Result<Vec<QuarterCounts>, RepoError> {
-        self.0.quarter_counts(year, Source::Scan)
-    }
-
-    /// The departments' hires in `year` computed by a `GROUP BY` over every hire of the year,
-    /// bypassing the maintained aggregate (see [`Self::quarter_counts_by_scan`]).
-    pub fn department_counts_by_scan(
-        &self,
-        year: ReportYear,
-    ) -> Result<Vec<DepartmentHires>, RepoError> {
-        self.0.department_counts(year, Source::Scan)
-    }
-}
-
-impl RejectLog for PgStore {
+impl<D: RejectOps> RejectLog for DbStore<D> {
     fn record(&self, rejects: &[Rejection]) -> Result<u64, RepoError> {
-        self.0.record_rejects(rejects)
+        self.store.record_rejects(rejects)
     }
 
     fn list(&self, filter: &RejectFilter) -> Result<Vec<StoredRejection>, RepoError> {
-        self.0.list_rejects(filter)
+        self.store.list_rejects(filter)
     }
 
     fn count(&self, table: Option<Table>) -> Result<u64, RepoError> {
-        self.0.count_rejects(table)
+        self.store.count_rejects(table)
     }
 }
 
-impl IdempotencyStore for PgStore {
+impl<D: RejectOps + KeyOps> IdempotencyStore for DbStore<D> {
     fn claim(&self, request: &KeyedRequest, times: &ClaimTimes) -> Result<Claim, RepoError> {
-        self.0.claim_key(request, times)
+        self.store.claim_key(request, times)
     }
 
     fn release(&self, request: &KeyedRequest) -> Result<(), RepoError> {
-        self.0.release_key(request)
+        self.store.release_key(request)
     }
 }
 
-impl AuditLog for PgStore {
+impl<D: AuditOps> AuditLog for DbStore<D> {
     fn append(&self, entry: &AuditEntry) -> Result<i64, RepoError> {
-        self.0.append_audit(entry)
+        self.store.append_audit(entry)
     }
 
     fn list(&self, filter: &AuditFilter) -> Result<Vec<StoredAuditEntry>, RepoError> {
-        self.0.list_audit(filter)
+        self.store.list_audit(filter)
     }
 }
