@@ -68,6 +68,14 @@ fn names_a_scheme(url: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
+/// The file an SQLite URL names; `None` for another backend or an unsupported URL.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    match Backend::from_url(url) {
+        Ok(Backend::Sqlite) => Some(sqlite_path(url).into()),
+        _ => None,
+    }
+}
+
 /// The file an SQLite URL names: `sqlite://PATH`, `sqlite:PATH` or the plain path.
 fn sqlite_path(url: &str) -> &str {
     match url.split_once(':') {

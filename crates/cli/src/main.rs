@@ -3,6 +3,7 @@
 
 mod audit;
 mod backup;
+mod config_cmd;
 mod generate;
 mod migrate;
 mod output;
@@ -81,6 +82,9 @@ enum Command {
     Report(report::Args),
     /// Serve the HTTP API (batch ingestion, CSV upload, reject log, health, OpenAPI docs).
     Serve(serve::Args),
+    /// Print every setting as this run resolves it and where it came from (default, file,
+    /// environment, flag), secrets hidden.
+    Config(config_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -114,6 +118,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         cli.log_format.unwrap_or(settings.log.format),
         &verbosity.filter(settings.log.filter.as_deref()),
     );
+    let flags = config_cmd::Flags {
+        config: cli.config.as_deref(),
+        database_url: cli.database_url.as_deref(),
+        log_format: cli.log_format.map(LogFormat::name),
+        verbosity_filter: (cli.verbose > 0 || cli.quiet > 0).then(|| verbosity.filter(None)),
+    };
     let wiring = Wiring::new(settings, cli.database_url.as_deref());
     match cli.command {
         Command::Migrate(args) => migrate::run(args, &wiring),
@@ -126,5 +136,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Prune(args) => prune::run(args, &wiring),
         Command::Report(args) => report::run(args, &wiring),
         Command::Serve(args) => serve::run(args, &wiring),
+        Command::Config(args) => config_cmd::run(args, &flags),
     }
 }

@@ -68,6 +68,16 @@ pub enum LogFormat {
     Json,
 }
 
+impl LogFormat {
+    /// The name as written in the configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Json => "json",
+        }
+    }
+}
+
 /// Defaults of `hiring migrate`.
 #[derive(Debug, Deserialize)]
 pub struct MigrateSettings {
@@ -108,49 +118,8 @@ impl Settings {
     /// Reads the layers. `file` is required when given explicitly; the default file may be
     /// missing.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
-        let (path, required) = match file {
-            Some(path) => (path, true),
-            None => (Path::new(DEFAULT_CONFIG_FILE), false),
-        };
-        config::Config::builder()
-            .set_default("database.url", "data/hiring.db")?
-            .set_default("log.format", "text")?
-            .set_default("migrate.dir", "csv_files")?
-            .set_default("migrate.batch_size", 10_000)?
-            .set_default("api.bind", "127.0.0.1:8080")?
-            .set_default("api.tokens", Vec::<String>::new())?
-            .set_default("api.protect_reads", false)?
-            .set_default("api.body_limit", hiring_api::DEFAULT_BODY_LIMIT as u64)?
-            .set_default(
-                "api.body_timeout",
-                hiring_api::DEFAULT_BODY_TIMEOUT.as_secs(),
-            )?
-            .set_default(
-                "api.body_idle_timeout",
-                hiring_api::DEFAULT_BODY_IDLE_TIMEOUT.as_secs(),
-            )?
-            .set_default("api.body_min_rate", hiring_api::DEFAULT_BODY_MIN_RATE)?
-            .set_default(
-                "api.header_timeout",
-                hiring_api::DEFAULT_HEADER_TIMEOUT.as_secs(),
-            )?
-            .set_default(
-                "api.shutdown_grace",
-                hiring_api::DEFAULT_SHUTDOWN_GRACE.as_secs(),
-            )?
-            .set_default(
-                "api.auth_failures_per_minute",
-                hiring_api::DEFAULT_AUTH_FAILURES_PER_MINUTE,
-            )?
-            .set_default("backup.dir", "avro_files")?
-            .add_source(config::File::from(path).required(required))
-            .add_source(
-                config::Environment::with_prefix("HIRING")
-                    .prefix_separator("__")
-                    .separator("__")
-                    .try_parsing(true),
-            )
-            .build()
+        let path = file.unwrap_or(Path::new(DEFAULT_CONFIG_FILE));
+        layered(file)
             .and_then(config::Config::try_deserialize)
             .with_context(|| format!("invalid configuration (file {})", path.display()))
     }
@@ -161,6 +130,54 @@ impl Settings {
             .map(str::to_owned)
             .unwrap_or_else(|| self.database.url.expose_secret().to_owned())
     }
+}
+
+/// The layers merged, each value remembering where it came from (`Value::origin`: none for a
+/// default, the file's path, or the environment).
+pub fn layered(file: Option<&Path>) -> Result<config::Config, config::ConfigError> {
+    let (path, required) = match file {
+        Some(path) => (path, true),
+        None => (Path::new(DEFAULT_CONFIG_FILE), false),
+    };
+    config::Config::builder()
+        .set_default("database.url", "data/hiring.db")?
+        .set_default("log.format", "text")?
+        .set_default("migrate.dir", "csv_files")?
+        .set_default("migrate.batch_size", 10_000)?
+        .set_default("api.bind", "127.0.0.1:8080")?
+        .set_default("api.tokens", Vec::<String>::new())?
+        .set_default("api.protect_reads", false)?
+        .set_default("api.body_limit", hiring_api::DEFAULT_BODY_LIMIT as u64)?
+        .set_default(
+            "api.body_timeout",
+            hiring_api::DEFAULT_BODY_TIMEOUT.as_secs(),
+        )?
+        .set_default(
+            "api.body_idle_timeout",
+            hiring_api::DEFAULT_BODY_IDLE_TIMEOUT.as_secs(),
+        )?
+        .set_default("api.body_min_rate", hiring_api::DEFAULT_BODY_MIN_RATE)?
+        .set_default(
+            "api.header_timeout",
+            hiring_api::DEFAULT_HEADER_TIMEOUT.as_secs(),
+        )?
+        .set_default(
+            "api.shutdown_grace",
+            hiring_api::DEFAULT_SHUTDOWN_GRACE.as_secs(),
+        )?
+        .set_default(
+            "api.auth_failures_per_minute",
+            hiring_api::DEFAULT_AUTH_FAILURES_PER_MINUTE,
+        )?
+        .set_default("backup.dir", "avro_files")?
+        .add_source(config::File::from(path).required(required))
+        .add_source(
+            config::Environment::with_prefix("HIRING")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true),
+        )
+        .build()
 }
 
 #[cfg(test)]

@@ -28,8 +28,20 @@ impl Wiring {
     }
 
     /// Opens the database (the backend picked from its URL) and applies pending migrations.
+    /// A new SQLite file is never made quietly: its absolute path is logged at WARN, so that a
+    /// run from another folder than meant is noticed.
     pub fn storage(&self) -> anyhow::Result<Repositories> {
-        Ok(hiring_adapters::open(&self.database_url)?)
+        let new_file = hiring_adapters::sqlite_file(&self.database_url)
+            .filter(|path| !path.exists())
+            .map(|path| std::path::absolute(&path).unwrap_or(path));
+        let repos = hiring_adapters::open(&self.database_url)?;
+        if let Some(path) = new_file {
+            tracing::warn!(
+                path = %path.display(),
+                "no database file was there: created a new, empty one (relative paths resolve against the working directory)"
+            );
+        }
+        Ok(repos)
     }
 
     /// The backup folder: `flag` (`--dir`, `HIRING_BACKUP_DIR`), else `backup.dir` of the

@@ -398,5 +398,7 @@ mod hostile;
 mod safe_output;
 #[path = "serve_tokens/mod.rs"]
 mod serve_tokens;
+#[path = "settings/mod.rs"]
+mod settings;
 #[path = "urls/mod.rs"]
 mod urls;
