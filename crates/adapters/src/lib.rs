@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 pub use backup_store::AvroBackupStore;
 pub use open_error::{OpenError, ACCEPTED_URLS};
-pub use postgres::PgStore;
+pub use postgres::{create_database, PgStore};
 pub use sqlite::SqliteStore;
 
 /// The database engines a storage URL can name.

@@ -23,6 +23,14 @@ pub enum OpenError {
         /// What went wrong.
         reason: String,
     },
+    /// The PostgreSQL server answered, but has no database of that name.
+    #[error("the PostgreSQL server at {url} has no database {database:?}: create it first (for example with createdb)")]
+    NoSuchDatabase {
+        /// The URL without its password.
+        url: String,
+        /// The database it names.
+        database: String,
+    },
     /// The URL's scheme names no backend (`mysql://`, a mistyped `postgress://`).
     #[error("unsupported database URL scheme {scheme:?}: use {ACCEPTED_URLS}")]
     UnsupportedUrl {

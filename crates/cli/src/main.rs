@@ -42,6 +42,11 @@ struct Cli {
     #[arg(long, global = true, env = "HIRING_CONFIG", hide_env_values = true, help_heading = GLOBAL)]
     config: Option<PathBuf>,
 
+    /// Create the PostgreSQL database the URL names when the server lacks it (needs the
+    /// CREATEDB privilege)
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    create_database: bool,
+
     /// Log format (overrides log.format of the config)
     #[arg(long, global = true, value_enum, help_heading = GLOBAL)]
     log_format: Option<LogFormat>,
@@ -124,7 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         log_format: cli.log_format.map(LogFormat::name),
         verbosity_filter: (cli.verbose > 0 || cli.quiet > 0).then(|| verbosity.filter(None)),
     };
-    let wiring = Wiring::new(settings, cli.database_url.as_deref());
+    let wiring = Wiring::new(settings, cli.database_url.as_deref(), cli.create_database);
     match cli.command {
         Command::Migrate(args) => migrate::run(args, &wiring),
         Command::Rejects(args) => rejects::run(args, &wiring),

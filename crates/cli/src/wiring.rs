@@ -2,7 +2,7 @@
 //! backup folder from here, so the backend and the folder are chosen the same way everywhere.
 
 use crate::settings::Settings;
-use hiring_adapters::AvroBackupStore;
+use hiring_adapters::{AvroBackupStore, Backend, OpenError};
 use hiring_ports::Repositories;
 use std::path::Path;
 
@@ -10,15 +10,19 @@ use std::path::Path;
 pub struct Wiring {
     settings: Settings,
     database_url: String,
+    create_database: bool,
 }
 
 impl Wiring {
-    /// Wires `settings`, with the database URL of `--database-url` (or `DATABASE_URL`) when given.
-    pub fn new(settings: Settings, database_url: Option<&str>) -> Self {
+    /// Wires `settings`, with the database URL of `--database-url` (or `DATABASE_URL`) when
+    /// given; `create_database` (`--create-database`) creates a PostgreSQL database the server
+    /// lacks.
+    pub fn new(settings: Settings, database_url: Option<&str>, create_database: bool) -> Self {
         let database_url = settings.database_url(database_url);
         Self {
             settings,
             database_url,
+            create_database,
         }
     }
 
@@ -34,7 +38,17 @@ impl Wiring {
         let new_file = hiring_adapters::sqlite_file(&self.database_url)
             .filter(|path| !path.exists())
             .map(|path| std::path::absolute(&path).unwrap_or(path));
-        let repos = hiring_adapters::open(&self.database_url)?;
+        let postgres = Backend::from_url(&self.database_url) == Ok(Backend::Postgres);
+        if self.create_database && postgres && hiring_adapters::create_database(&self.database_url)?
+        {
+            tracing::info!("created the PostgreSQL database the URL names");
+        }
+        let repos = hiring_adapters::open(&self.database_url).map_err(|e| match e {
+            OpenError::NoSuchDatabase { .. } => {
+                anyhow::anyhow!("{e}; or run again with --create-database to create it")
+            }
+            e => e.into(),
+        })?;
         if let Some(path) = new_file {
             tracing::warn!(
                 path = %path.display(),

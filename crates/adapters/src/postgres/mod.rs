@@ -6,6 +6,7 @@
 //! (`crate::db::ports`); `url` keeps passwords out of every message.
 
 mod bulk;
+mod create;
 pub(crate) mod dialect;
 mod ops;
 mod reports;
@@ -21,7 +22,9 @@ use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::{Connection, PgConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 use std::time::Duration;
-use url::{malformed, query_params, scrub, UrlParts};
+
+pub use create::create_database;
+use url::{malformed, missing_database, one_line, scrub, with_connect_timeout, UrlParts};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
@@ -32,10 +35,6 @@ const POOL_SIZE: u32 = 8;
 
 /// How long to wait for a free pooled connection (or a new one) before giving up.
 const POOL_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// libpq's `connect_timeout`, in seconds, unless the URL sets its own: an unreachable server
-/// fails fast.
-const CONNECT_TIMEOUT_SECS: u32 = 3;
 
 /// Every storage port on one PostgreSQL database. Cloning shares the connection pool.
 pub type PgStore = DbStore<PgDialect>;
@@ -60,8 +59,16 @@ impl DbStore<PgDialect> {
         let url_with_timeout = with_connect_timeout(url);
         // One connection of our own first: it reports an unreachable server at once (a pool
         // would retry until its timeout) and runs the migrations.
-        let mut conn =
-            PgConnection::establish(&url_with_timeout).map_err(|e| fail(&e.to_string()))?;
+        let mut conn = PgConnection::establish(&url_with_timeout).map_err(|e| {
+            let reason = e.to_string();
+            match missing_database(&reason) {
+                Some(database) => OpenError::NoSuchDatabase {
+                    url: scrub(&parts.redacted(), url),
+                    database: scrub(database, url),
+                },
+                None => fail(&reason),
+            }
+        })?;
         conn.batch_execute(MIGRATION_LOCK)
             .map_err(|e| OpenError::Migrations(scrub(&e.to_string(), url)))?;
         run_migrations(&mut conn, MIGRATIONS).map_err(|e| OpenError::Migrations(scrub(&e, url)))?;
@@ -76,55 +83,5 @@ impl DbStore<PgDialect> {
             .connection_timeout(POOL_TIMEOUT)
             .build_unchecked(ConnectionManager::new(url_with_timeout));
         Ok(Self::new(Store::new(pool, parts.description()), ()))
-    }
-}
-
-/// libpq's multi-line messages on one line.
-fn one_line(message: &str) -> String {
-    message
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Adds `connect_timeout` to `url` unless it sets one.
-fn with_connect_timeout(url: &str) -> String {
-    let query = url.split_once('?').map_or("", |(_, query)| query);
-    if query_params(query).any(|(key, _)| key == "connect_timeout") {
-        url.to_owned()
-    } else {
-        let separator = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{separator}connect_timeout={CONNECT_TIMEOUT_SECS}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn connect_timeout_is_added_once() {
-        assert_eq!(
-            with_connect_timeout("postgres://h/db"),
-            "postgres://h/db?connect_timeout=3"
-        );
-        assert_eq!(
-            with_connect_timeout("postgres://h/db?sslmode=disable"),
-            "postgres://h/db?sslmode=disable&connect_timeout=3"
-        );
-        assert_eq!(
-            with_connect_timeout("postgres://h/db?connect_timeout=9"),
-            "postgres://h/db?connect_timeout=9"
-        );
-    }
-
-    #[test]
-    fn libpq_messages_fit_on_one_line() {
-        assert_eq!(
-            one_line("connection failed: refused\n\tIs the server running?\n"),
-            "connection failed: refused Is the server running?"
-        );
     }
 }

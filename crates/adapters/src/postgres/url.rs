@@ -205,6 +205,61 @@ fn decoded(text: &str) -> Cow<'_, str> {
     percent_encoding::percent_decode_str(text).decode_utf8_lossy()
 }
 
+/// libpq's `connect_timeout`, in seconds, unless the URL sets its own: an unreachable server
+/// fails fast.
+const CONNECT_TIMEOUT_SECS: u32 = 3;
+
+/// libpq's multi-line messages on one line.
+pub(crate) fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Adds `connect_timeout` to `url` unless it sets one.
+pub(crate) fn with_connect_timeout(url: &str) -> String {
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    if query_params(query).any(|(key, _)| key == "connect_timeout") {
+        url.to_owned()
+    } else {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}connect_timeout={CONNECT_TIMEOUT_SECS}")
+    }
+}
+
+/// The database a libpq connection error says does not exist (`database "x" does not exist`).
+pub(crate) fn missing_database(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once("database \"")?;
+    let (name, after) = rest.split_once('"')?;
+    after
+        .trim_start()
+        .starts_with("does not exist")
+        .then_some(name)
+}
+
+/// `url` with its database replaced by `database` (for the server's maintenance database).
+pub(crate) fn with_database(url: &str, database: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgresql", url));
+    let (rest, query) = match rest.split_once('?') {
+        Some((rest, query)) => (rest, format!("?{query}")),
+        None => (rest, String::new()),
+    };
+    // The authority ends at the first `/` after the credentials (which may hold a `/`).
+    let after_credentials = rest.rfind('@').map_or(0, |at| at + 1);
+    let authority_end = rest[after_credentials..]
+        .find('/')
+        .map_or(rest.len(), |slash| after_credentials + slash);
+    format!("{scheme}://{}/{database}{query}", &rest[..authority_end])
+}
+
+/// The database a URL names, percent-escapes decoded; empty when it names none.
+pub(crate) fn database_name(url: &str) -> String {
+    decoded(UrlParts::parse(url).database).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,5 +353,56 @@ mod tests {
         let url = "postgres://u:pa@ss@host/db";
         assert_eq!(scrub("pa@ss and pa", url), "*** and ***");
         assert_eq!(scrub("nothing", "postgres://u@host/db"), "nothing");
+    }
+
+    #[test]
+    fn connect_timeout_is_added_once() {
+        assert_eq!(
+            with_connect_timeout("postgres://h/db"),
+            "postgres://h/db?connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?sslmode=disable"),
+            "postgres://h/db?sslmode=disable&connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?connect_timeout=9"),
+            "postgres://h/db?connect_timeout=9"
+        );
+    }
+
+    #[test]
+    fn libpq_messages_fit_on_one_line() {
+        assert_eq!(
+            one_line("connection failed: refused\n\tIs the server running?\n"),
+            "connection failed: refused Is the server running?"
+        );
+    }
+
+    #[test]
+    fn a_missing_database_is_recognised_in_libpq_messages() {
+        assert_eq!(
+            missing_database("connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  database \"hiring_x\" does not exist"),
+            Some("hiring_x")
+        );
+        assert_eq!(missing_database("FATAL:  role \"x\" does not exist"), None);
+        assert_eq!(missing_database("connection refused"), None);
+    }
+
+    #[test]
+    fn the_database_of_a_url_can_be_swapped() {
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/hiring?sslmode=disable", "postgres"),
+            "postgres://u:p@h:5432/postgres?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://u:p/w@h/db", "postgres"),
+            "postgres://u:p/w@h/postgres"
+        );
+        assert_eq!(
+            with_database("postgresql://h", "postgres"),
+            "postgresql://h/postgres"
+        );
+        assert_eq!(database_name("postgres://h/my%20db?x=1"), "my db");
     }
 }

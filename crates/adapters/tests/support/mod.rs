@@ -95,8 +95,25 @@ impl TestDb {
     /// A new, empty PostgreSQL database; `None` when no server answers (and `CI` is not
     /// `true`).
     pub fn postgres() -> Option<Self> {
+        let (db, mut admin, name) = Self::postgres_name()?;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("CREATE DATABASE");
+        Some(db)
+    }
+
+    /// The URL of a PostgreSQL database that does not exist (yet): whatever creates it, it is
+    /// dropped after the test. `None` as for [`TestDb::postgres`].
+    #[allow(dead_code)]
+    pub fn postgres_absent() -> Option<Self> {
+        Self::postgres_name().map(|(db, _, _)| db)
+    }
+
+    /// A unique database name on the test server, an admin connection, and the guard that
+    /// drops the database.
+    fn postgres_name() -> Option<(Self, PgConnection, String)> {
         let server = admin_url();
-        let mut admin = match PgConnection::establish(&server) {
+        let admin = match PgConnection::establish(&server) {
             Ok(conn) => conn,
             Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
                 panic!("no PostgreSQL at {}: {e}", without_password(&server))
@@ -107,17 +124,15 @@ impl TestDb {
             }
         };
         let name = unique_name();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("CREATE DATABASE");
-        Some(Self {
+        let db = Self {
             url: with_database(&server, &name),
             engine: Engine::Postgres,
             _keep: Keep::Database(DropDatabase {
                 server,
                 name: name.clone(),
             }),
-        })
+        };
+        Some((db, admin, name))
     }
 
     /// A connection of its own to the SQLite file, waiting (like the store's) when the file is

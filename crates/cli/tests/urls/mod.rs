@@ -58,3 +58,28 @@ fn sqlite_urls_with_and_without_slashes_name_the_same_file() {
     assert_eq!(files, ["h.db"]);
     assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn a_missing_postgres_database_gets_a_hint_and_create_database_makes_it() {
+    let Some(db) = crate::support::TestDb::postgres_absent() else {
+        return;
+    };
+    let cwd = tempfile::tempdir().unwrap();
+    let output = hiring_in(cwd.path(), &db.url, &["rejects"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("has no database") && stderr.contains("--create-database"),
+        "{stderr}"
+    );
+    for run in 0..2 {
+        let output = hiring_in(cwd.path(), &db.url, &["rejects", "--create-database"]);
+        assert!(
+            output.status.success(),
+            "run {run}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let output = hiring_in(cwd.path(), &db.url, &["rejects"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
