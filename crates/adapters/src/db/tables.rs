@@ -255,6 +255,18 @@ mod tests {
     }
 
     #[test]
+    fn a_span_is_dense_below_twice_the_ids_asked_for() {
+        // Two ids: a span (last - first) of 3 is dense, of 4 is not.
+        assert_eq!(dense_span(&[1, 4]), Some((1, 4)));
+        assert_eq!(dense_span(&[1, 5]), None);
+        assert_eq!(dense_span(&[-3, -2, 0]), Some((-3, 0)));
+        assert_eq!(
+            dense_span(&[i32::MAX - 1, i32::MAX]),
+            Some((i32::MAX - 1, i32::MAX))
+        );
+    }
+
+    #[test]
     fn only_positive_ids_have_a_bit() {
         assert_eq!(id_bit(1), Some(1));
         assert_eq!(id_bit(0), Some(0));
