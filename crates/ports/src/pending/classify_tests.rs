@@ -22,12 +22,17 @@ impl<E: Record> LoadTarget<E> for Stored<E> {
     }
 }
 
-/// A batch of `rows` read from a file, each given as its CSV fields, on lines 1, 2, ...
-fn file_batch<E: Record>(rows: &[&[&str]]) -> PendingBatch<E> {
-    let mut batch = PendingBatch::new(Origin::File("rows.csv".to_owned()), rows.len());
-    for (line, fields) in (1..).zip(rows) {
+/// A batch of `rows`, each given as its CSV fields: read from a file (lines 1, 2, ...) or
+/// received by the API (indexes 0, 1, ...).
+fn batch_of<E: Record>(origin: Origin, rows: &[&[&str]]) -> PendingBatch<E> {
+    let first = match origin {
+        Origin::File(_) => 1,
+        Origin::Api(_) => 0,
+    };
+    let mut batch = PendingBatch::new(origin, rows.len());
+    for (position, fields) in (first..).zip(rows) {
         batch.push(
-            line,
+            position,
             |out| out.push_str(&fields.join(",")),
             E::from_fields(fields),
         );
@@ -35,17 +40,12 @@ fn file_batch<E: Record>(rows: &[&[&str]]) -> PendingBatch<E> {
     batch
 }
 
-/// A batch of `rows` received by the API, at indexes 0, 1, ...
+fn file_batch<E: Record>(rows: &[&[&str]]) -> PendingBatch<E> {
+    batch_of(Origin::File("rows.csv".to_owned()), rows)
+}
+
 fn api_batch<E: Record>(rows: &[&[&str]]) -> PendingBatch<E> {
-    let mut batch = PendingBatch::new(Origin::Api("r1".to_owned()), rows.len());
-    for (index, fields) in (0..).zip(rows) {
-        batch.push(
-            index,
-            |out| out.push_str(&fields.join(",")),
-            E::from_fields(fields),
-        );
-    }
-    batch
+    batch_of(Origin::Api("r1".to_owned()), rows)
 }
 
 fn hire(id: i64, department: i64, job: i64) -> HiredEmployee {
