@@ -140,11 +140,14 @@ where
                     };
                 }
                 let mut counts = Vec::with_capacity(tables.len());
+                let unindexed = set_aside.is_some();
                 for table in tables {
                     counts.push(match table {
-                        Table::Departments => fill_table::<D, Department>(conn, source)?,
-                        Table::Jobs => fill_table::<D, Job>(conn, source)?,
-                        Table::HiredEmployees => fill_table::<D, HiredEmployee>(conn, source)?,
+                        Table::Departments => fill_table::<D, Department>(conn, source, unindexed)?,
+                        Table::Jobs => fill_table::<D, Job>(conn, source, unindexed)?,
+                        Table::HiredEmployees => {
+                            fill_table::<D, HiredEmployee>(conn, source, unindexed)?
+                        }
                     });
                 }
                 let mut refused = None;

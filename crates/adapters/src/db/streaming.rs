@@ -76,10 +76,12 @@ pub(crate) fn stream_table<D: Dialect, E: TableOps<D> + Into<AnyRow>>(
 
 /// Inserts the rows `source` gives for the entity's table, in chunks. Each chunk is written on
 /// a second thread while this one reads the next, so that reading and checking the rows and
-/// writing them overlap; at most three chunks are in memory.
+/// writing them overlap; at most three chunks are in memory. `unindexed`: the table's secondary
+/// indexes are set aside, and the rows go in with [`TableOps::insert_unindexed`].
 pub(crate) fn fill_table<D: Dialect, E: TableOps<D> + FromAnyRow>(
     conn: &mut D::Conn,
     source: &mut dyn RowSource,
+    unindexed: bool,
 ) -> Result<u64, StoreError> {
     std::thread::scope(|scope| {
         let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<E>>(1);
@@ -88,7 +90,11 @@ pub(crate) fn fill_table<D: Dialect, E: TableOps<D> + FromAnyRow>(
             let mut tally = Tally::default();
             let mut stored = 0;
             for chunk in received {
-                stored += E::insert_uncounted(conn, &chunk)?;
+                stored += if unindexed {
+                    E::insert_unindexed(conn, &chunk)?
+                } else {
+                    E::insert_uncounted(conn, &chunk)?
+                };
                 E::tally(&chunk, &mut tally);
             }
             E::add_tally(conn, &mut tally)?;

@@ -18,6 +18,12 @@ pub(crate) trait TableOps<D: Dialect>: Record {
     /// many batches in one transaction, which counts them with [`TableOps::tally`] and adds the
     /// tally once with [`TableOps::add_tally`].
     fn insert_uncounted(conn: &mut D::Conn, rows: &[Self]) -> Result<u64, StoreError>;
+    /// Like [`TableOps::insert_uncounted`], into a table whose secondary indexes are set aside
+    /// (a bulk load or a restore): with no index page to keep up to date, a backend may write
+    /// several rows per statement. By default [`TableOps::insert_uncounted`].
+    fn insert_unindexed(conn: &mut D::Conn, rows: &[Self]) -> Result<u64, StoreError> {
+        Self::insert_uncounted(conn, rows)
+    }
     /// Counts `rows` into `tally` (only hires count).
     fn tally(rows: &[Self], tally: &mut Tally);
     /// Adds `tally` to the aggregate and empties it.
@@ -69,14 +75,16 @@ pub(crate) fn dense_span(ids: &[i32]) -> Option<(i32, i32)> {
 /// Writes [`TableOps`] of `entity` for dialect `dialect`, on the table `crate::schema::$s::$t`.
 /// `from_row` turns a loaded row into the entity; `insert` is the body of
 /// [`TableOps::insert_uncounted`], given the connection and the rows under the names between
-/// the bars, and evaluating to `Result<usize, StoreError>` (the rows inserted).
+/// the bars, and evaluating to `Result<usize, StoreError>` (the rows inserted); the optional
+/// `insert_unindexed`, written the same way, is the body of [`TableOps::insert_unindexed`].
 macro_rules! table_ops {
     (
         dialect: $d:ty,
         entity: $entity:ty,
         table: $s:ident::$t:ident,
         from_row: $from_row:expr,
-        insert: |$conn:ident, $rows:ident| $insert:expr $(,)?
+        insert: |$conn:ident, $rows:ident| $insert:expr
+        $(, insert_unindexed: |$uconn:ident, $urows:ident| $uinsert:expr)? $(,)?
     ) => {
         impl $crate::db::tables::TableOps<$d> for $entity {
             fn find(
@@ -140,6 +148,16 @@ macro_rules! table_ops {
                 let inserted: Result<usize, $crate::db::error::StoreError> = $insert;
                 Ok($crate::db::rows::affected(inserted?))
             }
+
+            $(
+                fn insert_unindexed(
+                    $uconn: &mut <$d as $crate::db::dialect::Dialect>::Conn,
+                    $urows: &[Self],
+                ) -> Result<u64, $crate::db::error::StoreError> {
+                    let inserted: Result<usize, $crate::db::error::StoreError> = $uinsert;
+                    Ok($crate::db::rows::affected(inserted?))
+                }
+            )?
 
             fn tally(rows: &[Self], tally: &mut $crate::db::hire_counts::Tally) {
                 <$entity as $crate::db::hire_counts::Counted>::tally(rows, tally);
@@ -234,6 +252,18 @@ mod tests {
         assert_eq!(dense_span(&[2, 1]), None);
         assert_eq!(dense_span(&[1, 1, 2]), None);
         assert_eq!(dense_span(&[i32::MIN, i32::MAX]), None);
+    }
+
+    #[test]
+    fn a_span_is_dense_below_twice_the_ids_asked_for() {
+        // Two ids: a span (last - first) of 3 is dense, of 4 is not.
+        assert_eq!(dense_span(&[1, 4]), Some((1, 4)));
+        assert_eq!(dense_span(&[1, 5]), None);
+        assert_eq!(dense_span(&[-3, -2, 0]), Some((-3, 0)));
+        assert_eq!(
+            dense_span(&[i32::MAX - 1, i32::MAX]),
+            Some((i32::MAX - 1, i32::MAX))
+        );
     }
 
     #[test]

@@ -33,7 +33,6 @@ use crate::db::dialect::Dialect;
 use crate::db::error::{repo_error, StoreError};
 use crate::db::hire_counts::Tally;
 use crate::db::rejects::RejectOps;
-use crate::db::rows::affected;
 use crate::db::tables::{id_bit, stored_ids, TableOps};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
@@ -137,36 +136,12 @@ pub(crate) fn without_row_foreign_keys<T>(
     replace(&mut *off.0)
 }
 
-/// `rows` as hires, when `E` is [`HiredEmployee`].
-fn as_hires<E: 'static>(rows: &[E]) -> Option<Vec<&HiredEmployee>> {
-    rows.iter()
-        .map(|row| (row as &dyn std::any::Any).downcast_ref::<HiredEmployee>())
-        .collect()
-}
-
-/// `rows` as hires, when they are hires, at least [`HIRES_PER_INSERT`] of them, and the table
-/// has no secondary index (set aside by a bulk write): then [`insert_hires`] is the faster way.
-pub(crate) fn unindexed_hires<'r, E: 'static>(
-    conn: &mut SqliteConnection,
-    rows: &'r [E],
-) -> Result<Option<Vec<&'r HiredEmployee>>, StoreError> {
-    if rows.len() < HIRES_PER_INSERT {
-        return Ok(None);
-    }
-    let Some(hires) = as_hires(rows) else {
-        return Ok(None);
-    };
-    let indexes = diesel::sql_query(SET_ASIDE)
-        .bind::<Text, _>(Table::HiredEmployees.name())
-        .load::<SetAsideRow>(conn)?;
-    Ok(indexes.is_empty().then_some(hires))
-}
-
-/// Inserts `hires`, [`HIRES_PER_INSERT`] per statement, the rest one by one. Returns the rows
-/// inserted.
+/// Inserts `hires`, [`HIRES_PER_INSERT`] per statement, the rest one by one: how hires go into
+/// a table whose secondary indexes are set aside ([`TableOps::insert_unindexed`]). Returns the
+/// rows inserted.
 pub(crate) fn insert_hires(
     conn: &mut SqliteConnection,
-    hires: &[&HiredEmployee],
+    hires: &[HiredEmployee],
 ) -> Result<usize, StoreError> {
     use crate::schema::sqlite::hired_employees as t;
     use diesel::ExpressionMethods;
@@ -183,10 +158,10 @@ pub(crate) fn insert_hires(
     let mut inserted = 0;
     let mut chunks = hires.chunks_exact(HIRES_PER_INSERT);
     for chunk in &mut chunks {
-        let rows: [_; HIRES_PER_INSERT] = std::array::from_fn(|i| values(chunk[i]));
+        let rows: [_; HIRES_PER_INSERT] = std::array::from_fn(|i| values(&chunk[i]));
         inserted += diesel::insert_into(t::table).values(rows).execute(conn)?;
     }
-    for &hire in chunks.remainder() {
+    for hire in chunks.remainder() {
         inserted += diesel::insert_into(t::table)
             .values(values(hire))
             .execute(conn)?;
@@ -311,12 +286,9 @@ impl<E: TableOps<SqliteDialect>> BulkLoad<E> for SqliteBulkLoad<E> {
         let inserted = self.run(|conn| {
             let inserted = if rows.is_empty() {
                 0
-            } else if let Some(hires) = as_hires(rows) {
-                let mut tally = self.tally.borrow_mut();
-                hires.iter().for_each(|hire| tally.add(hire));
-                affected(insert_hires(conn, &hires)?)
             } else {
-                E::insert(conn, rows)?
+                E::tally(rows, &mut self.tally.borrow_mut());
+                E::insert_unindexed(conn, rows)?
             };
             if !rejects.is_empty() {
                 SqliteDialect::insert_rejects(conn, rejects)?;

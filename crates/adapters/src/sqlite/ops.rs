@@ -27,9 +27,9 @@ use hiring_ports::{BulkLoad, MissingParents, RepoError};
 /// touches, which a single-row statement does not need. Diesel caches the prepared statement,
 /// so each row costs one bind and one step, as in `sqlite3 .import`.
 ///
-/// Hires written while the table's secondary indexes are set aside (a restore) go in several
-/// rows per statement instead (see [`bulk::insert_hires`]): with no index page to journal, that
-/// is the faster form.
+/// Hires written while the table's secondary indexes are set aside (a bulk load or a restore,
+/// which call [`TableOps::insert_unindexed`]) go in several rows per statement instead (see
+/// [`bulk::insert_hires`]): with no index page to journal, that is the faster form.
 fn insert_rows<'r, E, T, V>(
     conn: &mut SqliteConnection,
     table: T,
@@ -37,21 +37,15 @@ fn insert_rows<'r, E, T, V>(
     to_values: impl Fn(&'r E) -> V,
 ) -> Result<usize, StoreError>
 where
-    E: 'static,
     T: diesel::Table + Copy,
     V: Insertable<T>,
     InsertStatement<T, V::Values>: ExecuteDsl<SqliteConnection>,
 {
-    match bulk::unindexed_hires(conn, rows)? {
-        Some(hires) => bulk::insert_hires(conn, &hires),
-        None => {
-            let mut inserted = 0;
-            for values in rows.iter().map(to_values) {
-                inserted += diesel::insert_into(table).values(values).execute(conn)?;
-            }
-            Ok(inserted)
-        }
+    let mut inserted = 0;
+    for values in rows.iter().map(to_values) {
+        inserted += diesel::insert_into(table).values(values).execute(conn)?;
     }
+    Ok(inserted)
 }
 
 table_ops! {
@@ -104,6 +98,7 @@ table_ops! {
             )
         })
     },
+    insert_unindexed: |conn, rows| bulk::insert_hires(conn, rows),
 }
 
 hire_count_ops!(SqliteDialect, sqlite);

@@ -214,3 +214,7 @@ fn missing_parents<'r, E: Record>(
     }
     Ok(missing)
 }
+
+#[cfg(test)]
+#[path = "classify_tests.rs"]
+mod tests;
