@@ -62,7 +62,7 @@ for engine in ${ENGINES:-sqlite postgresql}; do
     migrate_rate() { # url [flags...]
         local url=$1; shift
         DATABASE_URL="$url" "$hiring" migrate --dir "$work/csv" --format json "$@" 2>/dev/null |
-            python3 -c 'import json,sys; s=[t for t in json.load(sys.stdin) if t["table"]=="hired_employees"][0]; print(round(s["read"]/s["elapsed"]))'
+            python3 -c 'import json,sys; s=[t for t in json.load(sys.stdin) if t["table"]=="hired_employees"][0]; print(round(s["read"]/s["seconds"]))'
     }
     url="$(fresh_db "$engine")"
     bulk_rate="$(migrate_rate "$url")"

@@ -114,6 +114,67 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One line of the summary table, its first column `label`.
+fn summary_row(label: &str, s: &TableSummary) -> Vec<String> {
+    vec![
+        label.to_owned(),
+        s.source.clone(),
+        s.read.to_string(),
+        s.inserted.to_string(),
+        s.already_present.to_string(),
+        s.rejected.to_string(),
+        format!("{:.2}", s.elapsed.as_secs_f64()),
+        format!("{:.0}", s.rows_per_second()),
+    ]
+}
+
+/// The totals of a run of several files, as one more summary.
+fn total_of(summaries: &[TableSummary]) -> Option<TableSummary> {
+    let (first, rest) = summaries
+        .split_first()
+        .filter(|(_, rest)| !rest.is_empty())?;
+    let mut total = first.clone();
+    total.source = String::new();
+    for s in rest {
+        total.read += s.read;
+        total.inserted += s.inserted;
+        total.already_present += s.already_present;
+        total.rejected += s.rejected;
+        total.elapsed += s.elapsed;
+    }
+    Some(total)
+}
+
+/// The rejects by table, field and reason, with a few examples each: what a load shows instead
+/// of a line per rejected row (`-vv` logs each; `hiring rejects` lists them).
+fn print_reasons(summaries: &[TableSummary]) {
+    let rows: Vec<Vec<String>> = summaries
+        .iter()
+        .flat_map(|s| {
+            s.reasons.iter().map(move |r| {
+                vec![
+                    s.table.to_string(),
+                    r.field.clone(),
+                    r.reason.clone(),
+                    r.rows.to_string(),
+                    r.examples.join(", "),
+                ]
+            })
+        })
+        .collect();
+    if !rows.is_empty() {
+        println!("rejects by reason:");
+        println!(
+            "{}",
+            output::table(
+                &["table", "field", "reason", "rows", "for example"],
+                &[3],
+                rows
+            )
+        );
+    }
+}
+
 /// The path of the file of `table` among `files`, as shown in messages.
 fn path_of(files: &[(Table, PathBuf)], table: Table) -> String {
     files.iter().find(|(t, _)| *t == table).map_or_else(
@@ -274,21 +335,13 @@ fn render(summaries: &[TableSummary], format: Format, database: &str) -> anyhow:
     match format {
         Format::Json => output::print_json(&summaries),
         Format::Table => {
-            let rows = summaries
+            let mut rows: Vec<Vec<String>> = summaries
                 .iter()
-                .map(|s| {
-                    vec![
-                        s.table.to_string(),
-                        s.source.clone(),
-                        s.read.to_string(),
-                        s.inserted.to_string(),
-                        s.already_present.to_string(),
-                        s.rejected.to_string(),
-                        format!("{:.2}", s.elapsed.as_secs_f64()),
-                        format!("{:.0}", s.rows_per_second()),
-                    ]
-                })
+                .map(|s| summary_row(s.table.name(), s))
                 .collect();
+            if let Some(total) = total_of(summaries) {
+                rows.push(summary_row("total", &total));
+            }
             let header = [
                 "table",
                 "source",
@@ -300,6 +353,7 @@ fn render(summaries: &[TableSummary], format: Format, database: &str) -> anyhow:
                 "rows/s",
             ];
             println!("{}", output::table(&header, &[2, 3, 4, 5, 6, 7], rows));
+            print_reasons(summaries);
             let dry = summaries.first().is_some_and(|s| s.dry_run);
             let database = output::escape_controls(database);
             if dry {

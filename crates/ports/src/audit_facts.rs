@@ -173,6 +173,7 @@ mod tests {
             elapsed: Duration::from_secs(1),
             stopped_early: true,
             dry_run: false,
+            reasons: Vec::new(),
         }
     }
 

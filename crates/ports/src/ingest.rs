@@ -332,7 +332,7 @@ pub(crate) fn ingest_into<E: Record, T: LoadTarget<E> + ?Sized>(
             write
         },
     )?;
-    pending::warn_rejects(&plan, &batch);
+    pending::log_rejects(&plan, &batch, None);
     let report = IngestReport {
         table: E::TABLE,
         request_id: request_id.to_owned(),

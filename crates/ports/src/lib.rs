@@ -25,6 +25,7 @@ mod page_limit;
 mod pending;
 mod raw_text;
 pub mod record_reader;
+pub mod reject_tally;
 pub mod reports;
 mod repository;
 

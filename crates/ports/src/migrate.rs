@@ -7,6 +7,7 @@
 
 use crate::pending::{self, Duplicates, LoadTarget, Origin, PendingBatch, WRITE_ATTEMPTS};
 use crate::record_reader::{RecordReader, Row, HEAD_BYTES};
+use crate::reject_tally::{ReasonCount, RejectTally};
 use crate::{BulkLoad, RepoError, Repositories, TableRepository};
 use hiring_domain::{Record, Table};
 use roaring::RoaringBitmap;
@@ -44,8 +45,9 @@ impl Default for LoadOptions {
     }
 }
 
-/// What a load did with one file.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// What a load did with one file. As JSON (the CLI's and the API's), `elapsed` is `seconds`
+/// and `rows_per_second` is added.
+#[derive(Debug, Clone, PartialEq)]
 pub struct TableSummary {
     /// The table loaded.
     pub table: Table,
@@ -60,16 +62,32 @@ pub struct TableSummary {
     /// Rows refused and logged.
     pub rejected: u64,
     /// Wall time of the load.
-    #[serde(serialize_with = "seconds")]
     pub elapsed: Duration,
     /// True when the load stopped early because the reject limit was passed.
     pub stopped_early: bool,
     /// True when nothing was written.
     pub dry_run: bool,
+    /// The rejects by field and reason, most frequent first, with a few examples each.
+    pub reasons: Vec<ReasonCount>,
 }
 
-fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64())
+impl serde::Serialize for TableSummary {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("TableSummary", 11)?;
+        out.serialize_field("table", &self.table)?;
+        out.serialize_field("source", &self.source)?;
+        out.serialize_field("read", &self.read)?;
+        out.serialize_field("inserted", &self.inserted)?;
+        out.serialize_field("already_present", &self.already_present)?;
+        out.serialize_field("rejected", &self.rejected)?;
+        out.serialize_field("seconds", &self.elapsed.as_secs_f64())?;
+        out.serialize_field("rows_per_second", &self.rows_per_second())?;
+        out.serialize_field("stopped_early", &self.stopped_early)?;
+        out.serialize_field("dry_run", &self.dry_run)?;
+        out.serialize_field("reasons", &self.reasons)?;
+        out.end()
+    }
 }
 
 impl TableSummary {
@@ -84,6 +102,7 @@ impl TableSummary {
             elapsed: Duration::ZERO,
             stopped_early: false,
             dry_run,
+            reasons: Vec::new(),
         }
     }
 
@@ -164,6 +183,8 @@ pub struct Migration<'a> {
     rejected: u64,
     stopped: bool,
     accepted: HashMap<Table, RoaringBitmap>,
+    /// The reasons of the current load's rejects.
+    tally: RejectTally,
 }
 
 impl<'a> Migration<'a> {
@@ -175,6 +196,7 @@ impl<'a> Migration<'a> {
             options,
             rejected: 0,
             stopped: false,
+            tally: RejectTally::default(),
             accepted: HashMap::new(),
         }
     }
@@ -238,12 +260,15 @@ impl<'a> Migration<'a> {
             (result, _) => result,
         };
         if let Err(stop) = result {
+            let tally = std::mem::take(&mut self.tally);
             if in_one_transaction {
                 // Whatever the bulk load wrote was rolled back with it.
                 self.rejected -= summary.rejected;
                 summary.inserted = 0;
                 summary.already_present = 0;
                 summary.rejected = 0;
+            } else {
+                summary.reasons = tally.into_reasons();
             }
             summary.elapsed = started.elapsed();
             return Err(match stop {
@@ -258,6 +283,7 @@ impl<'a> Migration<'a> {
             });
         }
         summary.elapsed = started.elapsed();
+        summary.reasons = std::mem::take(&mut self.tally).into_reasons();
         tracing::info!(
             table = %summary.table,
             source = %summary.source,
@@ -367,7 +393,7 @@ impl<'a> Migration<'a> {
             },
             |_, _| !self.options.dry_run,
         )?;
-        pending::warn_rejects(&plan, batch);
+        pending::log_rejects(&plan, batch, Some(&mut self.tally));
         let inserted = if self.options.dry_run {
             let seen = self.accepted.entry(E::TABLE).or_default();
             for &i in plan.inserts.iter().chain(&plan.present) {

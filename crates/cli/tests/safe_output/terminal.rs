@@ -33,6 +33,8 @@ fn migrate(db: &str, dir: &Path, log_format: &str) -> String {
         db,
         &[
             "migrate",
+            // Each rejected row is logged at DEBUG.
+            "-vv",
             "--log-format",
             log_format,
             "--dir",

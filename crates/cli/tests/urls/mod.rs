@@ -81,5 +81,9 @@ fn a_missing_postgres_database_gets_a_hint_and_create_database_makes_it() {
         );
     }
     let output = hiring_in(cwd.path(), &db.url, &["rejects"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

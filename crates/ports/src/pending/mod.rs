@@ -21,5 +21,5 @@ pub(crate) use classify::{classify, Duplicates};
 pub(crate) use commit::{commit, WRITE_ATTEMPTS};
 pub(crate) use csv_rows::text_fields;
 pub(crate) use plan::Plan;
-pub(crate) use rejects::warn_rejects;
+pub(crate) use rejects::log_rejects;
 pub(crate) use target::LoadTarget;

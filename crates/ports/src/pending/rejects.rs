@@ -3,6 +3,7 @@
 
 use super::batch::{Item, PendingBatch};
 use super::plan::Plan;
+use crate::reject_tally::RejectTally;
 use hiring_domain::{FieldError, Record, Rejection, RowErrors};
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -102,19 +103,30 @@ impl Plan {
     }
 }
 
-/// Logs every reject of `plan` as one WARN line, borrowing what it prints from the batch.
-pub(crate) fn warn_rejects<E: Record>(plan: &Plan, batch: &PendingBatch<E>) {
-    if plan.rejects.is_empty() || !tracing::enabled!(tracing::Level::WARN) {
+/// Logs every reject of `plan` as one DEBUG line (borrowing what it prints from the batch) and
+/// counts its reasons in `tally`.
+pub(crate) fn log_rejects<E: Record>(
+    plan: &Plan,
+    batch: &PendingBatch<E>,
+    mut tally: Option<&mut RejectTally>,
+) {
+    let logged = tracing::enabled!(tracing::Level::DEBUG);
+    if plan.rejects.is_empty() || (!logged && tally.is_none()) {
         return;
     }
     for rejected in plan.rejected(batch) {
-        tracing::warn!(
-            table = %E::TABLE,
-            source = %rejected.source(),
-            raw = %rejected.raw(),
-            reasons = %Reasons(rejected.errors()),
-            "row rejected"
-        );
+        if let Some(tally) = tally.as_deref_mut() {
+            tally.add(&rejected.source(), rejected.errors());
+        }
+        if logged {
+            tracing::debug!(
+                table = %E::TABLE,
+                source = %rejected.source(),
+                raw = %rejected.raw(),
+                reasons = %Reasons(rejected.errors()),
+                "row rejected"
+            );
+        }
     }
 }
 
