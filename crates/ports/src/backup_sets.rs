@@ -11,12 +11,14 @@ use serde::Serialize;
 use std::path::Path;
 use std::time::Instant;
 
-/// What the backup folder holds: the sets, and every readable file (in a set or not).
+/// What the backup folder holds: the sets, and every readable file (in a set or not). As
+/// JSON, `{"sets": [...], "backups": [...]}`, as `GET /api/v1/backups` answers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BackupListing {
     /// Every set that has a manifest, newest first.
     pub sets: Vec<SetStatus>,
     /// Every readable backup file: tables in dependency order, newest first.
+    #[serde(rename = "backups")]
     pub files: Vec<BackupInfo>,
 }
 

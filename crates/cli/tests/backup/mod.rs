@@ -53,7 +53,8 @@ fn backup_list_and_restore_through_the_command(db: &TestDb) {
             dir.path().to_str().unwrap(),
         ],
     ));
-    assert_eq!(listed["files"].as_array().unwrap().len(), 4);
+    // Named as `GET /api/v1/backups` names them.
+    assert_eq!(listed["backups"].as_array().unwrap().len(), 4);
     let sets = listed["sets"].as_array().unwrap();
     assert_eq!(sets.len(), 2);
     assert_eq!(sets[0]["set"], Value::Null);
