@@ -30,7 +30,8 @@ pub(super) fn read(input: &mut impl Read) -> Result<HashMap<String, Vec<u8>>, St
                 .ok_or("a metadata block count is out of range")?;
             long(input)?;
         }
-        if entries.len() as i64 + count > MAX_ENTRIES {
+        // A count near i64::MAX must not overflow the sum.
+        if (entries.len() as i64).saturating_add(count) > MAX_ENTRIES {
             return Err(format!(
                 "its header declares more than {MAX_ENTRIES} metadata entries"
             ));
