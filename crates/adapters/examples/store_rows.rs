@@ -45,6 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let filter = RejectFilter {
         table: Some(Table::HiredEmployees),
         limit: PageLimit::new(10)?,
+        ..RejectFilter::default()
     };
     for reject in repos.rejects.list(&filter)? {
         let reasons: Vec<String> = reject.errors.iter().map(ToString::to_string).collect();

@@ -116,6 +116,7 @@ where
         + hiring_ports::reports::Reports
         + hiring_ports::idempotency::IdempotencyStore
         + hiring_ports::audit::AuditLog
+        + hiring_ports::runs::RunLog
         + BulkStorage
         + 'static,
 {
@@ -129,6 +130,7 @@ where
         reports: store.clone(),
         idempotency: store.clone(),
         audit: store.clone(),
+        runs: store.clone(),
         bulk: store,
         description,
     }

@@ -51,6 +51,29 @@ macro_rules! tables {
                 raw_record -> Text,
                 reasons -> $json,
                 recorded_at -> $instant,
+                run_id -> Nullable<BigInt>,
+                fields -> Text,
+                reason_text -> Text,
+            }
+        }
+
+        diesel::table! {
+            use diesel::sql_types::*;
+
+            runs (id) {
+                id -> BigInt,
+                kind -> Text,
+                actor -> Text,
+                source -> Text,
+                started_at -> $instant,
+                finished_at -> Nullable<$instant>,
+                outcome -> Text,
+                read_rows -> BigInt,
+                inserted -> BigInt,
+                already_present -> BigInt,
+                rejected -> BigInt,
+                duration_ms -> Nullable<BigInt>,
+                detail -> Text,
             }
         }
 

@@ -31,7 +31,7 @@ mod values;
 pub use batch::{Batch, BatchError, MAX_BATCH_ROWS};
 pub use entities::{Department, HiredEmployee, Job, Record};
 pub use error::{FieldError, RowErrors};
-pub use rejection::Rejection;
+pub use rejection::{Rejection, RunId};
 pub use report::{
     name_order, DepartmentHires, QuarterHires, ReportRow, ReportYear, ReportYearError,
 };

@@ -143,6 +143,7 @@ fn repositories() -> Repositories {
         reports: Arc::new(MockReports::new()),
         idempotency: Arc::new(hiring_ports::idempotency::MockIdempotencyStore::new()),
         audit: Arc::new(hiring_ports::audit::MockAuditLog::new()),
+        runs: Arc::new(hiring_ports::MockRunLog::new()),
         bulk: Arc::new(hiring_ports::MockBulkStorage::new()),
         description: "in memory".into(),
     }

@@ -72,6 +72,17 @@ pub struct UnknownName {
     expected: String,
 }
 
+impl UnknownName {
+    /// `found` names no `kind`; `expected` lists the names that do.
+    pub(crate) fn new(kind: &'static str, found: &str, expected: String) -> Self {
+        Self {
+            kind,
+            found: found.to_owned(),
+            expected,
+        }
+    }
+}
+
 impl std::str::FromStr for AuditAction {
     type Err = UnknownName;
 
@@ -240,7 +251,7 @@ impl AuditEntry {
 }
 
 /// `text` cut to at most `max` characters, the last one `…` when cut.
-fn bounded(text: &str, max: usize) -> String {
+pub(crate) fn bounded(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         None => text.to_owned(),
         Some(_) => {

@@ -114,6 +114,7 @@ impl AuditFacts for LoadError {
         let (summary, reason) = match self {
             Self::Interrupted { summary, message } => (summary, message.clone()),
             Self::Storage { summary, error } => (summary, error.to_string()),
+            Self::Cancelled { summary } => (summary, "asked to".to_owned()),
             Self::NotCsv { .. } | Self::Read { .. } => return Vec::new(),
         };
         vec![AuditFact {
@@ -174,6 +175,7 @@ mod tests {
             stopped_early: true,
             dry_run: false,
             reasons: Vec::new(),
+            run: None,
         }
     }
 

@@ -14,6 +14,7 @@ pub mod backup;
 mod backup_set;
 mod backup_store;
 mod bulk;
+mod cancel;
 mod error;
 pub mod health;
 pub mod idempotency;
@@ -25,9 +26,11 @@ mod page_limit;
 mod pending;
 mod raw_text;
 pub mod record_reader;
+pub mod reject_export;
 pub mod reject_tally;
 pub mod reports;
 mod repository;
+pub mod runs;
 
 pub use backup_set::{Checksum, NewSet, SetFile, SetId, SetManifest, SetStatus, MANIFEST_VERSION};
 pub use backup_store::{
@@ -35,6 +38,7 @@ pub use backup_store::{
     SCHEMA_VERSION,
 };
 pub use bulk::{AnyRow, BulkStorage, MissingParents, ReplaceError, RowSource, SnapshotSink};
+pub use cancel::Cancel;
 pub use error::RepoError;
 pub use page_limit::{LimitError, PageLimit};
 pub use repository::{
@@ -48,6 +52,8 @@ pub use audit::MockAuditLog;
 pub use reports::MockReports;
 #[cfg(feature = "mock")]
 pub use repository::{MockBulkLoad, MockKeyLookup, MockRejectLog, MockTableRepository};
+#[cfg(feature = "mock")]
+pub use runs::MockRunLog;
 
 #[cfg(feature = "mock")]
 pub use backup_store::{MockBackupReader, MockBackupStore, MockBackupWriter};

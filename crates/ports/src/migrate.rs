@@ -9,7 +9,7 @@ use crate::pending::{self, Duplicates, LoadTarget, Origin, PendingBatch, WRITE_A
 use crate::record_reader::{RecordReader, Row, HEAD_BYTES};
 use crate::reject_tally::{ReasonCount, RejectTally};
 use crate::{BulkLoad, RepoError, Repositories, TableRepository};
-use hiring_domain::{Record, Table};
+use hiring_domain::{Record, RunId, Table};
 use roaring::RoaringBitmap;
 use std::collections::HashMap;
 use std::io::Read;
@@ -32,6 +32,8 @@ pub struct LoadOptions {
     /// [`TableRepository::bulk_load`]): much faster into an empty table, but a load that stops
     /// midway keeps nothing of that table, and other writers of the table wait until it ends.
     pub bulk: bool,
+    /// Raised to stop the load before its next batch (see [`LoadError::Cancelled`]).
+    pub cancel: crate::Cancel,
 }
 
 impl Default for LoadOptions {
@@ -41,6 +43,7 @@ impl Default for LoadOptions {
             max_rejects: None,
             dry_run: false,
             bulk: false,
+            cancel: crate::Cancel::default(),
         }
     }
 }
@@ -69,12 +72,15 @@ pub struct TableSummary {
     pub dry_run: bool,
     /// The rejects by field and reason, most frequent first, with a few examples each.
     pub reasons: Vec<ReasonCount>,
+    /// The run the load was part of, when it was recorded as one (see [`crate::runs`]).
+    pub run: Option<RunId>,
 }
 
 impl serde::Serialize for TableSummary {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut out = s.serialize_struct("TableSummary", 11)?;
+        let mut out = s.serialize_struct("TableSummary", 12)?;
+        out.serialize_field("run", &self.run)?;
         out.serialize_field("table", &self.table)?;
         out.serialize_field("source", &self.source)?;
         out.serialize_field("read", &self.read)?;
@@ -103,6 +109,7 @@ impl TableSummary {
             stopped_early: false,
             dry_run,
             reasons: Vec::new(),
+            run: None,
         }
     }
 
@@ -146,6 +153,13 @@ pub enum LoadError {
         /// The I/O error.
         message: String,
     },
+    /// The load was asked to stop (see [`LoadOptions::cancel`]) and did before its next batch;
+    /// `summary` counts only what was committed before.
+    #[error("stopped on request while loading {}", summary.source)]
+    Cancelled {
+        /// What was committed before the stop.
+        summary: Box<TableSummary>,
+    },
     /// Storage failed; `summary` counts only what was committed before.
     #[error("storage failed while loading {}: {error}", summary.source)]
     Storage {
@@ -156,12 +170,25 @@ pub enum LoadError {
     },
 }
 
+impl LoadError {
+    /// What the load committed before it failed, when it began.
+    pub fn committed(&self) -> Option<&TableSummary> {
+        match self {
+            Self::Interrupted { summary, .. }
+            | Self::Storage { summary, .. }
+            | Self::Cancelled { summary } => Some(summary),
+            Self::NotCsv { .. } | Self::Read { .. } => None,
+        }
+    }
+}
+
 /// A bulk load in progress, when the adapter offered one.
 type Bulk<E> = Option<Box<dyn BulkLoad<E>>>;
 
 /// Why streaming a file stopped.
 enum Stop {
     Read(String),
+    Cancelled,
     Storage(RepoError),
 }
 
@@ -185,6 +212,8 @@ pub struct Migration<'a> {
     accepted: HashMap<Table, RoaringBitmap>,
     /// The reasons of the current load's rejects.
     tally: RejectTally,
+    /// The run whose rejects these loads record.
+    run: Option<RunId>,
 }
 
 impl<'a> Migration<'a> {
@@ -198,12 +227,25 @@ impl<'a> Migration<'a> {
             stopped: false,
             tally: RejectTally::default(),
             accepted: HashMap::new(),
+            run: None,
         }
+    }
+
+    /// The same migration, recording its rejects as `run`'s (see [`crate::runs`]).
+    #[must_use]
+    pub fn in_run(mut self, run: Option<RunId>) -> Self {
+        self.run = run;
+        self
     }
 
     /// True once the reject limit was passed; further loads read nothing.
     pub fn stopped(&self) -> bool {
         self.stopped
+    }
+
+    /// The run whose rejects these loads record.
+    pub fn run(&self) -> Option<RunId> {
+        self.run
     }
 
     /// Rows rejected so far in this migration.
@@ -239,6 +281,7 @@ impl<'a> Migration<'a> {
     ) -> Result<TableSummary, LoadError> {
         let started = Instant::now();
         let mut summary = TableSummary::new(E::TABLE, source, self.options.dry_run);
+        summary.run = self.run;
         if self.stopped {
             summary.stopped_early = true;
             return Ok(summary);
@@ -256,6 +299,8 @@ impl<'a> Migration<'a> {
         let in_one_transaction = bulk.is_some();
         let (streamed, bulk) = self.stream(repo, bulk, &mut reader, &mut summary, progress);
         let result = match (streamed, bulk) {
+            // Asked to stop after the last batch: the load is dropped, so rolled back.
+            (Ok(()), Some(_)) if self.options.cancel.is_cancelled() => Err(Stop::Cancelled),
             (Ok(()), Some(load)) => load.finish().map(|_| ()).map_err(Stop::Storage),
             (result, _) => result,
         };
@@ -275,6 +320,9 @@ impl<'a> Migration<'a> {
                 Stop::Read(message) => LoadError::Interrupted {
                     summary: Box::new(summary),
                     message,
+                },
+                Stop::Cancelled => LoadError::Cancelled {
+                    summary: Box::new(summary),
                 },
                 Stop::Storage(error) => LoadError::Storage {
                     summary: Box::new(summary),
@@ -316,6 +364,7 @@ impl<'a> Migration<'a> {
     ) -> (Result<(), Stop>, Bulk<E>) {
         let origin = Origin::File(summary.source.clone());
         let batch_size = self.options.batch_size;
+        let run = self.run;
         std::thread::scope(|scope| {
             let (full_tx, full_rx) = mpsc::sync_channel::<PendingBatch<E>>(1);
             let (empty_tx, empty_rx) = mpsc::channel::<PendingBatch<E>>();
@@ -325,7 +374,14 @@ impl<'a> Migration<'a> {
                 let result = self.write_batches(repo, bulk.as_deref(), full_rx, &empty_tx, summary);
                 (result, bulk)
             });
-            let read = read_batches(reader, &origin, batch_size, &full_tx, &empty_rx, progress);
+            let read = read_batches(
+                reader,
+                (&origin, run),
+                batch_size,
+                &full_tx,
+                &empty_rx,
+                progress,
+            );
             // Ends the worker's stream of batches (it stops earlier on an error or the limit).
             drop(full_tx);
             let (written, bulk) = worker
@@ -353,6 +409,9 @@ impl<'a> Migration<'a> {
         summary: &mut TableSummary,
     ) -> Result<bool, Stop> {
         for mut batch in batches {
+            if self.options.cancel.is_cancelled() {
+                return Err(Stop::Cancelled);
+            }
             match bulk {
                 Some(load) => self.flush(load, 1, &mut batch, summary),
                 None => self.flush(repo, WRITE_ATTEMPTS, &mut batch, summary),
@@ -423,13 +482,13 @@ impl<'a> Migration<'a> {
 /// after each. Stops early, without error, when the receiver is gone.
 fn read_batches<E: Record, R: Read>(
     reader: &mut RecordReader<R>,
-    origin: &Origin,
+    (origin, run): (&Origin, Option<RunId>),
     batch_size: usize,
     full: &mpsc::SyncSender<PendingBatch<E>>,
     emptied: &mpsc::Receiver<PendingBatch<E>>,
     progress: &dyn Progress,
 ) -> Result<(), Stop> {
-    let mut batch = PendingBatch::<E>::new(origin.clone(), batch_size);
+    let mut batch = PendingBatch::<E>::new(origin.clone(), batch_size).in_run(run);
     let mut read = 0_u64;
     loop {
         let more = match reader.next_row().map_err(|e| Stop::Read(e.to_string()))? {
@@ -450,7 +509,7 @@ fn read_batches<E: Record, R: Read>(
                     used.clear();
                     used
                 }
-                Err(_) => PendingBatch::new(origin.clone(), batch_size),
+                Err(_) => PendingBatch::new(origin.clone(), batch_size).in_run(run),
             };
             if full.send(std::mem::replace(&mut batch, next)).is_err() {
                 return Ok(());

@@ -76,6 +76,8 @@ pub enum RunEnd {
 /// What a run did.
 #[derive(Debug)]
 pub struct RunReport {
+    /// The run's id in the history, when it was recorded as one (see [`crate::runs`]).
+    pub run: Option<hiring_domain::RunId>,
     /// The summary of each source loaded to its end or to the reject limit, parents first (not
     /// the one that failed: its error holds what it committed).
     pub summaries: Vec<TableSummary>,
@@ -122,6 +124,7 @@ impl Migration<'_> {
             end = RunEnd::RejectLimit;
         }
         RunReport {
+            run: self.run(),
             summaries,
             rejected: self.rejected(),
             end,

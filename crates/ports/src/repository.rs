@@ -1,5 +1,5 @@
 use crate::RepoError;
-use hiring_domain::{FieldError, Id, Record, Rejection, Table};
+use hiring_domain::{FieldError, Id, Record, Rejection, RunId, Table};
 use serde::Serialize;
 
 /// Receives rows streamed out of a table. Any `FnMut(E) -> Result<(), RepoError>` closure is one.
@@ -83,11 +83,22 @@ pub trait KeyLookup: Send + Sync {
     fn existing_ids(&self, table: Table, ids: &[Id]) -> Result<Vec<Id>, RepoError>;
 }
 
-/// Which rejected rows to list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Which rejected rows to list or count. `Default` is every reject, newest first, a page of
+/// [`crate::PageLimit::DEFAULT`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RejectFilter {
     /// Only rows meant for this table.
     pub table: Option<Table>,
+    /// Only rows the run last met (see [`crate::runs`]).
+    pub run: Option<RunId>,
+    /// Only rows refused for this field (`datetime`, `record`), exactly.
+    pub field: Option<String>,
+    /// Only rows one of whose reasons contains this text, in any case.
+    pub reason: Option<String>,
+    /// Only rows whose source starts with this text (`hired_employees.csv`, `api `).
+    pub source: Option<String>,
+    /// Only rows older than the one with this id: the cursor of the next page.
+    pub before: Option<i64>,
     /// At most this many, newest first.
     pub limit: crate::PageLimit,
 }
@@ -95,7 +106,7 @@ pub struct RejectFilter {
 /// A rejected row as kept in the reject log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredRejection {
-    /// Position in the log.
+    /// Position in the log (the cursor: later rows have larger ids).
     pub id: i64,
     /// The table the row was meant for.
     pub table: Table,
@@ -107,20 +118,23 @@ pub struct StoredRejection {
     pub errors: Vec<FieldError>,
     /// When it was recorded (RFC 3339, UTC).
     pub recorded_at: String,
+    /// The run that last met it, when one did.
+    pub run: Option<RunId>,
 }
 
 /// The log of rows that were refused.
 #[cfg_attr(feature = "mock", mockall::automock)]
 pub trait RejectLog: Send + Sync {
-    /// Records `rejects`, skipping any already recorded (same table, source and raw record).
-    /// Returns how many were new.
+    /// Records `rejects`, skipping any already recorded (same table, source and raw record);
+    /// one already recorded that comes again in a run is taken over by that run. Returns how
+    /// many were new or taken over.
     fn record(&self, rejects: &[Rejection]) -> Result<u64, RepoError>;
 
-    /// The newest recorded rejects matching `filter`.
+    /// The newest recorded rejects matching `filter`, newest first.
     fn list(&self, filter: &RejectFilter) -> Result<Vec<StoredRejection>, RepoError>;
 
-    /// How many rejects are recorded, for one table or all.
-    fn count(&self, table: Option<Table>) -> Result<u64, RepoError>;
+    /// How many recorded rejects match `filter` (its cursor and limit aside).
+    fn count(&self, filter: &RejectFilter) -> Result<u64, RepoError>;
 }
 
 /// Every port of the storage, wired once per binary and shared by the use cases.
@@ -142,6 +156,8 @@ pub struct Repositories {
     pub idempotency: std::sync::Arc<dyn crate::idempotency::IdempotencyStore>,
     /// The audit log.
     pub audit: std::sync::Arc<dyn crate::audit::AuditLog>,
+    /// The history of runs (loads of CSV files).
+    pub runs: std::sync::Arc<dyn crate::runs::RunLog>,
     /// Whole tables: consistent snapshots for backups, multi-table replacement for restores.
     pub bulk: std::sync::Arc<dyn crate::bulk::BulkStorage>,
     /// A human description of the storage (`sqlite data/hiring.db`), without secrets.

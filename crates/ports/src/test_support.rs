@@ -93,6 +93,7 @@ pub(crate) fn repos(
         reports: Arc::new(crate::MockReports::new()),
         idempotency: Arc::new(crate::idempotency::MockIdempotencyStore::new()),
         audit: Arc::new(crate::audit::MockAuditLog::new()),
+        runs: Arc::new(crate::runs::MockRunLog::new()),
         bulk: Arc::new(MockBulkStorage::new()),
         description: "mock".into(),
     }

@@ -20,7 +20,7 @@
 //! - `db_store`: the public store of a backend; `ports`: the port implementations on it.
 //! - `streaming`, `bulk`, `replace`: whole tables read and written.
 //! - `held_keys`: keys a bulk load lends to lookups.
-//! - `idempotency_keys` (`key_ops!`), `audit_log` (`audit_ops!`).
+//! - `idempotency_keys` (`key_ops!`), `audit_log` (`audit_ops!`), `runs` (`run_ops!`).
 //! - `migrations`: the embedded migrations' runner.
 
 pub(crate) mod audit_log;
@@ -38,6 +38,7 @@ pub(crate) mod replace;
 pub(crate) mod reports;
 pub(crate) mod repository;
 pub(crate) mod rows;
+pub(crate) mod runs;
 pub(crate) mod store;
 pub(crate) mod streaming;
 pub(crate) mod tables;

@@ -10,6 +10,7 @@ use super::idempotency_keys::KeyOps;
 use super::rejects::RejectOps;
 use super::replace::BulkOps;
 use super::reports::{ReportOps, Source};
+use super::runs::RunOps;
 use super::tables::TableOps;
 use hiring_domain::{
     Department, DepartmentHires, HiredEmployee, Id, Job, Rejection, ReportYear, Table,
@@ -17,6 +18,7 @@ use hiring_domain::{
 use hiring_ports::audit::{AuditEntry, AuditFilter, AuditLog, StoredAuditEntry};
 use hiring_ports::idempotency::{Claim, ClaimTimes, Completion, IdempotencyStore, KeyedRequest};
 use hiring_ports::reports::{QuarterCounts, Reports};
+use hiring_ports::runs::{NewRun, RunEnding, RunFilter, RunLog, StoredRun};
 use hiring_ports::{
     BulkLoad, BulkStorage, KeyLookup, RejectFilter, RejectLog, ReplaceError, RepoError, RowSink,
     RowSource, SnapshotSink, StoredRejection, TableRepository,
@@ -115,8 +117,8 @@ impl<D: RejectOps> RejectLog for DbStore<D> {
         self.store.list_rejects(filter)
     }
 
-    fn count(&self, table: Option<Table>) -> Result<u64, RepoError> {
-        self.store.count_rejects(table)
+    fn count(&self, filter: &RejectFilter) -> Result<u64, RepoError> {
+        self.store.count_rejects(filter)
     }
 }
 
@@ -127,6 +129,28 @@ impl<D: RejectOps + KeyOps> IdempotencyStore for DbStore<D> {
 
     fn release(&self, request: &KeyedRequest) -> Result<(), RepoError> {
         self.store.release_key(request)
+    }
+}
+
+impl<D: RunOps> RunLog for DbStore<D> {
+    fn start(&self, run: &NewRun) -> Result<hiring_domain::RunId, RepoError> {
+        self.store.start_run(run)
+    }
+
+    fn finish(&self, id: hiring_domain::RunId, ending: &RunEnding) -> Result<(), RepoError> {
+        self.store.finish_run(id, ending)
+    }
+
+    fn list(&self, filter: &RunFilter) -> Result<Vec<StoredRun>, RepoError> {
+        self.store.list_runs(filter, None)
+    }
+
+    fn get(&self, id: hiring_domain::RunId) -> Result<Option<StoredRun>, RepoError> {
+        let only = RunFilter {
+            before: None,
+            limit: hiring_ports::PageLimit::DEFAULT,
+        };
+        Ok(self.store.list_runs(&only, Some(id))?.pop())
     }
 }
 

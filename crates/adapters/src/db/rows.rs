@@ -114,11 +114,12 @@ pub(crate) type RejectRow<D> = (
     String,
     <D as Dialect>::Json,
     <D as Dialect>::Instant,
+    Option<i64>,
 );
 
 /// A stored `rejected_rows` row as the port's type.
 pub(crate) fn stored_rejection<D: Dialect>(
-    (id, table_name, source, raw, reasons, recorded_at): RejectRow<D>,
+    (id, table_name, source, raw, reasons, recorded_at, run): RejectRow<D>,
 ) -> Result<StoredRejection, StoreError> {
     let row = StoredRow::new("rejected_rows", id);
     Ok(StoredRejection {
@@ -130,6 +131,7 @@ pub(crate) fn stored_rejection<D: Dialect>(
         raw,
         errors: D::decode_reasons(reasons).map_err(|e| row.corrupt("reasons", e))?,
         recorded_at: D::instant_text(recorded_at),
+        run: run.map(hiring_domain::RunId::new),
     })
 }
 

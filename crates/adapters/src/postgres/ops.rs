@@ -13,6 +13,7 @@ use crate::db::idempotency_keys::key_ops;
 use crate::db::rejects::reject_ops;
 use crate::db::replace::{missing_parents, BulkOps, MissingParentRow, MISSING_PARENTS_SQL};
 use crate::db::rows::{department_from, employee_from, job_from};
+use crate::db::runs::run_ops;
 use crate::db::tables::{table_ops, TableOps};
 use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::{PgConnection, RunQueryDsl};
@@ -86,6 +87,7 @@ hire_count_ops!(PgDialect, pg);
 reject_ops!(PgDialect, pg);
 key_ops!(PgDialect);
 audit_ops!(PgDialect, pg);
+run_ops!(PgDialect, pg, diesel::sql_types::Timestamptz, "now()");
 
 impl BulkOps for PgDialect {
     fn missing_parents(conn: &mut PgConnection) -> Result<Vec<MissingParents>, StoreError> {

@@ -12,6 +12,7 @@ use crate::db::idempotency_keys::key_ops;
 use crate::db::rejects::reject_ops;
 use crate::db::replace::{missing_parents, BulkOps, MissingParentRow, MISSING_PARENTS_SQL};
 use crate::db::rows::{department_from, employee_from, job_from};
+use crate::db::runs::run_ops;
 use crate::db::tables::{table_ops, TableOps};
 use diesel::query_builder::InsertStatement;
 use diesel::query_dsl::methods::ExecuteDsl;
@@ -105,6 +106,12 @@ hire_count_ops!(SqliteDialect, sqlite);
 reject_ops!(SqliteDialect, sqlite);
 key_ops!(SqliteDialect);
 audit_ops!(SqliteDialect, sqlite);
+run_ops!(
+    SqliteDialect,
+    sqlite,
+    diesel::sql_types::Text,
+    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+);
 
 impl BulkOps for SqliteDialect {
     fn missing_parents(conn: &mut SqliteConnection) -> Result<Vec<MissingParents>, StoreError> {

@@ -8,7 +8,9 @@
 
 use hiring_adapters::open;
 use hiring_domain::{Department, HiredEmployee, Id, Job, Record, Rejection, RowErrors, Table};
-use hiring_ports::{AnyRow, BulkLoad, RepoError, Repositories, RowSource, TableRepository};
+use hiring_ports::{
+    AnyRow, BulkLoad, RejectFilter, RepoError, Repositories, RowSource, TableRepository,
+};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -166,7 +168,16 @@ fn bulk_load_puts_back_identical_schema_and_enforces_foreign_keys(db: &TestDb) {
         assert!(!counts_and_scan(db).0.is_empty());
     }
     assert_eq!(repos.hired_employees.count().unwrap(), 1_000);
-    assert_eq!(repos.rejects.count(Some(Table::HiredEmployees)).unwrap(), 1);
+    assert_eq!(
+        repos
+            .rejects
+            .count(&RejectFilter {
+                table: Some(Table::HiredEmployees),
+                ..RejectFilter::default()
+            })
+            .unwrap(),
+        1
+    );
     // The maintained report aggregate counted every hire of the load once.
     assert_eq!(db.integer("(SELECT sum(hired) FROM hire_counts)"), 1_000);
     // The foreign keys are enforced again.
@@ -196,7 +207,7 @@ fn failed_bulk_load_keeps_schema_and_stores_nothing_then_a_rerun_completes(db: &
 
     assert_eq!(db.schema(), before);
     assert_eq!(repos.hired_employees.count().unwrap(), 0);
-    assert_eq!(repos.rejects.count(None).unwrap(), 0);
+    assert_eq!(repos.rejects.count(&RejectFilter::default()).unwrap(), 0);
     assert_eq!(db.integer("(SELECT count(*) FROM hire_counts)"), 0);
     assert_consistent(db);
 
@@ -234,7 +245,7 @@ fn abandoned_bulk_load_rolls_back_rows_rejects_and_schema(db: &TestDb) {
     drop(load);
     assert_eq!(db.schema(), before);
     assert_eq!(repos.hired_employees.count().unwrap(), 0);
-    assert_eq!(repos.rejects.count(None).unwrap(), 0);
+    assert_eq!(repos.rejects.count(&RejectFilter::default()).unwrap(), 0);
     // A writer can go on at once: the load let go of its locks and of its turn.
     let started = Instant::now();
     repos

@@ -5,6 +5,8 @@ use crate::{job, open_db, reject};
 use hiring_domain::{Rejection, RowErrors, Table};
 use hiring_ports::{PageLimit, RejectFilter};
 
+mod runs;
+
 fn rejects_are_recorded_once(db: &TestDb) {
     let repos = open_db(db);
     let first = reject(Table::Jobs, "jobs.csv:2", "0,Recruiter");
@@ -13,7 +15,7 @@ fn rejects_are_recorded_once(db: &TestDb) {
     let batch = [first.clone(), second.clone(), long.clone()];
     assert_eq!(repos.jobs.write_batch(&[], &batch).unwrap(), 0);
     assert_eq!(repos.jobs.write_batch(&[job(1, "A")], &batch).unwrap(), 1);
-    assert_eq!(repos.rejects.count(None).unwrap(), 3);
+    assert_eq!(repos.rejects.count(&RejectFilter::default()).unwrap(), 3);
 
     let third = reject(Table::Departments, "jobs.csv:2", "0,Recruiter");
     assert_eq!(
@@ -23,7 +25,7 @@ fn rejects_are_recorded_once(db: &TestDb) {
             .unwrap(),
         1
     );
-    assert_eq!(repos.rejects.count(None).unwrap(), 4);
+    assert_eq!(repos.rejects.count(&RejectFilter::default()).unwrap(), 4);
     assert_eq!(repos.rejects.record(&[]).unwrap(), 0);
 
     // A NUL character, which PostgreSQL text cannot hold, is kept or replaced, never fatal.
@@ -39,6 +41,7 @@ fn rejects_are_recorded_once(db: &TestDb) {
         .list(&RejectFilter {
             table: Some(Table::Jobs),
             limit: PageLimit::new(1).unwrap(),
+            ..RejectFilter::default()
         })
         .unwrap();
     let expected = match db.engine {
@@ -69,6 +72,7 @@ fn reject_log_lists_newest_first(db: &TestDb) {
         .list(&RejectFilter {
             table: None,
             limit: PageLimit::new(100).unwrap(),
+            ..RejectFilter::default()
         })
         .unwrap();
     let raws: Vec<&str> = all.iter().map(|r| r.raw.as_str()).collect();
@@ -91,6 +95,7 @@ fn reject_log_lists_newest_first(db: &TestDb) {
         .list(&RejectFilter {
             table: Some(Table::HiredEmployees),
             limit: PageLimit::new(2).unwrap(),
+            ..RejectFilter::default()
         })
         .unwrap();
     let raws: Vec<&str> = hires.iter().map(|r| r.raw.as_str()).collect();
@@ -100,15 +105,43 @@ fn reject_log_lists_newest_first(db: &TestDb) {
         .list(&RejectFilter {
             table: Some(Table::Jobs),
             limit: PageLimit::new(1).unwrap(),
+            ..RejectFilter::default()
         })
         .unwrap();
     let raws: Vec<&str> = jobs.iter().map(|r| r.raw.as_str()).collect();
     assert_eq!(raws, ["j1"]);
 
-    assert_eq!(repos.rejects.count(None).unwrap(), 6);
-    assert_eq!(repos.rejects.count(Some(Table::Departments)).unwrap(), 2);
-    assert_eq!(repos.rejects.count(Some(Table::Jobs)).unwrap(), 1);
-    assert_eq!(repos.rejects.count(Some(Table::HiredEmployees)).unwrap(), 3);
+    assert_eq!(repos.rejects.count(&RejectFilter::default()).unwrap(), 6);
+    assert_eq!(
+        repos
+            .rejects
+            .count(&RejectFilter {
+                table: Some(Table::Departments),
+                ..RejectFilter::default()
+            })
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        repos
+            .rejects
+            .count(&RejectFilter {
+                table: Some(Table::Jobs),
+                ..RejectFilter::default()
+            })
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        repos
+            .rejects
+            .count(&RejectFilter {
+                table: Some(Table::HiredEmployees),
+                ..RejectFilter::default()
+            })
+            .unwrap(),
+        3
+    );
 
     if db.engine == Engine::Sqlite {
         assert_eq!(

@@ -98,7 +98,7 @@ fn duplicate_id_is_a_conflict_and_writes_nothing(db: &TestDb) {
         repos.departments.find_by_ids(&ids([1, 2, 3])).unwrap(),
         vec![dept(1, "Sales")]
     );
-    assert_eq!(repos.rejects.count(None).unwrap(), 0);
+    assert_eq!(repos.rejects.count(&RejectFilter::default()).unwrap(), 0);
 }
 
 fn employee_with_missing_parent_is_a_conflict(db: &TestDb) {
@@ -119,7 +119,7 @@ fn employee_with_missing_parent_is_a_conflict(db: &TestDb) {
             .write_batch(&[missing_job, fine.clone()], &rejects),
     );
     assert_eq!(repos.hired_employees.count().unwrap(), 0);
-    assert_eq!(repos.rejects.count(None).unwrap(), 0);
+    assert_eq!(repos.rejects.count(&RejectFilter::default()).unwrap(), 0);
 
     assert_eq!(
         repos
@@ -128,7 +128,7 @@ fn employee_with_missing_parent_is_a_conflict(db: &TestDb) {
             .unwrap(),
         1
     );
-    assert_eq!(repos.rejects.count(None).unwrap(), 1);
+    assert_eq!(repos.rejects.count(&RejectFilter::default()).unwrap(), 1);
 }
 
 fn key_lookup_reports_stored_ids(db: &TestDb) {
@@ -301,6 +301,7 @@ fn stored_values_breaking_a_rule_are_corrupt(db: &TestDb) {
         let message = corrupt(repos.rejects.list(&RejectFilter {
             table: None,
             limit: PageLimit::new(5).unwrap(),
+            ..RejectFilter::default()
         }));
         assert!(message.contains("table_name"), "{message}");
     }

@@ -2,7 +2,7 @@
 //! and position.
 
 use crate::raw_text::cut_raw;
-use hiring_domain::{Id, Record, Rejection, RowErrors};
+use hiring_domain::{Id, Record, Rejection, RowErrors, RunId};
 
 /// Where the rows of a batch come from; it names each row in rejects.
 #[derive(Debug, Clone)]
@@ -29,6 +29,8 @@ pub(crate) struct PendingBatch<E> {
     pub(crate) items: Vec<Item<E>>,
     raw: String,
     raw_ends: Vec<usize>,
+    /// The run whose rejects these rows become, when they come from one.
+    run: Option<RunId>,
 }
 
 impl<E: Record> PendingBatch<E> {
@@ -40,7 +42,19 @@ impl<E: Record> PendingBatch<E> {
             items: Vec::with_capacity(n),
             raw: String::new(),
             raw_ends: Vec::with_capacity(n),
+            run: None,
         }
+    }
+
+    /// The same (empty) batch, whose rejects are recorded as `run`'s.
+    pub(crate) fn in_run(mut self, run: Option<RunId>) -> Self {
+        self.run = run;
+        self
+    }
+
+    /// The run whose rejects these rows become.
+    pub(crate) fn run(&self) -> Option<RunId> {
+        self.run
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -84,12 +98,10 @@ impl<E: Record> PendingBatch<E> {
         let i = self.items.len();
         self.items.push(match parsed {
             Ok(row) => Item::Valid(row),
-            Err(errors) => Item::Invalid(Rejection::new(
-                E::TABLE,
-                self.location(i),
-                self.raw_text(i),
-                errors,
-            )),
+            Err(errors) => Item::Invalid(
+                Rejection::new(E::TABLE, self.location(i), self.raw_text(i), errors)
+                    .in_run(self.run),
+            ),
         });
     }
 

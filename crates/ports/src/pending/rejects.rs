@@ -66,13 +66,15 @@ impl<'a, E: Record> Rejected<'a, E> {
             Why::Parsed(rejection) => rejection.clone(),
             Why::Classified(errors) => {
                 Rejection::new(E::TABLE, self.source(), self.raw(), errors.clone())
+                    .in_run(self.batch.run())
             }
             Why::Unexplained => Rejection::new(
                 E::TABLE,
                 self.source(),
                 self.raw(),
                 RowErrors::single("record", "rejected"),
-            ),
+            )
+            .in_run(self.batch.run()),
         }
     }
 }
