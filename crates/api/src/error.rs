@@ -165,6 +165,10 @@ impl From<LoadError> for ApiError {
                 );
                 Self::Storage(error)
             }
+            // Uploads are never asked to stop: a server shutting down cuts the request.
+            LoadError::Cancelled { .. } => Self::Storage(hiring_ports::RepoError::Other(
+                "the upload was stopped".to_owned(),
+            )),
         }
     }
 }

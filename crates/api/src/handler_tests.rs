@@ -59,6 +59,7 @@ impl Ports {
             reports: Arc::new(self.reports),
             idempotency: Arc::new(self.idempotency),
             audit: Arc::new(MockAuditLog::new()),
+            runs: Arc::new(hiring_ports::MockRunLog::new()),
             bulk: Arc::new(MockBulkStorage::new()),
             description: "mock".into(),
         };

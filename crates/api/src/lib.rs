@@ -61,6 +61,7 @@ mod routes;
 mod slow_body;
 mod startup;
 mod state;
+mod streamed;
 mod tokens;
 
 pub use config::{

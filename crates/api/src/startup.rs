@@ -187,6 +187,21 @@ pub(crate) fn routes_of(cfg: &mut web::ServiceConfig) {
         web::get().to(routes::rejects::list_rejects),
     ))
     .service(resource(
+        "/api/v1/rejects/export",
+        READS,
+        web::get().to(routes::rejects::export),
+    ))
+    .service(resource(
+        "/api/v1/runs",
+        READS,
+        web::get().to(routes::runs::list_runs),
+    ))
+    .service(resource(
+        "/api/v1/runs/{id}",
+        READS,
+        web::get().to(routes::runs::get_run),
+    ))
+    .service(resource(
         "/api/v1/audit",
         READS,
         web::get().to(routes::audit::list_audit),

@@ -10,6 +10,7 @@ mod prune;
 mod rejects;
 mod reports;
 mod restore;
+mod runs;
 mod table;
 mod upload;
 
@@ -20,8 +21,11 @@ pub use backups::{
 pub use health::Health;
 pub use ingest::{FieldProblem, IngestQuery, IngestResponse, RejectedRow, RowObject};
 pub use prune::{PruneRequest, PruneResponse};
-pub use rejects::{RejectEntry, RejectsQuery, RejectsResponse};
+pub use rejects::{
+    ExportFormatName, RejectEntry, RejectsExportQuery, RejectsQuery, RejectsResponse,
+};
 pub use reports::{DepartmentHiresRow, QuarterHiresRow, ReportFormat, ReportQuery};
 pub use restore::{RestoreAllRequest, RestoreRequest, RestoreResponse, RestoredTable};
+pub use runs::{RunRecord, RunsQuery, RunsResponse};
 pub use table::TableName;
 pub use upload::UploadSummary;

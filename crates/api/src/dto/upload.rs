@@ -7,6 +7,9 @@ use utoipa::ToSchema;
 /// What an upload did.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UploadSummary {
+    /// The run of the load history this upload is (`GET /api/v1/runs/{id}`); its rejects
+    /// carry it (`GET /api/v1/rejects?run=ID`).
+    pub run: Option<i64>,
     /// The table loaded.
     pub table: String,
     /// The name the upload has in the reject log (`api <request id> upload`, then `:LINE`).
@@ -28,6 +31,7 @@ pub struct UploadSummary {
 impl From<TableSummary> for UploadSummary {
     fn from(s: TableSummary) -> Self {
         Self {
+            run: s.run.map(hiring_domain::RunId::get),
             table: s.table.name().to_owned(),
             rows_per_second: s.rows_per_second(),
             source: s.source,

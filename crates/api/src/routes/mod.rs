@@ -11,5 +11,6 @@ mod problems;
 pub mod rejects;
 pub mod reports;
 mod request;
+pub mod runs;
 pub mod upload;
 pub mod whoami;

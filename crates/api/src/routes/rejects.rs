@@ -1,28 +1,35 @@
-//! `GET /api/v1/rejects`: the reject log.
+//! `GET /api/v1/rejects` (a page of the reject log) and `GET /api/v1/rejects/export` (every
+//! matching reject as CSV or NDJSON, streamed).
 
 use super::problems::{problems, DATABASE_UNAVAILABLE, READS_PROTECTED};
 use super::request;
 use crate::blocking::spawn_blocking_with_tracing;
-use crate::dto::{RejectEntry, RejectsQuery, RejectsResponse};
+use crate::dto::{
+    ExportFormatName, RejectEntry, RejectsExportQuery, RejectsQuery, RejectsResponse,
+};
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::streamed;
 use actix_web::{web, HttpResponse};
-use hiring_ports::{RejectFilter, RepoError};
+use hiring_domain::RunId;
+use hiring_ports::reject_export::{export_rejects, ExportFormat};
+use hiring_ports::{PageLimit, RejectFilter, RepoError};
 
 problems!(ListRejectsProblems {
-    400 => "Unknown table or limit out of range",
+    400 => "Unknown table, limit out of range or a malformed filter",
     401 => READS_PROTECTED,
     503 => DATABASE_UNAVAILABLE,
 });
 
-/// The newest rejected rows, for one table or all.
+/// A page of the reject log, newest first, filtered by table, run, field, reason or source;
+/// `next` is the `before` of the following page.
 #[utoipa::path(
     get,
     path = "/api/v1/rejects",
     tag = "rejects",
     params(RejectsQuery),
     responses(
-        (status = 200, description = "The newest rejects, newest first", body = RejectsResponse),
+        (status = 200, description = "A page of rejects, newest first", body = RejectsResponse),
         ListRejectsProblems,
     ),
     security((), ("bearer" = [])),
@@ -31,17 +38,111 @@ pub async fn list_rejects(
     state: web::Data<AppState>,
     query: web::Query<RejectsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let table = request::table_filter(query.table.as_deref())?;
-    let limit = request::page_limit(query.limit)?;
+    let q = query.into_inner();
+    let filter = filter(q.table, q.run, q.field, q.reason, q.source, q.before)?;
+    let filter = RejectFilter {
+        limit: request::page_limit(q.limit)?,
+        ..filter
+    };
+    let limit = filter.limit.get() as usize;
     let repos = state.repos.clone();
     let (total, rejects) = spawn_blocking_with_tracing(move || {
-        let rejects = repos.rejects.list(&RejectFilter { table, limit })?;
-        Ok::<_, RepoError>((repos.rejects.count(table)?, rejects))
+        let rejects = repos.rejects.list(&filter)?;
+        let every_page = RejectFilter {
+            before: None,
+            ..filter
+        };
+        Ok::<_, RepoError>((repos.rejects.count(&every_page)?, rejects))
     })
     .await?
     .map_err(ApiError::Storage)?;
-    Ok(HttpResponse::Ok().json(RejectsResponse {
-        total,
-        rejects: rejects.into_iter().map(RejectEntry::from).collect(),
-    }))
+    Ok(HttpResponse::Ok().json(RejectsResponse::page(total, rejects, limit)))
+}
+
+problems!(ExportRejectsProblems {
+    400 => "Unknown table or format, or a malformed filter",
+    401 => READS_PROTECTED,
+});
+
+/// Every reject matching the filters (at most `limit`), newest first, as a CSV file (columns
+/// id, run, table, source, raw, reasons, recorded_at) or NDJSON (one listing object per line),
+/// streamed as it is read. A failure while streaming cuts the answer short.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rejects/export",
+    tag = "rejects",
+    params(RejectsExportQuery),
+    responses(
+        (status = 200, description = "The rejects as a file", content(
+            (String = "text/csv"),
+            (String = "application/x-ndjson"),
+        )),
+        ExportRejectsProblems,
+    ),
+    security((), ("bearer" = [])),
+)]
+pub async fn export(
+    state: web::Data<AppState>,
+    query: web::Query<RejectsExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let filter = filter(q.table, q.run, q.field, q.reason, q.source, q.before)?;
+    let (format, file) = match q.format {
+        ExportFormatName::Csv => (ExportFormat::Csv, "rejects.csv"),
+        ExportFormatName::Ndjson => (ExportFormat::Ndjson, "rejects.ndjson"),
+    };
+    let (log, limit) = (state.repos.rejects.clone(), q.limit);
+    let body = streamed::body(move |out| {
+        export_rejects(log.as_ref(), &filter, limit, format, out).map(drop)
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(format.media_type())
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .streaming(body))
+}
+
+/// The filter the query asks for (the page size aside); an empty parameter is no filter.
+fn filter(
+    table: Option<String>,
+    run: Option<i64>,
+    field: Option<String>,
+    reason: Option<String>,
+    source: Option<String>,
+    before: Option<i64>,
+) -> Result<RejectFilter, ApiError> {
+    let given = |v: Option<String>| v.filter(|s| !s.is_empty());
+    for (name, value) in [("run", run), ("before", before)] {
+        if let Some(value) = value.filter(|v| *v < 1) {
+            return Err(ApiError::BadRequest(format!(
+                "{name} must be an id (1 or more), got {value}"
+            )));
+        }
+    }
+    Ok(RejectFilter {
+        table: request::table_filter(table.as_deref())?,
+        run: run.map(RunId::new),
+        field: given(field),
+        reason: given(reason),
+        source: given(source),
+        before,
+        limit: PageLimit::DEFAULT,
+    })
+}
+
+impl RejectsResponse {
+    /// A page of `limit` rejects at most out of `total`; there is a next page when it is full.
+    fn page(total: u64, rejects: Vec<hiring_ports::StoredRejection>, limit: usize) -> Self {
+        let next = match rejects.last() {
+            Some(last) if rejects.len() == limit => Some(last.id),
+            _ => None,
+        };
+        Self {
+            total,
+            rejects: rejects.into_iter().map(RejectEntry::from).collect(),
+            next,
+        }
+    }
 }

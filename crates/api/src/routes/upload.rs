@@ -7,14 +7,15 @@ use crate::audit;
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{TableName, UploadSummary};
 use crate::error::ApiError;
-use crate::middleware::RequestId;
+use crate::middleware::{Caller, RequestId};
 use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::{Stream, StreamExt};
 use hiring_domain::Table;
 use hiring_ports::idempotency::IdempotencyKey;
-use hiring_ports::migrate::{binary_kind, LoadError, LoadOptions, Migration, TableSummary};
-use hiring_ports::migrate_run::{RunEnd, RunHooks, Source};
+use hiring_ports::migrate::{binary_kind, LoadError, LoadOptions, TableSummary};
+use hiring_ports::migrate_run::{RunEnd, RunHooks, RunReport, Source};
+use hiring_ports::runs::{self, NewRun, RunKind};
 use hiring_ports::Repositories;
 use std::io::{Read, Seek, Write};
 use std::time::Instant;
@@ -111,8 +112,34 @@ where
 {
     let repos = state.repos.clone();
     let source = source.clone();
-    let loaded = feed_blocking(body, move |reader| load(&repos, table, reader, &source)).await?;
+    let run = NewRun::new(
+        RunKind::Upload,
+        &actor(req),
+        &format!("{table}: {}", source.name),
+    );
+    let loaded = feed_blocking(body, move |reader| {
+        load(&repos, table, reader, &source, &run)
+    })
+    .await??;
     noted(req, loaded)
+}
+
+/// Who sent the request, as the load history names them: the token's name.
+fn actor(req: &HttpRequest) -> String {
+    req.extensions()
+        .get::<Caller>()
+        .map_or_else(|| "anonymous".to_owned(), |caller| caller.name.clone())
+}
+
+/// Loads `sources` as one run of the history (an upload), tagging its rejects with the run.
+fn load_run<R: Read>(
+    repos: &Repositories,
+    run: &NewRun,
+    sources: Vec<Source<R>>,
+    source: &UploadSource,
+) -> Result<RunReport, ApiError> {
+    runs::load_as_run(repos, LoadOptions::default(), run, sources, source)
+        .map_err(ApiError::Storage)
 }
 
 /// Loads files spooled by [`spool`] like [`load_streamed`], through one migration run:
@@ -127,14 +154,19 @@ pub(crate) async fn load_spooled(
 ) -> Result<Vec<UploadSummary>, ApiError> {
     let repos = state.repos.clone();
     let source = source.clone();
+    let run = NewRun::new(
+        RunKind::Upload,
+        &actor(req),
+        &format!("form: {}", source.name),
+    );
     let report = spawn_blocking_with_tracing(move || {
         let sources = files
             .into_iter()
             .map(|(table, file)| Source::new(table, source.name.clone(), file))
             .collect();
-        Migration::new(&repos, LoadOptions::default()).load_all(sources, &source)
+        load_run(&repos, &run, sources, &source)
     })
-    .await?;
+    .await??;
     for summary in &report.summaries {
         audit::note(req, summary);
     }
@@ -162,17 +194,23 @@ fn noted(
     Ok(UploadSummary::from(loaded?))
 }
 
-/// Runs the migration use case on `input`.
-fn load(
+/// Runs the migration use case on `input`, as one run of the history.
+fn load<R: Read>(
     repos: &Repositories,
     table: Table,
-    input: impl Read,
+    input: R,
     source: &UploadSource,
-) -> Result<TableSummary, LoadError> {
-    let result =
-        Migration::new(repos, LoadOptions::default()).load(table, input, &source.name, &());
-    warn_if_cut_short(&result, source);
-    result
+    run: &NewRun,
+) -> Result<Result<TableSummary, LoadError>, ApiError> {
+    let sources = vec![Source::new(table, source.name.clone(), input)];
+    let mut report = load_run(repos, run, sources, source)?;
+    if let RunEnd::Failed { error, .. } = report.end {
+        return Ok(Err(error));
+    }
+    let summary = report.summaries.pop();
+    summary
+        .map(Ok)
+        .ok_or_else(|| ApiError::Internal("an upload ended without a summary".into()))
 }
 
 /// A load cut short (the body broke off, the client went away, the server stopped, storage
