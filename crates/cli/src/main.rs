@@ -10,6 +10,7 @@ mod output;
 mod prune;
 mod rejects;
 mod report;
+mod runs;
 mod serve;
 mod settings;
 mod telemetry;
@@ -68,8 +69,11 @@ struct Cli {
 enum Command {
     /// Validate and load the CSV files, parents first; rejected rows are logged, not inserted.
     Migrate(migrate::Args),
-    /// List rejected rows, newest first.
+    /// Browse rejected rows, newest first, by table, run, field, reason or source; export
+    /// them as CSV or NDJSON.
     Rejects(rejects::Args),
+    /// List the load history: every migrate and upload with its counts, duration and outcome.
+    Runs(runs::Args),
     /// Write deterministic synthetic CSV files shaped like the real ones.
     Generate(generate::Args),
     /// Back up tables into Avro files (all three by default), from one consistent snapshot.
@@ -133,6 +137,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Migrate(args) => migrate::run(args, &wiring),
         Command::Rejects(args) => rejects::run(args, &wiring),
+        Command::Runs(args) => runs::run(args, &wiring),
         Command::Generate(args) => generate::run(args),
         Command::Backup(args) => backup::backup(args, &wiring),
         Command::Backups(args) => backup::list(args, &wiring),

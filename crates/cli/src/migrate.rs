@@ -7,8 +7,10 @@ use crate::wiring::Wiring;
 use anyhow::{bail, Context};
 use hiring_domain::Table;
 use hiring_ports::audit::AuditAction;
-use hiring_ports::migrate::{LoadError, LoadOptions, Migration, Progress, TableSummary};
+use hiring_ports::migrate::{LoadError, LoadOptions, Progress, TableSummary};
 use hiring_ports::migrate_run::{RunEnd, RunHooks, Source};
+use hiring_ports::runs::{self, NewRun, RunKind};
+use hiring_ports::Cancel;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fs::File;
 use std::io::IsTerminal;
@@ -59,6 +61,37 @@ pub struct Args {
 /// Exit code when the load stopped because more rows than `--max-rejects` were rejected.
 const EXIT_TOO_MANY_REJECTS: u8 = 3;
 
+/// Exit code when the load was stopped with Ctrl-C (128 + SIGINT, as a shell reports it).
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// A flag the first Ctrl-C raises: the load stops before its next batch, keeps what it
+/// committed and says so. A second Ctrl-C ends the process at once (a bulk load's open
+/// transaction is then rolled back by the database).
+fn stop_on_ctrl_c() -> Cancel {
+    let cancel = Cancel::new();
+    let flag = cancel.clone();
+    let installed = ctrlc::set_handler(move || {
+        if flag.is_cancelled() {
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+        flag.cancel();
+        eprintln!("stopping after the current batch (Ctrl-C again to quit at once)");
+    });
+    if let Err(error) = installed {
+        tracing::debug!(%error, "Ctrl-C is not caught: it ends the load at once");
+    }
+    cancel
+}
+
+/// The files of a run, as its history shows them.
+fn described(files: &[(Table, PathBuf)]) -> String {
+    files
+        .iter()
+        .map(|(_, path)| path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Runs the command.
 pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
     let settings = wiring.settings();
@@ -72,10 +105,12 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
         max_rejects: args.max_rejects,
         dry_run: args.dry_run,
         bulk: !args.no_bulk,
+        cancel: stop_on_ctrl_c(),
     };
     let trail = Trail::new(&*repos.audit, AuditAction::Migrate);
     let sources = open_all(&files, &trail)?;
-    let report = Migration::new(&repos, options).load_all(sources, &Hooks { trail: &trail });
+    let run = NewRun::new(RunKind::Migrate, &crate::audit::actor(), &described(&files));
+    let report = runs::load_as_run(&repos, options, &run, sources, &Hooks { trail: &trail })?;
     let stopped = matches!(report.end, RunEnd::RejectLimit);
     let mut summaries = report.summaries;
     let failure = match report.end {
@@ -91,12 +126,31 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
             summaries.push(*summary);
             Some(anyhow::Error::new(error).context(context))
         }
+        RunEnd::Failed {
+            error: LoadError::Cancelled { summary },
+            ..
+        } => {
+            let note = format!(
+                "stopped on request while loading {}; {}",
+                summary.source,
+                kept(&summary)
+            );
+            summaries.push(*summary);
+            render(&summaries, args.format, &repos.description)?;
+            eprintln!("{note}");
+            return Ok(ExitCode::from(EXIT_INTERRUPTED));
+        }
         RunEnd::Failed { error, .. } => Some(anyhow::Error::new(error)),
         RunEnd::Completed | RunEnd::RejectLimit => None,
     };
     render(&summaries, args.format, &repos.description)?;
     if let Some(error) = failure {
         return Err(error);
+    }
+    if let (Some(run), Format::Table) = (report.run, args.format) {
+        println!(
+            "run {run}: `hiring runs` lists the history, `hiring rejects --run {run}` its rejects"
+        );
     }
     if stopped {
         eprintln!(

@@ -24,6 +24,7 @@ fn rejects(db: &TestDb) -> Vec<(String, String, String)> {
         .list(&RejectFilter {
             table: None,
             limit: PageLimit::new(1000).unwrap(),
+            ..RejectFilter::default()
         })
         .unwrap()
         .into_iter()
