@@ -39,7 +39,7 @@ pub struct Args {
     /// Show at most N rows, newest first: 1 to 10000, 50 unless given; csv and ndjson
     /// export every matching row unless given
     #[arg(long, value_name = "N")]
-    limit: Option<u64>,
+    limit: Option<PageLimit>,
 
     /// Output format: a page as a table or JSON, or every matching row as CSV or NDJSON
     #[arg(long, value_enum, default_value = "table")]
@@ -92,7 +92,7 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
         reject_export::export_rejects(
             repos.rejects.as_ref(),
             &filter,
-            args.limit,
+            args.limit.map(|l| u64::from(l.get())),
             format,
             &mut out,
         )
@@ -100,10 +100,7 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(limit) = args.limit {
-        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
-        filter.limit = PageLimit::new(limit)?;
-    }
+    filter.limit = args.limit.unwrap_or_default();
     let rejects = repos.rejects.list(&filter)?;
     let total = repos.rejects.count(&RejectFilter {
         before: None,

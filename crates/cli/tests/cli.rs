@@ -74,7 +74,7 @@ fn reject_sources(db: &str) -> Vec<String> {
         db,
         &["rejects", "--format", "json", "--limit", "10000"],
     ));
-    rejects
+    rejects["rejects"]
         .as_array()
         .unwrap()
         .iter()
@@ -400,6 +400,8 @@ mod bulk;
 mod hostile;
 #[path = "quiet/mod.rs"]
 mod quiet;
+#[path = "runs/mod.rs"]
+mod runs;
 #[path = "safe_output/mod.rs"]
 mod safe_output;
 #[path = "serve_tokens/mod.rs"]

@@ -51,7 +51,7 @@ fn rejects(db: &str) -> BTreeSet<String> {
         db,
         &["rejects", "--format", "json", "--limit", "10000"],
     ));
-    listed
+    listed["rejects"]
         .as_array()
         .unwrap()
         .iter()

@@ -100,7 +100,7 @@ fn json_log_and_json_rejects_keep_the_exact_text() {
     );
 
     let rejects = stdout_json(&hiring(&db.url, &["rejects", "--format", "json"]));
-    let raws: Vec<&str> = rejects
+    let raws: Vec<&str> = rejects["rejects"]
         .as_array()
         .unwrap()
         .iter()
