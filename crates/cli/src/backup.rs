@@ -3,6 +3,7 @@
 
 use crate::audit::Trail;
 use crate::output::{self, Format};
+use crate::progress::TransferBar;
 use crate::wiring::Wiring;
 use anyhow::bail;
 use hiring_domain::Table;
@@ -114,7 +115,11 @@ pub fn backup(args: BackupArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
     let storage = wiring.storage()?;
     let files = wiring.backup_folder(args.folder.dir.as_deref());
     let started = Instant::now();
-    let backed_up = Backups::new(&*storage.bulk, &files).backup(&args.tables, args.codec);
+    let progress = TransferBar::new("backing up");
+    let backed_up = Backups::new(&*storage.bulk, &files)
+        .with_progress(&progress)
+        .backup(&args.tables, args.codec);
+    drop(progress);
     Trail::new(&*storage.audit, AuditAction::Backup).record(None, &backed_up, started);
     let summary = backed_up?;
     match args.format {
@@ -171,12 +176,14 @@ pub fn restore(args: RestoreArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
         (false, None, _) => bail!("name a TABLE to restore, or --all"),
     };
     let storage = wiring.storage()?;
-    let backups = Backups::new(&*storage.bulk, &files);
+    let progress = TransferBar::new("restoring");
+    let backups = Backups::new(&*storage.bulk, &files).with_progress(&progress);
     let started = Instant::now();
     let restored = match plan {
         Some(plan) => backups.restore(&plan),
         None => backups.restore_set(args.set.as_ref()),
     };
+    drop(progress);
     Trail::new(&*storage.audit, AuditAction::Restore).record(args.table, &restored, started);
     let summary = restored?;
     match args.format {

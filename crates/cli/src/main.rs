@@ -7,6 +7,7 @@ mod config_cmd;
 mod generate;
 mod migrate;
 mod output;
+mod progress;
 mod prune;
 mod rejects;
 mod report;

@@ -2,6 +2,7 @@
 
 use crate::audit::Trail;
 use crate::output::{self, Format};
+use crate::progress::LoadProgress;
 use crate::settings::Settings;
 use crate::wiring::Wiring;
 use anyhow::{bail, Context};
@@ -11,13 +12,10 @@ use hiring_ports::migrate::{LoadError, LoadOptions, Progress, TableSummary};
 use hiring_ports::migrate_run::{RunEnd, RunHooks, Source};
 use hiring_ports::runs::{self, NewRun, RunKind};
 use hiring_ports::Cancel;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::fs::File;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Arguments of `hiring migrate`.
 #[derive(Debug, clap::Args)]
@@ -182,6 +180,27 @@ fn summary_row(label: &str, s: &TableSummary) -> Vec<String> {
     ]
 }
 
+/// The time the loads spent per stage, summed over the files (stages that took no time are
+/// left out), or `None` when nothing was loaded.
+fn stage_line(summaries: &[TableSummary]) -> Option<String> {
+    let mut stages = hiring_ports::StageTimes::default();
+    for s in summaries {
+        stages.add_all(&s.stages);
+    }
+    let spent: Vec<String> = stages
+        .iter()
+        .filter(|(_, time)| !time.is_zero())
+        .map(|(stage, time)| {
+            format!(
+                "{} {:.2} s",
+                stage.name().replace('_', " "),
+                time.as_secs_f64()
+            )
+        })
+        .collect();
+    (!spent.is_empty()).then(|| format!("time by stage: {}", spent.join(", ")))
+}
+
 /// The totals of a run of several files, as one more summary.
 fn total_of(summaries: &[TableSummary]) -> Option<TableSummary> {
     let (first, rest) = summaries
@@ -195,6 +214,7 @@ fn total_of(summaries: &[TableSummary]) -> Option<TableSummary> {
         total.already_present += s.already_present;
         total.rejected += s.rejected;
         total.elapsed += s.elapsed;
+        total.stages.add_all(&s.stages);
     }
     Some(total)
 }
@@ -317,71 +337,11 @@ struct Hooks<'a> {
 impl RunHooks<File> for Hooks<'_> {
     fn started(&self, source: &Source<File>) -> Box<dyn Progress + '_> {
         let size = source.input.metadata().map(|m| m.len()).unwrap_or(0);
-        Box::new(Reporter::new(&source.name, size))
+        Box::new(LoadProgress::new(&source.name, size))
     }
 
     fn finished(&self, table: Table, loaded: &Result<TableSummary, LoadError>, started: Instant) {
         self.trail.record(Some(table), loaded, started);
-    }
-}
-
-/// A progress bar on a terminal, a plain line every few seconds otherwise.
-enum Reporter {
-    Bar(ProgressBar),
-    Lines {
-        source: String,
-        size: u64,
-        last: Mutex<Instant>,
-    },
-}
-
-const PLAIN_PROGRESS_EVERY: Duration = Duration::from_secs(5);
-
-impl Reporter {
-    fn new(source: &str, size: u64) -> Self {
-        if std::io::stderr().is_terminal() {
-            let bar = ProgressBar::new(size);
-            let style = ProgressStyle::with_template(
-                "{msg:22} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
-            )
-            .map(|s| s.progress_chars("=> "))
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-            bar.set_style(style);
-            bar.set_message(output::escape_controls(source).into_owned());
-            Self::Bar(bar)
-        } else {
-            Self::Lines {
-                source: source.to_owned(),
-                size,
-                last: Mutex::new(Instant::now()),
-            }
-        }
-    }
-}
-
-impl Drop for Reporter {
-    /// Clears the bar once its file is loaded.
-    fn drop(&mut self) {
-        if let Self::Bar(bar) = self {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-impl Progress for Reporter {
-    fn advance(&self, bytes: u64, rows: u64) {
-        match self {
-            Self::Bar(bar) => bar.set_position(bytes),
-            Self::Lines { source, size, last } => {
-                let Ok(mut last) = last.lock() else { return };
-                if last.elapsed() >= PLAIN_PROGRESS_EVERY {
-                    *last = Instant::now();
-                    let percent = if *size > 0 { bytes * 100 / size } else { 100 };
-                    let source = output::escape_controls(source);
-                    eprintln!("{source}: {rows} rows read ({percent}%)");
-                }
-            }
-        }
     }
 }
 
@@ -407,6 +367,9 @@ fn render(summaries: &[TableSummary], format: Format, database: &str) -> anyhow:
                 "rows/s",
             ];
             println!("{}", output::table(&header, &[2, 3, 4, 5, 6, 7], rows));
+            if let Some(line) = stage_line(summaries) {
+                println!("{line}");
+            }
             print_reasons(summaries);
             let dry = summaries.first().is_some_and(|s| s.dry_run);
             let database = output::escape_controls(database);

@@ -176,6 +176,7 @@ mod tests {
             dry_run: false,
             reasons: Vec::new(),
             run: None,
+            stages: crate::StageTimes::default(),
         }
     }
 

@@ -10,6 +10,7 @@
 //! the tables' contents in one transaction: any problem refuses the whole restore and leaves the
 //! tables as they were.
 
+use crate::transfer_progress::{RowCounter, TransferProgress};
 use crate::{
     AnyRow, BackupError, BackupInfo, BackupReader, BackupStore, BackupWriter, BulkStorage, Codec,
     MissingParents, NewSet, ReplaceError, RepoError, RowSource, SetFile, SetId, SnapshotSink,
@@ -143,12 +144,24 @@ pub struct BackupSummary {
 pub struct Backups<'a> {
     storage: &'a dyn BulkStorage,
     files: &'a dyn BackupStore,
+    progress: &'a dyn TransferProgress,
 }
 
 impl<'a> Backups<'a> {
     /// Works on `storage`, keeping files in `files`.
     pub fn new(storage: &'a dyn BulkStorage, files: &'a dyn BackupStore) -> Self {
-        Self { storage, files }
+        Self {
+            storage,
+            files,
+            progress: &(),
+        }
+    }
+
+    /// The same use cases, telling `progress` how far each backup or restore has come.
+    #[must_use]
+    pub fn with_progress(mut self, progress: &'a dyn TransferProgress) -> Self {
+        self.progress = progress;
+        self
     }
 
     /// Backs up `tables` (every table when empty) from one consistent snapshot, one file per
@@ -163,6 +176,8 @@ impl<'a> Backups<'a> {
             current: None,
             written: Vec::with_capacity(tables.len()),
             failure: None,
+            progress: self.progress,
+            counter: RowCounter::default(),
         };
         let result = self.storage.snapshot(&tables, &mut sink);
         if let Some(failure) = sink.failure.take() {
@@ -298,6 +313,9 @@ impl<'a> Backups<'a> {
         let mut source = FileSources {
             readers,
             failure: None,
+            progress: self.progress,
+            counter: RowCounter::default(),
+            current: None,
         };
         let result = self.storage.replace(&tables, &mut source);
         if let Some(failure) = source.failure.take() {
@@ -395,6 +413,8 @@ struct FileSink<'a> {
     current: Option<Box<dyn BackupWriter>>,
     written: Vec<BackupInfo>,
     failure: Option<BackupError>,
+    progress: &'a dyn TransferProgress,
+    counter: RowCounter,
 }
 
 impl FileSink<'_> {
@@ -411,6 +431,7 @@ impl SnapshotSink for FileSink<'_> {
     fn begin_table(&mut self, table: Table, rows: u64) -> Result<(), RepoError> {
         match self.files.create(table, rows, self.codec) {
             Ok(writer) => {
+                self.counter.start(self.progress, table, Some(rows));
                 self.current = Some(writer);
                 Ok(())
             }
@@ -420,7 +441,10 @@ impl SnapshotSink for FileSink<'_> {
 
     fn row(&mut self, row: AnyRow) -> Result<(), RepoError> {
         let result = match self.current.as_mut() {
-            Some(writer) => writer.append(&row),
+            Some(writer) => {
+                self.counter.row(self.progress);
+                writer.append(&row)
+            }
             None => Err(BackupError::NotFound(format!(
                 "{} row given before its table began",
                 row.table()
@@ -438,6 +462,7 @@ impl SnapshotSink for FileSink<'_> {
         };
         match result {
             Ok(info) => {
+                self.counter.end(self.progress);
                 self.written.push(info);
                 Ok(())
             }
@@ -489,21 +514,40 @@ impl FileSource {
 }
 
 /// The files of a restore, as the row source storage pulls from.
-struct FileSources {
+struct FileSources<'a> {
     readers: Vec<FileSource>,
     failure: Option<RestoreError>,
+    progress: &'a dyn TransferProgress,
+    counter: RowCounter,
+    /// The table being read.
+    current: Option<Table>,
 }
 
-impl RowSource for FileSources {
+impl RowSource for FileSources<'_> {
     fn next_row(&mut self, table: Table) -> Result<Option<AnyRow>, RepoError> {
         let Some(reader) = self.readers.iter_mut().find(|r| r.table == table) else {
             return Ok(None);
         };
-        reader.next().map_err(|e| {
+        if self.current != Some(table) {
+            self.current = Some(table);
+            self.counter
+                .start(self.progress, table, reader.reader.info().rows);
+        }
+        let row = reader.next().map_err(|e| {
             let reason = e.to_string();
             self.failure = Some(e);
             stopped(&reason)
-        })
+        })?;
+        match row {
+            Some(_) => self.counter.row(self.progress),
+            None => {
+                self.counter.end(self.progress);
+                if self.readers.last().is_some_and(|r| r.table == table) {
+                    self.progress.committing();
+                }
+            }
+        }
+        Ok(row)
     }
 }
 

@@ -20,6 +20,7 @@ pub mod health;
 pub mod idempotency;
 pub mod ingest;
 pub mod keyed_ingest;
+pub mod load_stages;
 pub mod migrate;
 pub mod migrate_run;
 mod page_limit;
@@ -31,6 +32,7 @@ pub mod reject_tally;
 pub mod reports;
 mod repository;
 pub mod runs;
+pub mod transfer_progress;
 
 pub use backup_set::{Checksum, NewSet, SetFile, SetId, SetManifest, SetStatus, MANIFEST_VERSION};
 pub use backup_store::{
@@ -40,6 +42,7 @@ pub use backup_store::{
 pub use bulk::{AnyRow, BulkStorage, MissingParents, ReplaceError, RowSource, SnapshotSink};
 pub use cancel::Cancel;
 pub use error::RepoError;
+pub use load_stages::{LoadStage, StageListener, StageTimes};
 pub use page_limit::{LimitError, PageLimit};
 pub use repository::{
     BulkLoad, KeyLookup, RejectFilter, RejectLog, Repositories, RowSink, StoredRejection,

@@ -5,14 +5,16 @@
 //! together with the rejects of that batch. A load that stops midway leaves only whole batches,
 //! and rerunning it completes the load without duplicating rows or reject records.
 
+use crate::load_stages::StageClock;
 use crate::pending::{self, Duplicates, LoadTarget, Origin, PendingBatch, WRITE_ATTEMPTS};
-use crate::record_reader::{RecordReader, Row, HEAD_BYTES};
+use crate::record_reader::{RecordReader, Row};
 use crate::reject_tally::{ReasonCount, RejectTally};
-use crate::{BulkLoad, RepoError, Repositories, TableRepository};
+use crate::{BulkLoad, LoadStage, RepoError, Repositories, StageTimes, TableRepository};
 use hiring_domain::{Record, RunId, Table};
 use roaring::RoaringBitmap;
 use std::collections::HashMap;
 use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -74,12 +76,14 @@ pub struct TableSummary {
     pub reasons: Vec<ReasonCount>,
     /// The run the load was part of, when it was recorded as one (see [`crate::runs`]).
     pub run: Option<RunId>,
+    /// The time spent in each stage of the load; they add up to `elapsed`.
+    pub stages: StageTimes,
 }
 
 impl serde::Serialize for TableSummary {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut out = s.serialize_struct("TableSummary", 12)?;
+        let mut out = s.serialize_struct("TableSummary", 13)?;
         out.serialize_field("run", &self.run)?;
         out.serialize_field("table", &self.table)?;
         out.serialize_field("source", &self.source)?;
@@ -89,6 +93,7 @@ impl serde::Serialize for TableSummary {
         out.serialize_field("rejected", &self.rejected)?;
         out.serialize_field("seconds", &self.elapsed.as_secs_f64())?;
         out.serialize_field("rows_per_second", &self.rows_per_second())?;
+        out.serialize_field("stages", &self.stages)?;
         out.serialize_field("stopped_early", &self.stopped_early)?;
         out.serialize_field("dry_run", &self.dry_run)?;
         out.serialize_field("reasons", &self.reasons)?;
@@ -110,6 +115,7 @@ impl TableSummary {
             dry_run,
             reasons: Vec::new(),
             run: None,
+            stages: StageTimes::default(),
         }
     }
 
@@ -196,6 +202,12 @@ enum Stop {
 pub trait Progress {
     /// `bytes` of the input and `rows` records have been processed so far.
     fn advance(&self, bytes: u64, rows: u64);
+
+    /// `rejected` rows of the load were refused so far (told with each advance).
+    fn rejected(&self, _rejected: u64) {}
+
+    /// The load entered `stage` (after reading and checking: index build, key check, commit).
+    fn stage(&self, _stage: LoadStage) {}
 }
 
 impl Progress for () {
@@ -297,11 +309,24 @@ impl<'a> Migration<'a> {
             None
         };
         let in_one_transaction = bulk.is_some();
+        progress.stage(LoadStage::ReadAndCheck);
         let (streamed, bulk) = self.stream(repo, bulk, &mut reader, &mut summary, progress);
+        // Streaming is reading and checking, overlapped with writing: the time not spent
+        // writing is reading and checking.
+        let streaming = started
+            .elapsed()
+            .saturating_sub(summary.stages.get(LoadStage::Write));
+        summary.stages.add(LoadStage::ReadAndCheck, streaming);
         let result = match (streamed, bulk) {
             // Asked to stop after the last batch: the load is dropped, so rolled back.
             (Ok(()), Some(_)) if self.options.cancel.is_cancelled() => Err(Stop::Cancelled),
-            (Ok(()), Some(load)) => load.finish().map(|_| ()).map_err(Stop::Storage),
+            (Ok(()), Some(load)) => {
+                let announce = |stage| progress.stage(stage);
+                let clock = StageClock::new(&announce);
+                let finished = load.finish(&clock);
+                summary.stages.add_all(&clock.stop());
+                finished.map(|_| ()).map_err(Stop::Storage)
+            }
             (result, _) => result,
         };
         if let Err(stop) = result {
@@ -365,13 +390,21 @@ impl<'a> Migration<'a> {
         let origin = Origin::File(summary.source.clone());
         let batch_size = self.options.batch_size;
         let run = self.run;
+        let rejected = AtomicU64::new(0);
+        let rejected = &rejected;
         std::thread::scope(|scope| {
             let (full_tx, full_rx) = mpsc::sync_channel::<PendingBatch<E>>(1);
             let (empty_tx, empty_rx) = mpsc::channel::<PendingBatch<E>>();
             let span = tracing::Span::current();
             let worker = scope.spawn(move || {
                 let _entered = span.enter();
-                let result = self.write_batches(repo, bulk.as_deref(), full_rx, &empty_tx, summary);
+                let result = self.write_batches(
+                    repo,
+                    bulk.as_deref(),
+                    (full_rx, &empty_tx),
+                    summary,
+                    rejected,
+                );
                 (result, bulk)
             });
             let read = read_batches(
@@ -380,7 +413,7 @@ impl<'a> Migration<'a> {
                 batch_size,
                 &full_tx,
                 &empty_rx,
-                progress,
+                (progress, rejected),
             );
             // Ends the worker's stream of batches (it stops earlier on an error or the limit).
             drop(full_tx);
@@ -404,9 +437,12 @@ impl<'a> Migration<'a> {
         &mut self,
         repo: &dyn TableRepository<E>,
         bulk: Option<&dyn BulkLoad<E>>,
-        batches: mpsc::Receiver<PendingBatch<E>>,
-        emptied: &mpsc::Sender<PendingBatch<E>>,
+        (batches, emptied): (
+            mpsc::Receiver<PendingBatch<E>>,
+            &mpsc::Sender<PendingBatch<E>>,
+        ),
         summary: &mut TableSummary,
+        rejected: &AtomicU64,
     ) -> Result<bool, Stop> {
         for mut batch in batches {
             if self.options.cancel.is_cancelled() {
@@ -417,6 +453,7 @@ impl<'a> Migration<'a> {
                 None => self.flush(repo, WRITE_ATTEMPTS, &mut batch, summary),
             }
             .map_err(Stop::Storage)?;
+            rejected.store(summary.rejected, Ordering::Relaxed);
             if self.stopped {
                 summary.stopped_early = true;
                 return Ok(true);
@@ -440,18 +477,23 @@ impl<'a> Migration<'a> {
         let keys = &*self.repos.keys;
         let (rejected_before, max_rejects) = (self.rejected, self.options.max_rejects);
         let accepted = &self.accepted;
+        let (started, mut checking) = (Instant::now(), Duration::ZERO);
         let (plan, inserted) = pending::commit(
             repo,
             batch,
             attempts,
             |batch| {
+                let check = Instant::now();
                 let mut plan =
                     pending::classify(keys, repo, batch, Duplicates::CompareContent, accepted)?;
                 plan.cut_at_reject_limit(rejected_before, max_rejects);
+                checking += check.elapsed();
                 Ok(plan)
             },
             |_, _| !self.options.dry_run,
         )?;
+        let writing = started.elapsed().saturating_sub(checking);
+        summary.stages.add(LoadStage::Write, writing);
         pending::log_rejects(&plan, batch, Some(&mut self.tally));
         let inserted = if self.options.dry_run {
             let seen = self.accepted.entry(E::TABLE).or_default();
@@ -486,7 +528,7 @@ fn read_batches<E: Record, R: Read>(
     batch_size: usize,
     full: &mpsc::SyncSender<PendingBatch<E>>,
     emptied: &mpsc::Receiver<PendingBatch<E>>,
-    progress: &dyn Progress,
+    (progress, rejected): (&dyn Progress, &AtomicU64),
 ) -> Result<(), Stop> {
     let mut batch = PendingBatch::<E>::new(origin.clone(), batch_size).in_run(run);
     let mut read = 0_u64;
@@ -515,6 +557,7 @@ fn read_batches<E: Record, R: Read>(
                 return Ok(());
             }
             progress.advance(reader.position(), read);
+            progress.rejected(rejected.load(Ordering::Relaxed));
         }
         if !more {
             return Ok(());
@@ -522,52 +565,10 @@ fn read_batches<E: Record, R: Read>(
     }
 }
 
-/// Refuses input that is evidently not text.
-fn sniff<R: Read>(reader: &mut RecordReader<R>, source: &str) -> Result<(), LoadError> {
-    let head = reader.head().map_err(|e| LoadError::Read {
-        source_name: source.to_owned(),
-        message: e.to_string(),
-    })?;
-    match binary_kind(head) {
-        Some(reason) => Err(LoadError::NotCsv {
-            source_name: source.to_owned(),
-            reason: reason.to_owned(),
-        }),
-        None => Ok(()),
-    }
-}
-
-/// What gives away that input starting with `head` is not text, if anything does: the magic
-/// number of a known binary format at the start, or NUL bytes making up at least a quarter of
-/// its first [`HEAD_BYTES`] (UTF-16 text, an image, a database file...). A few NUL bytes are
-/// not enough: a line holding one is a rejected row, wherever it is.
-pub fn binary_kind(head: &[u8]) -> Option<&'static str> {
-    let head = &head[..head.len().min(HEAD_BYTES)];
-    for (magic, kind) in [
-        (
-            &b"PK\x03\x04"[..],
-            "it is a ZIP archive (an Excel workbook?)",
-        ),
-        (&b"%PDF"[..], "it is a PDF document"),
-        (&b"\x1f\x8b"[..], "it is gzip-compressed"),
-        (&b"Obj\x01"[..], "it is an Avro file"),
-        (&b"SQLite format 3\x00"[..], "it is an SQLite database"),
-        (&b"\xff\xfe"[..], "it is UTF-16 text (save it as UTF-8)"),
-        (&b"\xfe\xff"[..], "it is UTF-16 text (save it as UTF-8)"),
-    ] {
-        if head.starts_with(magic) {
-            return Some(kind);
-        }
-    }
-    let nul = memchr::memchr_iter(0, head).count();
-    if nul >= MIN_BINARY_NUL && nul * 4 >= head.len() {
-        return Some("it is mostly NUL bytes (a binary file?)");
-    }
-    None
-}
-
-/// Fewest NUL bytes in the head of a file that is refused for them (see [`binary_kind`]).
-const MIN_BINARY_NUL: usize = 16;
+#[path = "migrate_sniff.rs"]
+mod sniff;
+pub use sniff::binary_kind;
+use sniff::sniff;
 
 #[cfg(test)]
 #[path = "migrate_tests.rs"]

@@ -464,7 +464,7 @@ fn recording_bulk(
         Ok(rows.len() as u64)
     });
     let done = finished.clone();
-    load.expect_finish().returning(move || {
+    load.expect_finish().returning(move |_| {
         done.store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(0)
     });

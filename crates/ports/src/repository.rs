@@ -71,9 +71,12 @@ pub trait BulkLoad<E: Record>: Send {
     /// Like [`TableRepository::write_batch`], inside the load's transaction.
     fn write_batch(&self, rows: &[E], rejects: &[Rejection]) -> Result<u64, RepoError>;
 
-    /// Restores and checks what was set aside (foreign keys, indexes) and commits. Returns the
-    /// rows the load inserted.
-    fn finish(self: Box<Self>) -> Result<u64, RepoError>;
+    /// Restores and checks what was set aside (foreign keys, indexes) and commits, telling
+    /// `stage` as each stage begins ([`LoadStage::Write`] for last writes, then
+    /// [`LoadStage::IndexBuild`], [`LoadStage::KeyCheck`], [`LoadStage::Commit`]; stages with
+    /// nothing to do may be skipped), on the caller's thread. Returns the rows the load
+    /// inserted.
+    fn finish(self: Box<Self>, stage: &dyn crate::StageListener) -> Result<u64, RepoError>;
 }
 
 /// Set-wise existence checks, used for foreign keys.

@@ -38,7 +38,7 @@ use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel::sql_types::{Array, Bool, Text};
 use diesel::{PgConnection, QueryDsl, RunQueryDsl};
 use hiring_domain::{Id, Rejection, Table};
-use hiring_ports::{BulkLoad, RepoError};
+use hiring_ports::{BulkLoad, LoadStage, RepoError, StageListener};
 use roaring::RoaringBitmap;
 use std::cell::RefCell;
 use std::sync::mpsc::{Receiver, SyncSender};
@@ -263,8 +263,16 @@ enum Job<E> {
     Find(Vec<i32>, SyncSender<Result<Vec<E>, RepoError>>),
     /// Set the foreign keys aside (a large table) and answer.
     SetAsideForeignKeys(SyncSender<Result<(), RepoError>>),
-    /// Put everything back, commit and answer.
-    Finish(SyncSender<Result<u64, RepoError>>),
+    /// Put everything back, commit and answer, telling each stage as it begins.
+    Finish(SyncSender<Finishing>),
+}
+
+/// What the load's thread tells while it finishes.
+enum Finishing {
+    /// A stage begins.
+    Stage(LoadStage),
+    /// It is over: the rows inserted, or why it failed.
+    Done(Result<u64, RepoError>),
 }
 
 /// The load's thread: writes batches while the caller reads and checks the next ones. Ends at
@@ -297,8 +305,15 @@ fn work<E: TableOps<PgDialect>>(
                 }
             }
             Job::Finish(reply) => {
-                let done = session.finish().map(|()| inserted).map_err(repo_error);
-                let _ = reply.send(done.clone());
+                let stage = |stage| {
+                    // The caller waits for the answer, unless it gave up.
+                    let _ = reply.send(Finishing::Stage(stage));
+                };
+                let done = session
+                    .finish(&stage)
+                    .map(|()| inserted)
+                    .map_err(repo_error);
+                let _ = reply.send(Finishing::Done(done.clone()));
                 if done.is_ok() {
                     tracing::debug!(table = %E::TABLE, inserted, "bulk load committed");
                 }
@@ -391,22 +406,28 @@ impl Session {
         Ok(())
     }
 
-    /// Puts back what was set aside and commits.
-    fn finish(&mut self) -> Result<(), StoreError> {
+    /// Puts back what was set aside and commits, telling `stage` as each stage begins.
+    fn finish(&mut self, stage: &dyn Fn(LoadStage)) -> Result<(), StoreError> {
         // One upsert of every group the load touched (at most years x 4 x departments x jobs).
+        stage(LoadStage::Write);
         self.tally.apply::<PgDialect>(&mut self.conn)?;
+        if self.keys_aside || !self.put_back.indexes.is_empty() {
+            stage(LoadStage::IndexBuild);
+        }
         self.restore_keys()?;
         if !self.put_back.indexes.is_empty() {
             self.conn.batch_execute(INDEX_BUILD)?;
         }
-        for statement in self
-            .put_back
-            .indexes
-            .iter()
-            .chain(&self.put_back.foreign_keys)
-        {
+        for statement in &self.put_back.indexes {
             self.conn.batch_execute(statement)?;
         }
+        if !self.put_back.foreign_keys.is_empty() {
+            stage(LoadStage::KeyCheck);
+        }
+        for statement in &self.put_back.foreign_keys {
+            self.conn.batch_execute(statement)?;
+        }
+        stage(LoadStage::Commit);
         // Lookups wait for the commit from now on, then see the committed parents.
         self.held.release(&self.lent);
         let committed = AnsiTransactionManager::commit_transaction(&mut *self.conn);
@@ -554,10 +575,16 @@ impl<E: TableOps<PgDialect>> BulkLoad<E> for PgBulkLoad<E> {
         Ok(rows.len() as u64)
     }
 
-    fn finish(self: Box<Self>) -> Result<u64, RepoError> {
-        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+    fn finish(self: Box<Self>, stage: &dyn StageListener) -> Result<u64, RepoError> {
+        let (reply, answer) = std::sync::mpsc::sync_channel(LoadStage::ALL.len());
         self.send(Job::Finish(reply))?;
-        let done = answer.recv().unwrap_or_else(|_| Err(self.failed()));
+        let done = loop {
+            match answer.recv() {
+                Ok(Finishing::Stage(next)) => stage.enter(next),
+                Ok(Finishing::Done(done)) => break done,
+                Err(_) => break Err(self.failed()),
+            }
+        };
         let _ = self.stop();
         done
     }

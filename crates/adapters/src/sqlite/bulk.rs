@@ -39,7 +39,7 @@ use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel::sql_types::Text;
 use diesel::{RunQueryDsl, SqliteConnection};
 use hiring_domain::{HiredEmployee, Id, Record, Rejection, Table};
-use hiring_ports::{BulkLoad, RepoError};
+use hiring_ports::{BulkLoad, LoadStage, RepoError, StageListener};
 use roaring::RoaringBitmap;
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
@@ -302,14 +302,19 @@ impl<E: TableOps<SqliteDialect>> BulkLoad<E> for SqliteBulkLoad<E> {
         Ok(inserted)
     }
 
-    fn finish(self: Box<Self>) -> Result<u64, RepoError> {
+    fn finish(self: Box<Self>, stage: &dyn StageListener) -> Result<u64, RepoError> {
         self.run(|conn| {
+            stage.enter(LoadStage::Write);
             self.tally.borrow_mut().apply::<SqliteDialect>(conn)?;
+            if !self.put_back.indexes.is_empty() {
+                stage.enter(LoadStage::IndexBuild);
+            }
             for statement in &self.put_back.indexes {
                 conn.batch_execute(statement)?;
             }
             Ok(())
         })?;
+        stage.enter(LoadStage::Commit);
         let committed = {
             let mut conn = self.conn.borrow_mut();
             AnsiTransactionManager::commit_transaction(&mut **conn)

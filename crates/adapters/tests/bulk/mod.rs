@@ -9,12 +9,15 @@
 use hiring_adapters::open;
 use hiring_domain::{Department, HiredEmployee, Id, Job, Record, Rejection, RowErrors, Table};
 use hiring_ports::{
-    AnyRow, BulkLoad, RejectFilter, RepoError, Repositories, RowSource, TableRepository,
+    AnyRow, BulkLoad, LoadStage, RejectFilter, RepoError, Repositories, RowSource, TableRepository,
 };
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::support::{Engine, TestDb};
+
+/// A finish whose stages nobody watches.
+fn no_stages(_: LoadStage) {}
 
 fn dept(id: i32) -> Department {
     Department::from_fields(&[&id.to_string(), &format!("Department {id}")]).unwrap()
@@ -160,7 +163,13 @@ fn bulk_load_puts_back_identical_schema_and_enforces_foreign_keys(db: &TestDb) {
         assert_eq!(repos.hired_employees.count().unwrap(), 0);
     }
     assert_eq!(load.write_batch(&hires(501..=1_000), &[]).unwrap(), 500);
-    assert_eq!(load.finish().unwrap(), 1_000);
+    let stages = std::cell::RefCell::new(Vec::new());
+    let record = |stage: LoadStage| stages.borrow_mut().push(stage);
+    assert_eq!(load.finish(&record).unwrap(), 1_000);
+    // The indexes set aside are built again, then the load commits.
+    let stages = stages.into_inner();
+    assert!(stages.contains(&LoadStage::IndexBuild), "{stages:?}");
+    assert_eq!(stages.last(), Some(&LoadStage::Commit), "{stages:?}");
 
     assert_eq!(db.schema(), before);
     assert_consistent(db);
@@ -218,14 +227,17 @@ fn failed_bulk_load_keeps_schema_and_stores_nothing_then_a_rerun_completes(db: &
         let load = start(&*repos.hired_employees);
         load.write_batch(&hires(1..=100), &[]).unwrap();
         load.write_batch(&[hire(101, 99, 1)], &[]).unwrap();
-        assert!(matches!(load.finish(), Err(RepoError::Conflict(_))));
+        assert!(matches!(
+            load.finish(&no_stages),
+            Err(RepoError::Conflict(_))
+        ));
         assert_eq!(db.schema(), before);
         assert_eq!(repos.hired_employees.count().unwrap(), 0);
     }
 
     let rerun = start(&*repos.hired_employees);
     rerun.write_batch(&hires(1..=400), &[reject(1)]).unwrap();
-    assert_eq!(rerun.finish().unwrap(), 400);
+    assert_eq!(rerun.finish(&no_stages).unwrap(), 400);
     assert_eq!(repos.hired_employees.count().unwrap(), 400);
     assert_eq!(db.integer("(SELECT sum(hired) FROM hire_counts)"), 400);
     assert_eq!(db.schema(), before);
@@ -269,7 +281,7 @@ fn a_second_bulk_load_waits_then_sees_the_first_ones_rows(db: &TestDb) {
         let started = Instant::now();
         let seen = load.find_by_ids(&id_list(1..=6)).unwrap();
         load.write_batch(&[dept(6)], &[]).unwrap();
-        load.finish().unwrap();
+        load.finish(&no_stages).unwrap();
         tx.send((started, seen.len())).unwrap();
     });
     assert!(
@@ -277,7 +289,7 @@ fn a_second_bulk_load_waits_then_sees_the_first_ones_rows(db: &TestDb) {
         "the second load did not wait"
     );
     let finished = Instant::now();
-    load.finish().unwrap();
+    load.finish(&no_stages).unwrap();
     let (started, seen) = rx.recv_timeout(Duration::from_secs(30)).unwrap();
     waiter.join().unwrap();
     assert!(started >= finished);
@@ -381,7 +393,7 @@ fn pg_key_lookups_answer_during_a_load_of_hires() {
         .expect("key lookups waited for the bulk load");
     assert_eq!(departments.unwrap(), id_list([1, 3]));
     assert_eq!(jobs.unwrap(), id_list([2]));
-    assert_eq!(load.finish().unwrap(), 10);
+    assert_eq!(load.finish(&no_stages).unwrap(), 10);
     // Once the load is over, lookups read the tables again.
     repos.departments.write_batch(&[dept(4)], &[]).unwrap();
     assert_eq!(
@@ -437,7 +449,7 @@ fn pg_bulk_load_into_a_large_table_sets_only_the_foreign_keys_aside_midway() {
         .expect("key lookups waited for the bulk load");
     assert_eq!(found.unwrap(), id_list([1, 2]));
     assert_eq!(load.find_by_ids(&id_list([7, 202_500])).unwrap().len(), 2);
-    assert_eq!(load.finish().unwrap(), 3_000);
+    assert_eq!(load.finish(&no_stages).unwrap(), 3_000);
     assert_eq!(db.schema(), before);
     assert_eq!(repos.hired_employees.count().unwrap(), 103_001);
     let (counts, scan) = counts_and_scan(&db);
@@ -448,7 +460,7 @@ fn pg_bulk_load_into_a_large_table_sets_only_the_foreign_keys_aside_midway() {
     load.write_batch(&hires(300_000..=300_010), &[]).unwrap();
     let refused = load
         .write_batch(&hires(9..=9), &[])
-        .and_then(|_| load.finish());
+        .and_then(|_| load.finish(&no_stages));
     assert!(
         matches!(refused, Err(RepoError::Conflict(_))),
         "{refused:?}"
@@ -487,7 +499,10 @@ fn sqlite_bulk_load_refuses_a_missing_parent_and_stores_nothing() {
     load.write_batch(&hires(1..=100), &[]).unwrap();
     let failed = load.write_batch(&[hire(101, 42, 1)], &[]);
     assert!(matches!(failed, Err(RepoError::Conflict(_))), "{failed:?}");
-    assert!(load.finish().is_err(), "a failed load cannot commit");
+    assert!(
+        load.finish(&no_stages).is_err(),
+        "a failed load cannot commit"
+    );
     assert_eq!(db.schema(), before);
     assert_eq!(repos.hired_employees.count().unwrap(), 0);
     assert_consistent(&db);
@@ -513,7 +528,7 @@ fn sqlite_bulk_load_declines_a_table_that_is_not_small() {
         vec![dept(100_000)]
     );
     assert_eq!(load.write_batch(&[dept(100_001)], &[]).unwrap(), 1);
-    assert_eq!(load.finish().unwrap(), 1);
+    assert_eq!(load.finish(&no_stages).unwrap(), 1);
     assert_eq!(repos.departments.count().unwrap(), 100_001);
 }
 
@@ -548,7 +563,7 @@ fn sqlite_reads_answer_during_a_load_of_hires() {
     assert_eq!(jobs.unwrap(), id_list([2]));
     assert_eq!(count.unwrap(), 3);
     assert_eq!(found.unwrap(), hires(2..=2));
-    assert_eq!(load.finish().unwrap(), 7);
+    assert_eq!(load.finish(&no_stages).unwrap(), 7);
     assert_eq!(repos.hired_employees.count().unwrap(), 10);
 }
 

@@ -58,3 +58,6 @@ fn verbosity_flags_move_the_log_level() {
         "{stderr}"
     );
 }
+
+#[path = "progress.rs"]
+mod progress;

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 mod backing_up;
 mod named_files;
+mod progress;
 mod restoring;
 
 pub(super) fn info(table: Table, file: &str, rows: u64) -> BackupInfo {
