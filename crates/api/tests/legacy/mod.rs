@@ -81,7 +81,7 @@ fn deprecated(response: Response, successor: &str) -> Response {
 fn counts(summary: &Value) -> Value {
     let mut summary = summary.clone();
     let object = summary.as_object_mut().unwrap();
-    for varying in ["source", "seconds", "rows_per_second"] {
+    for varying in ["source", "run", "seconds", "rows_per_second"] {
         assert!(object.remove(varying).is_some(), "{varying} missing");
     }
     summary
