@@ -77,6 +77,11 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
                     ApiError::BadRequest(format!("invalid query string: {e}")).into()
                 }))
+                // A path segment that cannot be what the route expects (a run id past i64)
+                // names nothing: a problem answer like any other unknown resource.
+                .app_data(web::PathConfig::default().error_handler(|e, req| {
+                    ApiError::NotFound(format!("{}: {e}", req.path())).into()
+                }))
                 // Innermost: the router sees a HEAD as a GET.
                 .wrap(from_fn(head_as_get))
                 .wrap(from_fn(pace_bodies))

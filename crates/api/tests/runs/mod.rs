@@ -48,6 +48,9 @@ fn every_upload_is_a_run_listed_with_its_counts(db: &TestDb) {
     let single = json_of(app.read(&format!("/api/v1/runs/{one}")), 200);
     assert_eq!(single["rejected"], 2);
     problem(app.read("/api/v1/runs/999999"), 404);
+    // An id no run can have (past i64, or not a number) is a problem answer too.
+    problem(app.read("/api/v1/runs/9223372036854775808"), 404);
+    problem(app.read("/api/v1/runs/abc"), 404);
     problem(app.read("/api/v1/runs?before=0"), 400);
 
     let of_first = json_of(app.read(&format!("/api/v1/rejects?run={one}")), 200);
