@@ -2,6 +2,7 @@
 //! holding the log in memory (page by page along the id cursor). The command line and the API
 //! export through it, so both write the same columns.
 
+use crate::reports::spreadsheet_text;
 use crate::{PageLimit, RejectFilter, RejectLog, RepoError, StoredRejection};
 use std::io::Write;
 
@@ -106,16 +107,18 @@ pub fn export_rejects(
     }
 }
 
-/// The CSV cells of `r`, in the order of [`CSV_COLUMNS`].
+/// The CSV cells of `r`, in the order of [`CSV_COLUMNS`]. The texts that come from outside
+/// (the source, the record, the reasons quoting it) are written so that a spreadsheet never
+/// runs them as formulas.
 fn csv_record(r: &StoredRejection) -> [String; 7] {
     let reasons: Vec<String> = r.errors.iter().map(ToString::to_string).collect();
     [
         r.id.to_string(),
         r.run.map(|run| run.to_string()).unwrap_or_default(),
         r.table.name().to_owned(),
-        r.source.clone(),
-        r.raw.clone(),
-        reasons.join("; "),
+        spreadsheet_text(&r.source).into_owned(),
+        spreadsheet_text(&r.raw).into_owned(),
+        spreadsheet_text(&reasons.join("; ")).into_owned(),
         r.recorded_at.clone(),
     ]
 }
@@ -208,6 +211,35 @@ mod tests {
             "2,4,jobs,jobs.csv:2,\"2,\"\"Clerk, senior\"\"\",id: must be positive; job: must not be empty,2026-12-03T10:00:00Z"
         );
         assert!(lines[2].starts_with("1,,jobs,"), "{}", lines[2]);
+    }
+
+    #[test]
+    fn csv_cells_a_spreadsheet_would_run_as_formulas_are_written_as_text() {
+        let mut log = MockRejectLog::new();
+        log.expect_list().returning(|_| {
+            let mut formula = stored(1);
+            formula.raw = "=HYPERLINK(\"http://x\"),Clerk".into();
+            let mut negative = stored(2);
+            negative.raw = "-3,Clerk".into();
+            Ok(vec![negative, formula])
+        });
+        let mut out = Vec::new();
+        export_rejects(
+            &log,
+            &RejectFilter::default(),
+            None,
+            ExportFormat::Csv,
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[1].contains(",\"'-3,Clerk\","), "{}", lines[1]);
+        assert!(
+            lines[2].contains(",\"'=HYPERLINK(\"\"http://x\"\"),Clerk\","),
+            "{}",
+            lines[2]
+        );
     }
 
     #[test]

@@ -133,6 +133,16 @@ fn push_line<'a>(out: &mut String, cells: impl Iterator<Item = &'a str>) {
 /// The first characters that make a spreadsheet read a cell as a formula.
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
+/// `cell` as a spreadsheet shows it as text: prefixed with a single quote when it starts like a
+/// formula (OWASP's advice against CSV injection), unchanged otherwise. The CSV writer quotes it.
+pub fn spreadsheet_text(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
 /// Appends one CSV cell: quoted when it holds a separator, a quote or a line break (quotes
 /// doubled), and neutralised with a leading `'` (and quoted) when it could start a formula.
 fn push_cell(out: &mut String, cell: &str) {
