@@ -55,6 +55,8 @@ mod error;
 mod handler_tests;
 pub mod middleware;
 pub mod openapi;
+#[cfg(test)]
+mod openapi_tests;
 mod pacing;
 mod problem;
 mod routes;

@@ -10,12 +10,10 @@ use utoipa::ToSchema;
 pub struct Problem {
     /// A URI naming the kind of problem.
     #[serde(rename = "type")]
-    #[schema(example = "urn:hiring:problem:invalid-body")]
     pub kind: String,
     /// A short summary of the kind.
     pub title: String,
     /// The HTTP status.
-    #[schema(example = 400)]
     pub status: u16,
     /// What went wrong with this request.
     pub detail: String,

@@ -16,6 +16,8 @@ problems!(ListAuditProblems {
     503 => DATABASE_UNAVAILABLE,
 });
 
+/// List audit entries.
+///
 /// The newest audit entries matching the filters: who ingested, uploaded, backed up, restored
 /// or pruned what, when, and how it ended.
 #[utoipa::path(

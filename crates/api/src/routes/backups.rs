@@ -24,6 +24,8 @@ problems!(CreateBackupProblems {
     503 => "Database unavailable, or backups not configured",
 });
 
+/// Back up tables to Avro files.
+///
 /// Backs up the tables (all three by default) from one consistent snapshot into the backup
 /// folder, one Avro file per table; an existing file is never replaced.
 #[utoipa::path(
@@ -59,6 +61,8 @@ problems!(ListBackupsProblems {
     503 => "Backups not configured",
 });
 
+/// List backup sets and backup files.
+///
 /// The backup sets (newest first, each saying whether it is complete) and the readable backup
 /// files (tables in dependency order, newest first) in the backup folder.
 #[utoipa::path(
@@ -90,6 +94,8 @@ problems!(RestoreTableProblems {
     503 => RESTORE_UNAVAILABLE,
 });
 
+/// Restore a table from a backup file.
+///
 /// Replaces the table's contents with its newest backup, or the named file, in one
 /// transaction. Every record passes the ingestion rules; any problem refuses the whole restore
 /// and leaves the table as it was.
@@ -137,6 +143,8 @@ problems!(RestoreAllProblems {
     503 => RESTORE_UNAVAILABLE,
 });
 
+/// Restore a whole backup set.
+///
 /// Restores every table of one backup set (the one named, or else the newest set holding every
 /// table), parents first, in one transaction. Every file is checked against the set's manifest
 /// (present, SHA-256, size, row count) before any table is touched.
@@ -186,6 +194,8 @@ problems!(PruneBackupsProblems {
     503 => "Backups not configured",
 });
 
+/// Remove old backups.
+///
 /// Removes old backups: keeps the newest `keep` complete backup sets (every file there with
 /// its recorded size and SHA-256) and removes the older sets (manifest first, then files) and
 /// backup files of no set older than the oldest set kept. Nothing newer than that set, no file

@@ -18,6 +18,8 @@ problems!(HealthProblems {
     503 => "The database is unreachable or did not answer within 1 s",
 });
 
+/// Health of the service and its database.
+///
 /// 200 when the database answers, 503 when it fails or has not answered within [`TIME_LIMIT`].
 #[utoipa::path(
     get,

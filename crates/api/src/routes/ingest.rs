@@ -22,13 +22,15 @@ problems!(PostBatchProblems {
     400 => "Empty batch, more than 1000 rows, malformed JSON or CSV, a malformed Idempotency-Key",
     401 => NO_TOKEN,
     404 => "Unknown table",
-    409 => "A request with the same Idempotency-Key is still being processed: nothing inserted; retry later",
+    409 as ("idempotency-key-in-progress", "Request in progress") => "A request with the same Idempotency-Key is still being processed: nothing inserted; retry later",
     413 => TOO_LARGE,
     415 => "Neither JSON nor CSV",
-    422 => "Nothing inserted: atomic=true and some rows are invalid (the problem then also carries the batch's report and per-row errors, as the schema RefusedProblem), or the Idempotency-Key was used for another request",
+    422 as ("invalid-rows", "Invalid rows") => "Nothing inserted: atomic=true and some rows are invalid (the problem then also carries the batch's report and per-row errors, as the schema RefusedProblem), or the Idempotency-Key was used for another request",
     503 => "Database unavailable or too busy: nothing inserted",
 });
 
+/// Insert a batch of 1 to 1000 rows.
+///
 /// Validates 1 to 1000 rows and inserts the valid ones in one transaction; the others are
 /// rejected and logged (`rejected_rows`, source `api <request id> row <index>`).
 ///
@@ -49,8 +51,25 @@ problems!(PostBatchProblems {
     request_body(
         description = "1 to 1000 rows: a JSON array of row objects, or headerless CSV lines in the file format",
         content(
-            (Vec<RowObject> = "application/json"),
-            (String = "text/csv"),
+            (Vec<RowObject> = "application/json", examples(
+                ("departments" = (summary = "For POST /api/v1/departments", value = json!([
+                    {"id": 13, "department": "Data Platform"},
+                    {"id": 14, "department": "Customer Success"}
+                ]))),
+                ("jobs" = (summary = "For POST /api/v1/jobs", value = json!([
+                    {"id": 201, "job": "Data Steward"},
+                    {"id": 202, "job": "Analytics Engineer"}
+                ]))),
+                ("hired_employees" = (summary = "For POST /api/v1/hired_employees (department 1 and job 2 must exist)", value = json!([
+                    {"id": 5001, "name": "Ana Díaz", "datetime": "2021-07-27T16:02:08Z", "department_id": 1, "job_id": 2},
+                    {"id": 5002, "name": "Li Wei", "datetime": "2021-11-07T02:48:42Z", "department_id": 1, "job_id": 2}
+                ]))),
+            )),
+            (String = "text/csv", examples(
+                ("departments" = (summary = "For POST /api/v1/departments", value = json!("13,Data Platform\n14,Customer Success\n"))),
+                ("jobs" = (summary = "For POST /api/v1/jobs", value = json!("201,Data Steward\n202,Analytics Engineer\n"))),
+                ("hired_employees" = (summary = "For POST /api/v1/hired_employees (department 1 and job 2 must exist)", value = json!("5001,Ana Díaz,2021-07-27T16:02:08Z,1,2\n5002,Li Wei,2021-11-07T02:48:42Z,1,2\n"))),
+            )),
         ),
     ),
     responses(

@@ -81,6 +81,8 @@ problems!(UploadProblems {
     503 => "Database unavailable; batches committed before stay stored",
 });
 
+/// Deprecated alias of POST /api/v1/{table}/upload for a whole form.
+///
 /// Deprecated: `POST /api/v1/{table}/upload` once per file. Receives the whole form into
 /// temporary files and checks it (part names, no file twice, no file that is not CSV text)
 /// before loading anything: a form answered 4xx stored nothing. Then loads the files through
@@ -123,6 +125,8 @@ pub async fn upload(
     Ok(HttpResponse::Ok().json(summaries))
 }
 
+/// Deprecated alias of POST /api/v1/backups.
+///
 /// Deprecated: `POST /api/v1/backups`.
 #[utoipa::path(
     post,
@@ -158,6 +162,8 @@ problems!(RestoreBackupProblems {
     503 => RESTORE_UNAVAILABLE,
 });
 
+/// Deprecated alias of POST /api/v1/{table}/restore.
+///
 /// Deprecated: `POST /api/v1/{table}/restore` with `{"file": NAME}`. Replaces the table of the
 /// named backup file with its contents in one transaction.
 #[utoipa::path(
@@ -199,6 +205,8 @@ problems!(HiredEmployees2021Problems {
     503 => DATABASE_UNAVAILABLE,
 });
 
+/// Deprecated alias of GET /api/v1/reports/hires-by-quarter?year=2021.
+///
 /// Deprecated: `GET /api/v1/reports/hires-by-quarter?year=2021`.
 #[utoipa::path(
     get,
@@ -228,6 +236,8 @@ pub async fn hired_employees_2021(
     reports::hires_by_quarter(req, state, web::Query(query)).await
 }
 
+/// Deprecated alias of GET /api/v1/reports/departments-above-mean.
+///
 /// Deprecated: `GET /api/v1/reports/departments-above-mean` (2021 unless `?year=`).
 #[utoipa::path(
     get,

@@ -25,27 +25,80 @@ pub(crate) const REPORT_NOT_ACCEPTABLE: &str =
 pub(crate) const RESTORE_UNAVAILABLE: &str =
     "Database unavailable, or backups not configured; nothing changed";
 
-/// The responses of an operation for `(status, description)` pairs, each a [`Problem`].
-pub(crate) fn responses(answers: &[(u16, &str)]) -> BTreeMap<String, RefOr<Response>> {
+/// The kind and title a problem answer of `status` most often has, for its example; an
+/// operation whose answer of that status is of another kind names it (`409 as (KIND, TITLE)`).
+fn usual_kind(status: u16) -> (&'static str, &'static str) {
+    match status {
+        400 => ("bad-request", "Bad request"),
+        401 => ("unauthorized", "Unauthorized"),
+        403 => ("forbidden", "Forbidden"),
+        404 => ("not-found", "Not found"),
+        405 => ("method-not-allowed", "Method not allowed"),
+        406 => ("not-acceptable", "Not acceptable"),
+        408 => ("request-timeout", "Request body too slow"),
+        409 => (
+            "missing-parents",
+            "Restore would leave rows without parents",
+        ),
+        413 => ("body-too-large", "Body too large"),
+        415 => ("unsupported-media-type", "Unsupported content type"),
+        422 => ("invalid-backup", "Invalid backup file"),
+        429 => ("too-many-auth-failures", "Too many failed authentications"),
+        503 => ("database-unavailable", "Database unavailable"),
+        _ => ("internal", "Internal server error"),
+    }
+}
+
+/// One documented problem answer: its status, its kind and title when not the usual ones of
+/// the status, and what it means.
+pub(crate) type Answer<'a> = (u16, Option<(&'a str, &'a str)>, &'a str);
+
+/// The example body of a problem answer.
+fn example((status, kind, description): Answer<'_>) -> serde_json::Value {
+    let (kind, title) = kind.unwrap_or_else(|| usual_kind(status));
+    let mut example = serde_json::json!({
+        "type": format!("urn:hiring:problem:{kind}"),
+        "title": title,
+        "status": status,
+        "detail": description,
+    });
+    if status == 403 {
+        example["detail"] =
+            "the token \"dashboard\" has the read role; this needs the admin role".into();
+        example["token"] = "dashboard".into();
+        example["role"] = "read".into();
+        example["needed"] = "admin".into();
+    }
+    example
+}
+
+/// The responses of an operation for its documented answers, each a [`Problem`] with an
+/// example of its own status.
+pub(crate) fn responses(answers: &[Answer<'_>]) -> BTreeMap<String, RefOr<Response>> {
     answers
         .iter()
-        .map(|(status, description)| {
+        .map(|answer| {
             let content = ContentBuilder::new()
                 .schema(Some(Ref::from_schema_name(Problem::name())))
+                .example(Some(example(*answer)))
                 .build();
             let response = ResponseBuilder::new()
-                .description(*description)
+                .description(answer.2)
                 .content(PROBLEM_JSON, content)
                 .build();
-            (status.to_string(), RefOr::T(response))
+            (answer.0.to_string(), RefOr::T(response))
         })
         .collect()
 }
 
 /// Declares a type whose OpenAPI responses (`utoipa::IntoResponses`) are the given problem
-/// answers: `problems!(ListProblems { 400 => "Unknown table", 401 => NO_TOKEN });`.
+/// answers: `problems!(ListProblems { 400 => "Unknown table", 401 => NO_TOKEN });`, or with the
+/// kind and title of an answer that is not the usual one of its status:
+/// `409 as ("idempotency-key-in-progress", "Request in progress") => "…"`.
 macro_rules! problems {
-    ($name:ident { $($status:literal => $description:expr),+ $(,)? }) => {
+    ($name:ident {
+        $($status:literal $(as ($kind:literal, $title:literal))? => $description:expr),+ $(,)?
+    }) => {
         /// The error answers of one operation (for its OpenAPI document).
         pub(crate) struct $name;
 
@@ -54,7 +107,11 @@ macro_rules! problems {
                 String,
                 utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
             > {
-                $crate::routes::problems::responses(&[$(($status, $description)),+])
+                $crate::routes::problems::responses(&[$((
+                    $status,
+                    None $(.or(Some(($kind, $title))))?,
+                    $description,
+                )),+])
             }
         }
     };

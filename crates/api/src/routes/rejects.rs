@@ -21,6 +21,8 @@ problems!(ListRejectsProblems {
     503 => DATABASE_UNAVAILABLE,
 });
 
+/// List rejected rows.
+///
 /// A page of the reject log, newest first, filtered by table, run, field, reason or source;
 /// `next` is the `before` of the following page.
 #[utoipa::path(
@@ -64,6 +66,8 @@ problems!(ExportRejectsProblems {
     401 => READS_PROTECTED,
 });
 
+/// Export rejected rows as CSV or NDJSON.
+///
 /// Every reject matching the filters (at most `limit`), newest first, as a CSV file (columns
 /// id, run, table, source, raw, reasons, recorded_at) or NDJSON (one listing object per line),
 /// streamed as it is read. A failure while streaming cuts the answer short.

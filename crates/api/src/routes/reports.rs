@@ -26,6 +26,8 @@ problems!(ReportProblems {
     503 => DATABASE_UNAVAILABLE,
 });
 
+/// Hires per department and job by quarter.
+///
 /// For every department and job with a hire in the year, the hires per quarter (by UTC month),
 /// ordered by department then job (case-insensitively, ties broken byte-wise).
 #[utoipa::path(
@@ -62,6 +64,8 @@ pub async fn hires_by_quarter(
     .await
 }
 
+/// Departments that hired more than the mean.
+///
 /// The departments whose hires in the year exceed the mean per department (every department
 /// counts, one without hires as 0), by hires descending, then id.
 #[utoipa::path(

@@ -17,6 +17,8 @@ problems!(ListRunsProblems {
     503 => DATABASE_UNAVAILABLE,
 });
 
+/// List load runs.
+///
 /// The newest runs: when each started, what it loaded, its counts, duration and outcome;
 /// `next` is the `before` of the following page.
 #[utoipa::path(
@@ -65,6 +67,8 @@ problems!(GetRunProblems {
     503 => DATABASE_UNAVAILABLE,
 });
 
+/// Get one load run.
+///
 /// One run of the load history.
 #[utoipa::path(
     get,

@@ -32,6 +32,8 @@ problems!(UploadProblems {
     503 => "Database unavailable; batches committed before stay stored",
 });
 
+/// Upload a whole CSV file.
+///
 /// Loads a headerless CSV file of any size into the table, exactly like `hiring migrate`:
 /// batches of 10,000 rows, each with its rejects in one transaction; rows already stored with
 /// the same content count as already present.

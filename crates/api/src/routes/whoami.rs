@@ -70,6 +70,8 @@ problems!(WhoamiProblems {
     429 => "Too many failed authentications from this address",
 });
 
+/// Who the token is and what it may do.
+///
 /// The name and role of the bearer token sent, and the actions its role allows. Any valid
 /// token may ask.
 #[utoipa::path(
