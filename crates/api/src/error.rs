@@ -28,12 +28,14 @@ pub enum ApiError {
     #[error("no resource at {0}")]
     NotFound(String),
     /// The route exists but not with this method.
-    #[error("{method} is not allowed here; allowed: {allow}")]
+    #[error("{method} is not allowed here; allowed: {allow}{hint}")]
     MethodNotAllowed {
         /// The method of the request.
         method: String,
         /// The methods the resource has, as the `Allow` header lists them.
         allow: &'static str,
+        /// What to do instead, when there is more to say (starts with its separator).
+        hint: &'static str,
     },
     /// The body came too slowly; the connection is closed after the answer.
     #[error(transparent)]

@@ -59,6 +59,7 @@ pub mod openapi;
 mod openapi_tests;
 mod pacing;
 mod problem;
+mod report_html;
 mod routes;
 mod slow_body;
 mod startup;

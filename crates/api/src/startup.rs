@@ -282,7 +282,10 @@ pub(crate) fn routes_of(cfg: &mut web::ServiceConfig) {
 fn legacy_routes(cfg: &mut web::ServiceConfig) {
     use routes::legacy;
     cfg.service(resource("/upload", WRITES, web::post().to(legacy::upload)))
-        .service(resource("/backup", WRITES, web::post().to(legacy::backup)))
+        .service(
+            resource("/backup", WRITES, web::post().to(legacy::backup))
+                .route(web::get().to(legacy::backup_through_get)),
+        )
         .service(resource(
             "/restore-backup",
             WRITES,
@@ -310,6 +313,7 @@ fn method_not_allowed(allow: &'static str) -> actix_web::Route {
         Err::<HttpResponse, _>(ApiError::MethodNotAllowed {
             method: req.method().to_string(),
             allow,
+            hint: "",
         })
     })
 }

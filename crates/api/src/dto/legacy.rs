@@ -28,6 +28,8 @@ pub struct LegacyRestoreRequest {
     /// The backup file, as `GET /api/v1/backups` lists it or bare
     /// (`departments-20261125T104500Z.avro`); its table is read from its name (or folder), else
     /// from the file. `..`, absolute paths and links leading out of the backup folder are refused.
+    /// The first page's restore form names this field `avro_file_list`, which is taken too.
+    #[serde(alias = "avro_file_list")]
     #[schema(value_type = String, required = true, min_length = 1, example = "departments-20261125T104500Z.avro")]
     pub file: Option<String>,
 }

@@ -21,7 +21,7 @@ use crate::state::AppState;
 use actix_multipart::{Field, Multipart};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{self, Header, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
@@ -151,6 +151,18 @@ pub async fn backup(
     backups::create_backup(req, state, payload).await
 }
 
+/// `GET /backup`, the "Backup Now" form of the first page: refused, since a write through GET
+/// could be triggered from another site (a link, an image), with what to do instead.
+pub async fn backup_through_get(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed {
+        method: req.method().to_string(),
+        allow: "POST",
+        hint: ". A backup is a write and is never made through GET, which a link or an image \
+               on another site could send: send POST /backup (or POST /api/v1/backups) with an \
+               admin token, or use the web console at /",
+    })
+}
+
 problems!(RestoreBackupProblems {
     400 => "No file named, an unreadable body, or a file name leading out of the backup folder (`..`, absolute path, link)",
     401 => NO_TOKEN,
@@ -233,6 +245,10 @@ pub async fn hired_employees_2021(
         year: Some("2021".to_owned()),
         format: query.into_inner().format,
     };
+    if query.format.is_none() && prefers_html(&req) {
+        let successor = "/api/v1/reports/hires-by-quarter?year=2021";
+        return reports::hires_by_quarter_page(&req, &state, &query, successor).await;
+    }
     reports::hires_by_quarter(req, state, web::Query(query)).await
 }
 
@@ -260,7 +276,31 @@ pub async fn departments_above_mean(
     state: web::Data<AppState>,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    if query.format.is_none() && prefers_html(&req) {
+        let successor = "/api/v1/reports/departments-above-mean";
+        return reports::departments_above_mean_page(&req, &state, &query, successor).await;
+    }
     reports::departments_above_mean(req, state, query).await
+}
+
+/// True when the `Accept` header ranks an HTML page before every format a report comes in, as
+/// a browser does when it opens the address (the first page's report buttons).
+fn prefers_html(req: &HttpRequest) -> bool {
+    let Ok(accept) = header::Accept::parse(req) else {
+        return false;
+    };
+    accept
+        .ranked()
+        .iter()
+        .find_map(
+            |mime| match (mime.type_().as_str(), mime.subtype().as_str()) {
+                ("text", "html") => Some(true),
+                ("*", "*") | ("application", "json" | "*") | ("text", "csv" | "*") => Some(false),
+                ("image", "svg" | "*") => Some(false),
+                _ => None,
+            },
+        )
+        .unwrap_or(false)
 }
 
 fn is_multipart(req: &HttpRequest) -> bool {
@@ -284,9 +324,10 @@ async fn load_form(
 /// refuse as not text — before anything is loaded.
 async fn receive_form(form: &mut Multipart) -> Result<Vec<(Table, std::fs::File)>, ApiError> {
     let mut files: Vec<(Table, std::fs::File)> = Vec::new();
+    let mut positional = 0;
     while let Some(field) = form.next().await {
         let field = field?;
-        let table = table_of_part(&field)?;
+        let table = table_of_part(&field, &mut positional)?;
         // Fused: a field must not be polled again once it has ended.
         let mut field = field.fuse();
         if let Some(table) = table {
@@ -313,18 +354,35 @@ async fn receive_form(form: &mut Multipart) -> Result<Vec<(Table, std::fs::File)
     Ok(files)
 }
 
-/// The table a part of the upload form holds: its name, else its file name; `None` for a file
-/// input left empty (a file name but no file).
-fn table_of_part(field: &Field) -> Result<Option<Table>, ApiError> {
+/// The tables of the parts named `file` of the first page's upload form, in its order.
+const PAGE_ORDER: [Table; 3] = [Table::Jobs, Table::Departments, Table::HiredEmployees];
+
+/// The table a part of the upload form holds: its name, else its file name, else — for the
+/// parts named `file` of the first page's form — its place among them (`positional` counts
+/// them); `None` for a file input left empty (a file name but no file).
+fn table_of_part(field: &Field, positional: &mut usize) -> Result<Option<Table>, ApiError> {
     let disposition = field.content_disposition();
     let name = disposition.and_then(|d| d.get_name()).unwrap_or_default();
     let file_name = disposition.and_then(|d| d.get_filename());
+    let place = (name == "file").then(|| {
+        *positional += 1;
+        *positional - 1
+    });
     if file_name == Some("") {
         return Ok(None);
     }
     let by_file = file_name.and_then(|f| Table::ALL.into_iter().find(|t| t.file_name() == f));
-    match name.parse::<Table>().ok().or(by_file) {
-        Some(table) => Ok(Some(table)),
+    if let Some(table) = name.parse::<Table>().ok().or(by_file) {
+        return Ok(Some(table));
+    }
+    match place {
+        Some(place) => PAGE_ORDER.get(place).copied().map(Some).ok_or_else(|| {
+            ApiError::BadRequest(
+                "the form has a fourth part named file: the first page's form has three (jobs, \
+                 departments, hired employees, in that order)"
+                    .into(),
+            )
+        }),
         None => Err(ApiError::BadRequest(format!(
             "the form part {name:?} (file {:?}) is none of departments, jobs, hired_employees",
             file_name.unwrap_or_default()
@@ -359,12 +417,13 @@ async fn requested_file(
     };
     request.file.filter(|f| !f.is_empty()).ok_or_else(|| {
         ApiError::BadRequest(
-            "name the backup file to restore: {\"file\": NAME} or the form field file".into(),
+            "name the backup file to restore: {\"file\": NAME} or the form field file (or avro_file_list)".into(),
         )
     })
 }
 
-/// The field `file` of a multipart form, each part read up to `limit` bytes.
+/// The field `file` (or `avro_file_list`, as the first page names it) of a multipart form, each
+/// part read up to `limit` bytes.
 async fn file_field(mut form: Multipart, limit: usize) -> Result<LegacyRestoreRequest, ApiError> {
     let mut request = LegacyRestoreRequest::default();
     while let Some(field) = form.next().await {
@@ -373,7 +432,8 @@ async fn file_field(mut form: Multipart, limit: usize) -> Result<LegacyRestoreRe
             .bytes(limit)
             .await
             .map_err(|_| ApiError::TooLarge { limit })??;
-        if field.name() == Some("file") && request.file.is_none() {
+        let named = matches!(field.name(), Some("file" | "avro_file_list"));
+        if named && request.file.is_none() {
             let text = String::from_utf8(bytes.to_vec())
                 .map_err(|_| ApiError::BadRequest("the field file is not UTF-8 text".into()))?;
             request.file = Some(text);

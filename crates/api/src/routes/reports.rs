@@ -6,6 +6,7 @@ use crate::blocking::spawn_blocking_with_tracing;
 use crate::charts;
 use crate::dto::{DepartmentHiresRow, QuarterHiresRow, ReportFormat, ReportQuery};
 use crate::error::ApiError;
+use crate::report_html;
 use crate::state::AppState;
 use actix_web::http::header::{self, Header};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -18,6 +19,8 @@ use serde::Serialize;
 const TEXT_CSV: &str = "text/csv; charset=utf-8";
 /// The media type of chart answers.
 const IMAGE_SVG: &str = "image/svg+xml";
+/// The media type of the report pages of the deprecated addresses.
+const TEXT_HTML: &str = "text/html; charset=utf-8";
 
 problems!(ReportProblems {
     400 => "Year not a whole number or outside 1900..=2100, or unknown format",
@@ -108,6 +111,54 @@ pub async fn departments_above_mean(
     .await
 }
 
+/// Hires by quarter as an HTML page, for a deprecated address opened in a browser; `successor`
+/// is where the report lives now.
+pub(super) async fn hires_by_quarter_page(
+    req: &HttpRequest,
+    state: &AppState,
+    query: &ReportQuery,
+    successor: &'static str,
+) -> Result<HttpResponse, ApiError> {
+    report(
+        req,
+        state,
+        query,
+        reports::hires_by_quarter,
+        move |rows, _, year| {
+            let title = format!("Hires by quarter, {year}");
+            Ok(html(report_html::page(&title, &rows, "", successor)))
+        },
+    )
+    .await
+}
+
+/// The departments above the mean as an HTML page, with the mean, for a deprecated address
+/// opened in a browser.
+pub(super) async fn departments_above_mean_page(
+    req: &HttpRequest,
+    state: &AppState,
+    query: &ReportQuery,
+    successor: &'static str,
+) -> Result<HttpResponse, ApiError> {
+    report(
+        req,
+        state,
+        query,
+        reports::departments_above_mean,
+        move |report, _, year| {
+            let title = format!("Departments that hired more than the mean, {year}");
+            let note = format!("Mean hires per department in {year}: {:.2}", report.mean);
+            Ok(html(report_html::page(
+                &title,
+                &report.departments,
+                &note,
+                successor,
+            )))
+        },
+    )
+    .await
+}
+
 /// Reads the year and format the request asks for, fetches the report off the async workers
 /// and renders it.
 async fn report<T: Send + 'static>(
@@ -176,4 +227,11 @@ fn csv<R: ReportRow>(rows: &[R]) -> Result<HttpResponse, ApiError> {
 fn svg(chart: Result<String, charts::ChartError>) -> Result<HttpResponse, ApiError> {
     let chart = chart.map_err(|e| ApiError::Internal(format!("report chart: {e}")))?;
     Ok(HttpResponse::Ok().content_type(IMAGE_SVG).body(chart))
+}
+
+fn html(page: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(TEXT_HTML)
+        .insert_header((header::CONTENT_SECURITY_POLICY, report_html::POLICY))
+        .body(page)
 }

@@ -13,6 +13,7 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::{json, Value};
 
 mod backups;
+mod poc_page;
 mod reports;
 
 /// One part of a multipart form.
