@@ -6,6 +6,7 @@ mod backup;
 mod config_cmd;
 mod generate;
 mod migrate;
+mod migrate_input;
 mod output;
 mod progress;
 mod prune;

@@ -1,27 +1,28 @@
 //! `hiring migrate`: open the files, run the migration use case, render the summary.
 
 use crate::audit::Trail;
+use crate::migrate_input::{self, Input, Planned};
 use crate::output::{self, Format};
 use crate::progress::LoadProgress;
 use crate::settings::Settings;
 use crate::wiring::Wiring;
-use anyhow::{bail, Context};
+use anyhow::Context;
 use hiring_domain::Table;
 use hiring_ports::audit::AuditAction;
 use hiring_ports::migrate::{LoadError, LoadOptions, Progress, TableSummary};
 use hiring_ports::migrate_run::{RunEnd, RunHooks, Source};
 use hiring_ports::runs::{self, NewRun, RunKind};
 use hiring_ports::Cancel;
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 /// Arguments of `hiring migrate`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Folder holding departments.csv, jobs.csv and hired_employees.csv [default: migrate.dir
-    /// of the config, csv_files]
+    /// Folder holding departments.csv, jobs.csv and hired_employees.csv (each may also be
+    /// .csv.gz, .csv.zst, or a folder of such files named after the table, loaded in name
+    /// order) [default: migrate.dir of the config, csv_files]
     #[arg(long, conflicts_with = "file")]
     dir: Option<PathBuf>,
 
@@ -29,9 +30,10 @@ pub struct Args {
     #[arg(long, requires = "file")]
     table: Option<Table>,
 
-    /// The CSV file to load into --table
-    #[arg(long, requires = "table")]
-    file: Option<PathBuf>,
+    /// A CSV file to load into --table (.csv.gz and .csv.zst are decoded), a quoted glob
+    /// ('hired_employees*.csv', loaded in name order), or - for standard input; repeatable
+    #[arg(long, requires = "table", value_name = "FILE")]
+    file: Vec<PathBuf>,
 
     /// Stop with exit code 3 once more than N rows were rejected (batches already committed stay)
     #[arg(long, value_name = "N")]
@@ -82,10 +84,10 @@ fn stop_on_ctrl_c() -> Cancel {
 }
 
 /// The files of a run, as its history shows them.
-fn described(files: &[(Table, PathBuf)]) -> String {
+fn described(files: &[Planned]) -> String {
     files
         .iter()
-        .map(|(_, path)| path.display().to_string())
+        .map(Planned::shown)
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -113,12 +115,12 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
     let mut summaries = report.summaries;
     let failure = match report.end {
         RunEnd::Failed {
-            table,
             error: LoadError::Storage { summary, error },
+            ..
         } => {
             let context = format!(
                 "loading {} failed; {}",
-                path_of(&files, table),
+                path_of(&files, &summary),
                 kept(&summary)
             );
             summaries.push(*summary);
@@ -249,12 +251,12 @@ fn print_reasons(summaries: &[TableSummary]) {
     }
 }
 
-/// The path of the file of `table` among `files`, as shown in messages.
-fn path_of(files: &[(Table, PathBuf)], table: Table) -> String {
-    files.iter().find(|(t, _)| *t == table).map_or_else(
-        || table.file_name().to_owned(),
-        |(_, path)| path.display().to_string(),
-    )
+/// The path of the file `summary` is of among `files`, as shown in messages.
+fn path_of(files: &[Planned], summary: &TableSummary) -> String {
+    files
+        .iter()
+        .find(|p| p.table == summary.table && p.name == summary.source)
+        .map_or_else(|| summary.source.clone(), Planned::shown)
 }
 
 /// What a failed load left stored of its file, from its summary (which counts only what was
@@ -271,49 +273,28 @@ fn kept(summary: &TableSummary) -> String {
     }
 }
 
-/// The files to load, parents first, all checked to exist before anything is loaded.
-fn files_to_load(args: &Args, settings: &Settings) -> anyhow::Result<Vec<(Table, PathBuf)>> {
-    let files = match (&args.table, &args.file) {
-        (Some(table), Some(file)) => vec![(*table, file.clone())],
-        _ => {
-            let dir = args.dir.as_deref().unwrap_or(&settings.migrate.dir);
-            if !dir.is_dir() {
-                bail!(
-                    "CSV folder {} does not exist or is not a folder",
-                    dir.display()
-                );
-            }
-            Table::ALL
-                .iter()
-                .map(|t| (*t, dir.join(t.file_name())))
-                .collect()
-        }
-    };
-    for (_, path) in &files {
-        if !path.is_file() {
-            bail!(
-                "CSV file {} does not exist or is not a file",
-                path.display()
-            );
-        }
+/// The files to load, parents' tables first, all checked to exist before anything is loaded.
+fn files_to_load(args: &Args, settings: &Settings) -> anyhow::Result<Vec<Planned>> {
+    match args.table {
+        Some(table) if !args.file.is_empty() => migrate_input::of_files(table, &args.file),
+        _ => migrate_input::in_folder(args.dir.as_deref().unwrap_or(&settings.migrate.dir)),
     }
-    Ok(files)
 }
 
 /// Opens every file before anything is loaded. A file that cannot be opened fails the command
 /// (recorded in the audit trail) with nothing loaded.
-fn open_all(files: &[(Table, PathBuf)], trail: &Trail<'_>) -> anyhow::Result<Vec<Source<File>>> {
+fn open_all(files: &[Planned], trail: &Trail<'_>) -> anyhow::Result<Vec<Source<Input>>> {
     let mut sources = Vec::with_capacity(files.len());
-    for (table, path) in files {
+    for planned in files {
         let started = Instant::now();
-        let file = File::open(path).map_err(|e| LoadError::Read {
-            source_name: path.display().to_string(),
+        let input = migrate_input::open(planned).map_err(|e| LoadError::Read {
+            source_name: planned.shown(),
             message: e.to_string(),
         });
-        match file {
-            Ok(file) => sources.push(Source::new(*table, source_name(path), file)),
+        match input {
+            Ok(input) => sources.push(Source::new(planned.table, planned.name.clone(), input)),
             Err(error) => {
-                trail.failed(Some(*table), &error, started);
+                trail.failed(Some(planned.table), &error, started);
                 return Err(error.into());
             }
         }
@@ -321,23 +302,14 @@ fn open_all(files: &[(Table, PathBuf)], trail: &Trail<'_>) -> anyhow::Result<Vec
     Ok(sources)
 }
 
-/// The name of the file at `path` in rejects and logs: its file name.
-fn source_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
-}
-
 /// A progress bar per file while it loads, and its audit entry once it ended.
 struct Hooks<'a> {
     trail: &'a Trail<'a>,
 }
 
-impl RunHooks<File> for Hooks<'_> {
-    fn started(&self, source: &Source<File>) -> Box<dyn Progress + '_> {
-        let size = source.input.metadata().map(|m| m.len()).unwrap_or(0);
-        Box::new(LoadProgress::new(&source.name, size))
+impl RunHooks<Input> for Hooks<'_> {
+    fn started(&self, source: &Source<Input>) -> Box<dyn Progress + '_> {
+        Box::new(LoadProgress::new(&source.name, source.input.size()))
     }
 
     fn finished(&self, table: Table, loaded: &Result<TableSummary, LoadError>, started: Instant) {
@@ -371,6 +343,12 @@ fn render(summaries: &[TableSummary], format: Format, database: &str) -> anyhow:
                 println!("{line}");
             }
             print_reasons(summaries);
+            for s in summaries.iter().filter(|s| s.header_skipped) {
+                println!(
+                    "{}: header line skipped",
+                    output::escape_controls(&s.source)
+                );
+            }
             let dry = summaries.first().is_some_and(|s| s.dry_run);
             let database = output::escape_controls(database);
             if dry {

@@ -75,9 +75,10 @@ pub struct LoadProgress {
 }
 
 impl LoadProgress {
-    /// The progress of loading `source`, a file of `size` bytes.
+    /// The progress of loading `source`, a file of `size` bytes (0 when unknown ahead: standard
+    /// input, a compressed file).
     pub fn new(source: &str, size: u64) -> Self {
-        let out = Output::new(size, READING);
+        let out = Output::new(size, if size == 0 { FINISHING } else { READING });
         if let Output::Bar(bar) = &out {
             bar.set_prefix(output::escape_controls(source).into_owned());
         }
@@ -115,9 +116,9 @@ impl Progress for LoadProgress {
                 bar.set_position(bytes);
                 bar.set_message(self.counts());
             }
-            lines => lines.line(false, || {
-                let percent = (bytes * 100).checked_div(self.size).unwrap_or(100);
-                format!("{}: {percent}%, {}", self.source, self.counts())
+            lines => lines.line(false, || match (bytes * 100).checked_div(self.size) {
+                Some(percent) => format!("{}: {percent}%, {}", self.source, self.counts()),
+                None => format!("{}: {}", self.source, self.counts()),
             }),
         }
     }

@@ -396,6 +396,9 @@ mod report;
 #[path = "bulk/mod.rs"]
 mod bulk;
 
+#[path = "inputs/mod.rs"]
+mod inputs;
+
 #[path = "hostile/mod.rs"]
 mod hostile;
 #[path = "quiet/mod.rs"]

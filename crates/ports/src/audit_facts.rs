@@ -177,6 +177,7 @@ mod tests {
             reasons: Vec::new(),
             run: None,
             stages: crate::StageTimes::default(),
+            header_skipped: false,
         }
     }
 

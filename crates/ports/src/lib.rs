@@ -15,6 +15,7 @@ mod backup_set;
 mod backup_store;
 mod bulk;
 mod cancel;
+pub mod csv_header;
 mod error;
 pub mod health;
 pub mod idempotency;

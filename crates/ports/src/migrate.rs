@@ -5,6 +5,7 @@
 //! together with the rejects of that batch. A load that stops midway leaves only whole batches,
 //! and rerunning it completes the load without duplicating rows or reject records.
 
+use crate::csv_header::is_header;
 use crate::load_stages::StageClock;
 use crate::pending::{self, Duplicates, LoadTarget, Origin, PendingBatch, WRITE_ATTEMPTS};
 use crate::record_reader::{RecordReader, Row};
@@ -78,12 +79,15 @@ pub struct TableSummary {
     pub run: Option<RunId>,
     /// The time spent in each stage of the load; they add up to `elapsed`.
     pub stages: StageTimes,
+    /// True when the first line was the table's header and was skipped (see
+    /// [`crate::csv_header`]).
+    pub header_skipped: bool,
 }
 
 impl serde::Serialize for TableSummary {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut out = s.serialize_struct("TableSummary", 13)?;
+        let mut out = s.serialize_struct("TableSummary", 14)?;
         out.serialize_field("run", &self.run)?;
         out.serialize_field("table", &self.table)?;
         out.serialize_field("source", &self.source)?;
@@ -96,6 +100,7 @@ impl serde::Serialize for TableSummary {
         out.serialize_field("stages", &self.stages)?;
         out.serialize_field("stopped_early", &self.stopped_early)?;
         out.serialize_field("dry_run", &self.dry_run)?;
+        out.serialize_field("header_skipped", &self.header_skipped)?;
         out.serialize_field("reasons", &self.reasons)?;
         out.end()
     }
@@ -116,6 +121,7 @@ impl TableSummary {
             reasons: Vec::new(),
             run: None,
             stages: StageTimes::default(),
+            header_skipped: false,
         }
     }
 
@@ -265,7 +271,8 @@ impl<'a> Migration<'a> {
         self.rejected
     }
 
-    /// Loads one headerless CSV stream into `table`. `source` names it in rejects and logs
+    /// Loads one CSV stream into `table`, headerless or starting with the table's header line
+    /// (skipped, see [`crate::csv_header`]). `source` names it in rejects and logs
     /// (`hired_employees.csv` gives sources like `hired_employees.csv:67`).
     pub fn load(
         &mut self,
@@ -392,7 +399,9 @@ impl<'a> Migration<'a> {
         let run = self.run;
         let rejected = AtomicU64::new(0);
         let rejected = &rejected;
-        std::thread::scope(|scope| {
+        let mut header_skipped = false;
+        let written_to = &mut *summary;
+        let (result, bulk) = std::thread::scope(|scope| {
             let (full_tx, full_rx) = mpsc::sync_channel::<PendingBatch<E>>(1);
             let (empty_tx, empty_rx) = mpsc::channel::<PendingBatch<E>>();
             let span = tracing::Span::current();
@@ -402,13 +411,13 @@ impl<'a> Migration<'a> {
                     repo,
                     bulk.as_deref(),
                     (full_rx, &empty_tx),
-                    summary,
+                    written_to,
                     rejected,
                 );
                 (result, bulk)
             });
             let read = read_batches(
-                reader,
+                (reader, E::TABLE.columns(), &mut header_skipped),
                 (&origin, run),
                 batch_size,
                 &full_tx,
@@ -428,7 +437,9 @@ impl<'a> Migration<'a> {
                 (Ok(false), read) => read,
             };
             (result, bulk)
-        })
+        });
+        summary.header_skipped = header_skipped;
+        (result, bulk)
     }
 
     /// Checks, writes and counts the batches of `batches` in order, handing each back emptied
@@ -521,9 +532,10 @@ impl<'a> Migration<'a> {
 
 /// Reads every record of `reader` into batches of `batch_size` rows (reusing those handed back
 /// on `emptied`) and sends each full batch, and the last one, to `full`, reporting progress
-/// after each. Stops early, without error, when the receiver is gone.
+/// after each. A first record that is the header of `columns` is skipped (and `skipped` set).
+/// Stops early, without error, when the receiver is gone.
 fn read_batches<E: Record, R: Read>(
-    reader: &mut RecordReader<R>,
+    (reader, columns, skipped): (&mut RecordReader<R>, &[&str], &mut bool),
     (origin, run): (&Origin, Option<RunId>),
     batch_size: usize,
     full: &mpsc::SyncSender<PendingBatch<E>>,
@@ -532,8 +544,18 @@ fn read_batches<E: Record, R: Read>(
 ) -> Result<(), Stop> {
     let mut batch = PendingBatch::<E>::new(origin.clone(), batch_size).in_run(run);
     let mut read = 0_u64;
+    let mut first = true;
     loop {
-        let more = match reader.next_row().map_err(|e| Stop::Read(e.to_string()))? {
+        let next = reader.next_row().map_err(|e| Stop::Read(e.to_string()))?;
+        if std::mem::take(&mut first) {
+            if let Some((_, Row::Fields(fields))) = &next {
+                if is_header(fields.iter(), columns) {
+                    *skipped = true;
+                    continue;
+                }
+            }
+        }
+        let more = match next {
             Some((line, Row::Fields(fields))) => {
                 batch.push_record(&fields, line);
                 true

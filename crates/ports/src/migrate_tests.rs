@@ -119,6 +119,33 @@ fn sources_name_the_physical_line_across_blank_lines_and_broken_quotes() {
 }
 
 #[test]
+fn a_header_line_is_skipped_and_said_but_a_near_header_is_a_rejected_row() {
+    let input = "\u{feff} ID , Department\r\n1,Sales\r\n0,bad\r\nid,department\r\n";
+    let (result, written) = load_departments(vec![], input.as_bytes(), LoadOptions::default());
+    let summary = result.unwrap();
+    assert!(summary.header_skipped);
+    assert_eq!(
+        (summary.read, summary.inserted, summary.rejected),
+        (3, 1, 2)
+    );
+    let sources: Vec<String> = all_rejects(&written)
+        .iter()
+        .map(|r| r.source().to_owned())
+        .collect();
+    // Only the first line may be the header: a later one is a row like any other.
+    assert_eq!(sources, ["departments.csv:3", "departments.csv:4"]);
+
+    let (result, written) = load_departments(vec![], b"id,dept\n1,Sales\n", LoadOptions::default());
+    let summary = result.unwrap();
+    assert!(!summary.header_skipped);
+    assert_eq!(
+        (summary.read, summary.inserted, summary.rejected),
+        (2, 1, 1)
+    );
+    assert_eq!(all_rejects(&written)[0].source(), "departments.csv:1");
+}
+
+#[test]
 fn stored_rows_with_same_content_count_as_present_and_different_content_is_a_conflict() {
     let stored = vec![dept(1, "Sales"), dept(2, "Legal")];
     let (result, written) = load_departments(

@@ -26,6 +26,9 @@ pub struct UploadSummary {
     pub seconds: f64,
     /// Records read per second.
     pub rows_per_second: f64,
+    /// True when the first line was the table's column names (`id,department`...) and was
+    /// skipped as a header.
+    pub header_skipped: bool,
 }
 
 impl From<TableSummary> for UploadSummary {
@@ -40,6 +43,7 @@ impl From<TableSummary> for UploadSummary {
             already_present: s.already_present,
             rejected: s.rejected,
             seconds: s.elapsed.as_secs_f64(),
+            header_skipped: s.header_skipped,
         }
     }
 }

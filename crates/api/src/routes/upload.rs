@@ -51,7 +51,7 @@ problems!(UploadProblems {
         ("Idempotency-Key" = Option<String>, Header, description = "Names the upload in the reject log instead of the request id, so that a retry of the same file logs no reject twice: 1 to 255 visible ASCII characters, bare or in double quotes", min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
     ),
     request_body(
-        description = "A whole headerless CSV file in the historical format",
+        description = "A whole CSV file in the historical format: headerless, or with a first line that is exactly the table's column names (skipped)",
         content((String = "text/csv")),
     ),
     responses(

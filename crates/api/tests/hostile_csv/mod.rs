@@ -145,7 +145,29 @@ fn a_csv_batch_rejects_an_unclosed_quote_and_nul_rows_alone(db: &TestDb) {
     );
 }
 
+fn an_upload_skips_a_header_line_but_not_a_near_header(db: &TestDb) {
+    let app = TestApp::spawn(db);
+    let body = b"\xef\xbb\xbfId, Department\r\n1,Sales\r\n".to_vec();
+    let summary = json_of(upload(&app, body), 200);
+    assert_eq!(summary["header_skipped"], true, "{summary}");
+    assert_eq!(
+        (summary["read"].as_u64(), summary["inserted"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let summary = json_of(upload(&app, b"id,dept\n2,Legal\n".to_vec()), 200);
+    assert_eq!(summary["header_skipped"], false, "{summary}");
+    assert_eq!(
+        (summary["read"].as_u64(), summary["rejected"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let seen = rejects(&app);
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(seen[0].0.ends_with(":1"), "{seen:?}");
+    assert_eq!(count(db, "departments"), 2);
+}
+
 on_every_backend!(
+    an_upload_skips_a_header_line_but_not_a_near_header,
     an_upload_rejects_nul_rows_wherever_they_are,
     an_upload_rejects_an_unclosed_quote_line_only,
     a_csv_batch_rejects_an_unclosed_quote_and_nul_rows_alone,
