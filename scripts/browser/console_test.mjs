@@ -14,6 +14,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { checkLook } from './look_checks.mjs';
 
 const base = required('HIRING_URL');
 const apiToken = required('HIRING_TOKEN');
@@ -324,6 +325,7 @@ try {
       await page.locator(`#${section}-section`).screenshot({ path: join(screenshots, `${section}.png`) });
     }
   });
+  await step('at 360 and 390 px nothing scrolls sideways; dark mode reads at 4.5:1 or more', () => checkLook(page, screenshots));
   await step('a read token: its role shows, and what it may not do is disabled with the reason', async () => {
     await page.getByRole('textbox', { name: 'API token' }).fill(readToken);
     await page.getByRole('button', { name: 'Use this token' }).click();
