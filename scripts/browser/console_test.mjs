@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { checkLook } from './look_checks.mjs';
+import { assertRestoreDialog, checkRestoreCancel, tableRows } from './restore_checks.mjs';
 
 const base = required('HIRING_URL');
 const apiToken = required('HIRING_TOKEN');
@@ -285,12 +286,16 @@ try {
     assert.match(jobsBackup, /^jobs\/jobs-\d{8}T\d{6}Z(-\d+)?\.avro$/);
   });
 
-  await step('a table is restored from a listed backup', async () => {
+  await step('a table is restored from a listed backup, once confirmed (Cancel changes nothing)', async () => {
     await page.getByLabel('Table', { exact: true }).last().selectOption('jobs');
     const choices = await page.locator('#restore-file option').evaluateAll((options) => options.map((o) => o.value));
     assert.deepEqual(choices, [jobsBackup]);
     await page.getByLabel('Backup', { exact: true }).selectOption(jobsBackup);
-    await page.getByRole('button', { name: 'Restore' }).click();
+    await checkRestoreCancel(page, 'jobs', jobsBackup);
+    const { jobs } = await tableRows(page);
+    await page.getByRole('button', { name: 'Restore', exact: true }).click();
+    const dialog = await assertRestoreDialog(page, 'jobs', jobsBackup, jobs);
+    await dialog.getByRole('button', { name: 'Replace the rows' }).click();
     const said = page.locator('#restore-result .message.success');
     await said.waitFor();
     assert.match(await said.innerText(), new RegExp(`^jobs restored from ${jobsBackup}: [\\d,]+ rows\\.$`));
@@ -452,7 +457,7 @@ try {
     assert.equal(await page.locator('#backup-list tbody tr').count(), 6);
   });
 
-  await step('with the keyboard alone: the arrow keys choose a table and its backup, Enter restores', async () => {
+  await step('with the keyboard alone: the arrow keys choose a table and its backup, Enter restores once confirmed', async () => {
     await tabTo('#restore-table');
     await page.keyboard.press('Home');
     await page.keyboard.press('ArrowDown');
@@ -465,6 +470,11 @@ try {
     assert.match(file, /^jobs\/jobs-\d{8}T\d{6}Z(-\d+)?\.avro$/);
     await page.keyboard.press('Tab');
     await assertFocus('button "Restore"');
+    await page.keyboard.press('Enter');
+    await assertRestoreDialog(page, 'jobs', file, (await tableRows(page)).jobs);
+    await assertFocus('#confirm-cancel');
+    await page.keyboard.press('Tab');
+    await assertFocus('#confirm-ok');
     await page.keyboard.press('Enter');
     const said = page.locator('#restore-result .message.success');
     await said.waitFor();

@@ -2,6 +2,7 @@
 
 import { checkToken } from './access.js';
 import { call, callJson, setToken, token } from './api.js';
+import { confirmAction } from './confirm.js';
 import {
   busy, count, el, errorText, message, show, showError, table,
 } from './render.js';
@@ -216,6 +217,7 @@ byId('restore-form').addEventListener('submit', (event) => {
       return;
     }
     try {
+      if (!await confirmRestore(name, file)) return;
       const result = await callJson('POST', `/api/v1/${name}/restore`, {
         body: JSON.stringify({ file }),
         type: 'application/json',
@@ -228,6 +230,20 @@ byId('restore-form').addEventListener('submit', (event) => {
     }
   });
 });
+
+/** Asks before replacing `name`: the rows it holds now (GET /api/v1/tables) and the file's. */
+async function confirmRestore(name, file) {
+  const tables = await callJson('GET', '/api/v1/tables');
+  const now = tables.find((t) => t.table === name)?.rows;
+  const rows = backups.find((b) => b.file === file)?.rows;
+  const theirs = typeof rows === 'number' ? `the ${count(rows)} rows` : 'the rows';
+  return confirmAction(
+    `Restore ${name}?`,
+    `The ${count(now)} rows ${name} holds now will be replaced by ${theirs} of the backup file ${file}. `
+      + 'This cannot be undone (unless from another backup).',
+    'Replace the rows',
+  );
+}
 
 /* ---------- Reports ---------- */
 
