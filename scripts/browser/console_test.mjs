@@ -244,12 +244,14 @@ try {
     await assertAnnounced('#token-status .message');
   });
 
-  await step('the three CSV files upload, with their summaries and rejected rows', async () => {
+  await step('the three CSV files upload, with their progress, summaries and rejected rows', async () => {
     for (const table of ['departments', 'jobs', 'hired_employees']) {
       await page.getByLabel(`${table}.csv`).setInputFiles(join(csvDir, `${table}.csv`));
     }
     await page.getByRole('button', { name: 'Upload' }).click();
     await page.locator('#upload-result', { hasText: 'Uploaded 3 file(s).' }).waitFor();
+    assert.equal(await page.locator('#upload-progress').evaluate((bar) => bar.value), 100, 'the progress ends at 100%');
+    assert.match(await text('#upload-bytes'), /^([\d,]+) of \1 bytes sent \(100%\)$/);
     const summary = page.locator('#upload-result table').first();
     const tables = await summary.locator('tbody tr td:first-child').allInnerTexts();
     assert.deepEqual(tables, ['departments', 'jobs', 'hired_employees']);

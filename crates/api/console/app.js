@@ -1,7 +1,9 @@
 // The hiring console: every action is a call of the public API (see /docs/).
 
 import { checkToken } from './access.js';
-import { call, callJson, setToken, token } from './api.js';
+import {
+  call, callJson, sendJson, setToken, token,
+} from './api.js';
 import { confirmAction } from './confirm.js';
 import {
   busy, count, el, errorText, message, show, showError, table,
@@ -50,13 +52,29 @@ byId('upload-form').addEventListener('submit', (event) => {
 async function upload(chosen, region) {
   const summaries = [];
   const progress = message('');
-  const render = (extra = []) => show(region, progress, summaryTable(summaries), ...extra);
+  // The bytes sent so far: not announced at each step (the message above them is).
+  const bar = el('progress', { id: 'upload-progress', max: 100, value: 0, 'aria-labelledby': 'upload-bytes' });
+  const bytes = el('span', { id: 'upload-bytes' });
+  const meter = el('p', { class: 'upload-meter', 'aria-live': 'off' }, bar, ' ', bytes);
+  const total = chosen.reduce((sum, [, file]) => sum + file.size, 0);
+  let done = 0;
+  const sent = (now) => {
+    const percent = total ? Math.floor((100 * (done + now)) / total) : 100;
+    bar.value = percent;
+    bytes.textContent = `${count(done + now)} of ${count(total)} bytes sent (${percent}%)`;
+  };
+  const render = (extra = []) => show(region, progress, meter, summaryTable(summaries), ...extra);
   try {
+    sent(0);
     for (const [name, file] of chosen) {
       progress.textContent = `Uploading ${file.name} into ${name}…`;
       render();
-      summaries.push(await callJson('POST', `/api/v1/${name}/upload`, { body: file, type: 'text/csv' }));
+      summaries.push(await sendJson('POST', `/api/v1/${name}/upload`, {
+        body: file, type: 'text/csv', progress: (now) => sent(Math.min(now, file.size)),
+      }));
+      done += file.size;
     }
+    sent(0);
     progress.textContent = `Uploaded ${summaries.length} file(s).`;
     progress.className = 'message success';
     const rejects = [];
