@@ -15,7 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { checkLook } from './look_checks.mjs';
-import { assertRestoreDialog, checkRestoreCancel, tableRows } from './restore_checks.mjs';
+import {
+  assertRestoreDialog, checkRestoreCancel, checkSetRestore, tableRows,
+} from './restore_checks.mjs';
 
 const base = required('HIRING_URL');
 const apiToken = required('HIRING_TOKEN');
@@ -288,7 +290,7 @@ try {
     assert.match(jobsBackup, /^jobs\/jobs-\d{8}T\d{6}Z(-\d+)?\.avro$/);
   });
 
-  await step('a table is restored from a listed backup, once confirmed (Cancel changes nothing)', async () => {
+  await step('a table, then a whole backup set, is restored once confirmed (Cancel changes nothing)', async () => {
     await page.getByLabel('Table', { exact: true }).last().selectOption('jobs');
     const choices = await page.locator('#restore-file option').evaluateAll((options) => options.map((o) => o.value));
     assert.deepEqual(choices, [jobsBackup]);
@@ -301,6 +303,7 @@ try {
     const said = page.locator('#restore-result .message.success');
     await said.waitFor();
     assert.match(await said.innerText(), new RegExp(`^jobs restored from ${jobsBackup}: [\\d,]+ rows\\.$`));
+    await checkSetRestore(page);
   });
 
   await step('a network failure is said in plain words', async () => {
@@ -427,7 +430,7 @@ try {
     assert.equal(await page.evaluate(() => sessionStorage.getItem('hiring.apiToken')), null);
   });
 
-  await step('with the keyboard alone: a refused backup is said, the token is typed, Space backs up', async () => {
+  await step('with the keyboard alone: a refused backup is said, the token is typed, Space backs up with zstandard', async () => {
     await tabTo('#backup-now');
     await expecting((message, url) => url.endsWith('/api/v1/backups') && /401/.test(message), async () => {
       await page.keyboard.press('Enter');
@@ -445,6 +448,9 @@ try {
     assert.equal(await page.locator('#token').inputValue(), '', 'the token field is emptied');
     await assertFocus('#token');
 
+    await tabTo('#backup-codec');
+    await page.keyboard.press('End');
+    assert.equal(await page.locator('#backup-codec').inputValue(), 'zstandard');
     await tabTo('#backup-now');
     await page.keyboard.press('Space');
     await page.locator('#backup-result .message.success', { hasText: 'Backed up 3 table(s)' }).waitFor();
@@ -457,6 +463,8 @@ try {
     await page.waitForFunction(() => !document.getElementById('backup-refresh').disabled);
     await assertFocus('#backup-refresh');
     assert.equal(await page.locator('#backup-list tbody tr').count(), 6);
+    const codecs = await page.locator('#backup-list tbody tr td:nth-child(6)').allInnerTexts();
+    assert.deepEqual(codecs.sort(), ['none', 'none', 'none', 'zstandard', 'zstandard', 'zstandard']);
   });
 
   await step('with the keyboard alone: the arrow keys choose a table and its backup, Enter restores once confirmed', async () => {

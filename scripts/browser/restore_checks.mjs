@@ -53,3 +53,25 @@ export async function checkRestoreCancel(page, table, file) {
   assert.equal(await page.locator('#restore-result').innerText(), '', 'nothing is said restored');
   assert.deepEqual(await tableRows(page), before, 'the tables hold what they held');
 }
+
+/** Restores the newest backup set, once its dialog is confirmed: every table is replaced. */
+export async function checkSetRestore(page) {
+  const set = page.locator('#restore-set');
+  const id = await set.inputValue();
+  assert.match(id, /^\d{8}T\d{6}Z/);
+  assert.match(await set.locator('option:checked').innerText(), /\(departments, jobs, hired_employees; [\d,]+ rows\)$/);
+  const before = await tableRows(page);
+  await page.getByRole('button', { name: 'Restore the whole set' }).click();
+  const dialog = page.getByRole('dialog', { name: `Restore the backup set ${id}?` });
+  await dialog.waitFor();
+  const now = Object.entries(before).map(([table, n]) => `${table} ${n.toLocaleString('en')}`).join(', ');
+  assert.match(await page.locator('#confirm-text').innerText(), new RegExp(
+    `^Every table of the set will be replaced\\. Rows now: ${now}\\. Rows in the set: departments [\\d,]+, jobs [\\d,]+, hired_employees [\\d,]+\\. `,
+  ));
+  await dialog.getByRole('button', { name: 'Replace every table' }).click();
+  const said = page.locator('#restore-set-result .message.success');
+  await said.waitFor();
+  assert.match(await said.innerText(), new RegExp(
+    `^Backup set ${id} restored: departments [\\d,]+ rows, jobs [\\d,]+ rows, hired_employees [\\d,]+ rows\\.$`,
+  ));
+}
