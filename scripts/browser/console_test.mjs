@@ -14,6 +14,10 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { checkLook } from './look_checks.mjs';
+import {
+  assertRestoreDialog, checkRestoreCancel, checkSetRestore, tableRows,
+} from './restore_checks.mjs';
 
 const base = required('HIRING_URL');
 const apiToken = required('HIRING_TOKEN');
@@ -242,12 +246,14 @@ try {
     await assertAnnounced('#token-status .message');
   });
 
-  await step('the three CSV files upload, with their summaries and rejected rows', async () => {
+  await step('the three CSV files upload, with their progress, summaries and rejected rows', async () => {
     for (const table of ['departments', 'jobs', 'hired_employees']) {
       await page.getByLabel(`${table}.csv`).setInputFiles(join(csvDir, `${table}.csv`));
     }
     await page.getByRole('button', { name: 'Upload' }).click();
     await page.locator('#upload-result', { hasText: 'Uploaded 3 file(s).' }).waitFor();
+    assert.equal(await page.locator('#upload-progress').evaluate((bar) => bar.value), 100, 'the progress ends at 100%');
+    assert.match(await text('#upload-bytes'), /^([\d,]+) of \1 bytes sent \(100%\)$/);
     const summary = page.locator('#upload-result table').first();
     const tables = await summary.locator('tbody tr td:first-child').allInnerTexts();
     assert.deepEqual(tables, ['departments', 'jobs', 'hired_employees']);
@@ -284,15 +290,20 @@ try {
     assert.match(jobsBackup, /^jobs\/jobs-\d{8}T\d{6}Z(-\d+)?\.avro$/);
   });
 
-  await step('a table is restored from a listed backup', async () => {
+  await step('a table, then a whole backup set, is restored once confirmed (Cancel changes nothing)', async () => {
     await page.getByLabel('Table', { exact: true }).last().selectOption('jobs');
     const choices = await page.locator('#restore-file option').evaluateAll((options) => options.map((o) => o.value));
     assert.deepEqual(choices, [jobsBackup]);
     await page.getByLabel('Backup', { exact: true }).selectOption(jobsBackup);
-    await page.getByRole('button', { name: 'Restore' }).click();
+    await checkRestoreCancel(page, 'jobs', jobsBackup);
+    const { jobs } = await tableRows(page);
+    await page.getByRole('button', { name: 'Restore', exact: true }).click();
+    const dialog = await assertRestoreDialog(page, 'jobs', jobsBackup, jobs);
+    await dialog.getByRole('button', { name: 'Replace the rows' }).click();
     const said = page.locator('#restore-result .message.success');
     await said.waitFor();
     assert.match(await said.innerText(), new RegExp(`^jobs restored from ${jobsBackup}: [\\d,]+ rows\\.$`));
+    await checkSetRestore(page);
   });
 
   await step('a network failure is said in plain words', async () => {
@@ -324,6 +335,7 @@ try {
       await page.locator(`#${section}-section`).screenshot({ path: join(screenshots, `${section}.png`) });
     }
   });
+  await step('at 360 and 390 px nothing scrolls sideways; dark mode reads at 4.5:1 or more', () => checkLook(page, screenshots));
   await step('a read token: its role shows, and what it may not do is disabled with the reason', async () => {
     await page.getByRole('textbox', { name: 'API token' }).fill(readToken);
     await page.getByRole('button', { name: 'Use this token' }).click();
@@ -418,7 +430,7 @@ try {
     assert.equal(await page.evaluate(() => sessionStorage.getItem('hiring.apiToken')), null);
   });
 
-  await step('with the keyboard alone: a refused backup is said, the token is typed, Space backs up', async () => {
+  await step('with the keyboard alone: a refused backup is said, the token is typed, Space backs up with zstandard', async () => {
     await tabTo('#backup-now');
     await expecting((message, url) => url.endsWith('/api/v1/backups') && /401/.test(message), async () => {
       await page.keyboard.press('Enter');
@@ -436,6 +448,9 @@ try {
     assert.equal(await page.locator('#token').inputValue(), '', 'the token field is emptied');
     await assertFocus('#token');
 
+    await tabTo('#backup-codec');
+    await page.keyboard.press('End');
+    assert.equal(await page.locator('#backup-codec').inputValue(), 'zstandard');
     await tabTo('#backup-now');
     await page.keyboard.press('Space');
     await page.locator('#backup-result .message.success', { hasText: 'Backed up 3 table(s)' }).waitFor();
@@ -448,9 +463,11 @@ try {
     await page.waitForFunction(() => !document.getElementById('backup-refresh').disabled);
     await assertFocus('#backup-refresh');
     assert.equal(await page.locator('#backup-list tbody tr').count(), 6);
+    const codecs = await page.locator('#backup-list tbody tr td:nth-child(6)').allInnerTexts();
+    assert.deepEqual(codecs.sort(), ['none', 'none', 'none', 'zstandard', 'zstandard', 'zstandard']);
   });
 
-  await step('with the keyboard alone: the arrow keys choose a table and its backup, Enter restores', async () => {
+  await step('with the keyboard alone: the arrow keys choose a table and its backup, Enter restores once confirmed', async () => {
     await tabTo('#restore-table');
     await page.keyboard.press('Home');
     await page.keyboard.press('ArrowDown');
@@ -463,6 +480,11 @@ try {
     assert.match(file, /^jobs\/jobs-\d{8}T\d{6}Z(-\d+)?\.avro$/);
     await page.keyboard.press('Tab');
     await assertFocus('button "Restore"');
+    await page.keyboard.press('Enter');
+    await assertRestoreDialog(page, 'jobs', file, (await tableRows(page)).jobs);
+    await assertFocus('#confirm-cancel');
+    await page.keyboard.press('Tab');
+    await assertFocus('#confirm-ok');
     await page.keyboard.press('Enter');
     const said = page.locator('#restore-result .message.success');
     await said.waitFor();

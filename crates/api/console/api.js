@@ -66,6 +66,44 @@ export async function callJson(method, path, options) {
   }
 }
 
+/**
+ * Like `callJson`, sending `body` with XMLHttpRequest (fetch tells nothing of an upload's
+ * progress): `progress(sent, total)` is told as the body goes, and once more when it is all sent.
+ */
+export function sendJson(method, path, { body, type, progress = () => {} }) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open(method, path);
+    const bearer = token();
+    if (bearer) request.setRequestHeader('Authorization', `Bearer ${bearer}`);
+    if (type) request.setRequestHeader('Content-Type', type);
+    const size = body?.size ?? 0;
+    request.upload.onprogress = (event) => progress(event.loaded, event.lengthComputable ? event.total : size);
+    request.upload.onload = () => progress(size, size);
+    request.onerror = () => reject(new ApiError(
+      'The server could not be reached. Check that it is running and your network, then try again.',
+      0,
+    ));
+    request.onload = async () => {
+      if (request.status < 200 || request.status > 299) {
+        const headers = { 'Content-Type': request.getResponseHeader('Content-Type') ?? '' };
+        const answer = new Response(request.responseText, {
+          status: request.status, statusText: request.statusText, headers,
+        });
+        reject(await failure(answer));
+        return;
+      }
+      progress(size, size);
+      try {
+        resolve(JSON.parse(request.responseText));
+      } catch {
+        reject(new ApiError('The server sent an answer that could not be read.', request.status));
+      }
+    };
+    request.send(body);
+  });
+}
+
 /** The error of a non-2xx answer: its problem's title and detail, in plain words. */
 async function failure(response) {
   let problem = {};

@@ -1,7 +1,10 @@
 // The hiring console: every action is a call of the public API (see /docs/).
 
 import { checkToken } from './access.js';
-import { call, callJson, setToken, token } from './api.js';
+import {
+  call, callJson, sendJson, setToken, token,
+} from './api.js';
+import { confirmAction } from './confirm.js';
 import {
   busy, count, el, errorText, message, show, showError, table,
 } from './render.js';
@@ -49,13 +52,29 @@ byId('upload-form').addEventListener('submit', (event) => {
 async function upload(chosen, region) {
   const summaries = [];
   const progress = message('');
-  const render = (extra = []) => show(region, progress, summaryTable(summaries), ...extra);
+  // The bytes sent so far: not announced at each step (the message above them is).
+  const bar = el('progress', { id: 'upload-progress', max: 100, value: 0, 'aria-labelledby': 'upload-bytes' });
+  const bytes = el('span', { id: 'upload-bytes' });
+  const meter = el('p', { class: 'upload-meter', 'aria-live': 'off' }, bar, ' ', bytes);
+  const total = chosen.reduce((sum, [, file]) => sum + file.size, 0);
+  let done = 0;
+  const sent = (now) => {
+    const percent = total ? Math.floor((100 * (done + now)) / total) : 100;
+    bar.value = percent;
+    bytes.textContent = `${count(done + now)} of ${count(total)} bytes sent (${percent}%)`;
+  };
+  const render = (extra = []) => show(region, progress, meter, summaryTable(summaries), ...extra);
   try {
+    sent(0);
     for (const [name, file] of chosen) {
       progress.textContent = `Uploading ${file.name} into ${name}…`;
       render();
-      summaries.push(await callJson('POST', `/api/v1/${name}/upload`, { body: file, type: 'text/csv' }));
+      summaries.push(await sendJson('POST', `/api/v1/${name}/upload`, {
+        body: file, type: 'text/csv', progress: (now) => sent(Math.min(now, file.size)),
+      }));
+      done += file.size;
     }
+    sent(0);
     progress.textContent = `Uploaded ${summaries.length} file(s).`;
     progress.className = 'message success';
     const rejects = [];
@@ -154,13 +173,20 @@ function batchTable(result, ids) {
 /* ---------- Backups and restores ---------- */
 
 let backups = [];
+let sets = [];
+
+/** A codec as the backup form names it: `null` is "none". */
+const codecName = (codec) => (codec === 'null' ? 'none' : codec);
 
 byId('backup-now').addEventListener('click', (event) => {
   const region = byId('backup-result');
   busy(event.currentTarget, region, async () => {
     show(region, message('Backing up…'));
     try {
-      const written = await callJson('POST', '/api/v1/backups');
+      const written = await callJson('POST', '/api/v1/backups', {
+        body: JSON.stringify({ tables: TABLES, codec: byId('backup-codec').value }),
+        type: 'application/json',
+      });
       const files = written.files.map((f) => `${f.file} (${count(f.rows)} rows)`).join(', ');
       show(region, message(`Backed up ${written.files.length} table(s): ${files}.`, 'success'));
       await listBackups();
@@ -177,20 +203,33 @@ byId('backup-refresh').addEventListener('click', (event) => {
 async function listBackups() {
   const region = byId('backup-list');
   try {
-    backups = (await callJson('GET', '/api/v1/backups')).backups;
+    ({ backups, sets } = await callJson('GET', '/api/v1/backups'));
     show(region, table('Backups in the backup folder, newest first', [
       ['Table', (b) => b.table],
       ['File', (b) => b.file],
       ['Rows', (b) => count(b.rows), { numeric: true }],
       ['Taken (UTC)', (b) => b.created_at ?? ''],
       ['Bytes', (b) => count(b.size), { numeric: true }],
-      ['Compression', (b) => b.codec],
+      ['Compression', (b) => codecName(b.codec)],
     ], backups, 'No backup yet.'));
   } catch (error) {
     backups = [];
+    sets = [];
     showError(region, error);
   }
   fillRestoreChoices();
+  fillSetChoices();
+}
+
+function fillSetChoices() {
+  const options = sets.length
+    ? sets.map((s) => el('option', {
+      value: s.id,
+      disabled: !s.complete,
+      text: `${s.id} (${s.tables.join(', ')}; ${count(s.rows)} rows)${s.complete ? '' : `: incomplete, ${s.problem ?? ''}`}`,
+    }))
+    : [el('option', { value: '', text: '(no backup set)' })];
+  byId('restore-set').replaceChildren(...options);
 }
 
 function fillRestoreChoices() {
@@ -216,6 +255,7 @@ byId('restore-form').addEventListener('submit', (event) => {
       return;
     }
     try {
+      if (!await confirmRestore(name, file)) return;
       const result = await callJson('POST', `/api/v1/${name}/restore`, {
         body: JSON.stringify({ file }),
         type: 'application/json',
@@ -228,6 +268,58 @@ byId('restore-form').addEventListener('submit', (event) => {
     }
   });
 });
+
+byId('restore-set-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const region = byId('restore-set-result');
+  busy(form.querySelector('button[type=submit]'), region, async () => {
+    const set = sets.find((s) => s.id === byId('restore-set').value && s.complete);
+    if (!set) {
+      show(region, message('Choose a complete backup set (list the backups first).', 'error'));
+      return;
+    }
+    try {
+      if (!await confirmSetRestore(set)) return;
+      const result = await callJson('POST', '/api/v1/restore', {
+        body: JSON.stringify({ all: true, set: set.id }),
+        type: 'application/json',
+      });
+      const tables = result.tables.map((t) => `${t.table} ${count(t.rows)} rows`).join(', ');
+      show(region, message(`Backup set ${result.set ?? set.id} restored: ${tables}.`, 'success'));
+    } catch (error) {
+      showError(region, error);
+    }
+  });
+});
+
+const UNDONE = 'This cannot be undone (unless from another backup).';
+
+/** Asks before replacing every table of `set`: the rows they hold now and the set's. */
+async function confirmSetRestore(set) {
+  const now = new Map((await callJson('GET', '/api/v1/tables')).map((t) => [t.table, t.rows]));
+  const held = (rows) => rows.map(([table, n]) => `${table} ${count(n)}`).join(', ');
+  return confirmAction(
+    `Restore the backup set ${set.id}?`,
+    `Every table of the set will be replaced. Rows now: ${held(set.tables.map((t) => [t, now.get(t)]))}. `
+      + `Rows in the set: ${held(set.files.map((f) => [f.table, f.rows]))}. ${UNDONE}`,
+    'Replace every table',
+  );
+}
+
+/** Asks before replacing `name`: the rows it holds now (GET /api/v1/tables) and the file's. */
+async function confirmRestore(name, file) {
+  const tables = await callJson('GET', '/api/v1/tables');
+  const now = tables.find((t) => t.table === name)?.rows;
+  const rows = backups.find((b) => b.file === file)?.rows;
+  const theirs = typeof rows === 'number' ? `the ${count(rows)} rows` : 'the rows';
+  return confirmAction(
+    `Restore ${name}?`,
+    `The ${count(now)} rows ${name} holds now will be replaced by ${theirs} of the backup file ${file}. `
+      + UNDONE,
+    'Replace the rows',
+  );
+}
 
 /* ---------- Reports ---------- */
 

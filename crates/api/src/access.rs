@@ -23,11 +23,12 @@ pub enum Access {
 }
 
 /// Reads that always need a token, whatever `protect_reads` says, and the role they need: the
-/// reject log holds raw records (personal data), the backup listing names files, the audit log
-/// tells who did what; `whoami` answers who the token is.
+/// reject log holds raw records (personal data), the backup listing names files (and the
+/// table counts go with it), the audit log tells who did what; `whoami` answers who the token is.
 const PROTECTED_READS: &[(&str, Role)] = &[
     ("/api/v1/rejects", Role::Read),
     ("/api/v1/backups", Role::Read),
+    ("/api/v1/tables", Role::Read),
     ("/api/v1/audit", Role::Admin),
     ("/api/v1/whoami", Role::Read),
 ];
@@ -39,6 +40,7 @@ const READ_ONLY: &[&str] = &[
     "/api/v1/rejects",
     "/api/v1/audit",
     "/api/v1/whoami",
+    "/api/v1/tables",
     "/api/v1/reports/hires-by-quarter",
     "/api/v1/reports/departments-above-mean",
 ];
@@ -160,6 +162,8 @@ mod tests {
             (Method::GET, "/api/v1/rejects", Token(Role::Read)),
             (Method::GET, "/api/v1/rejects/", Token(Role::Read)),
             (Method::GET, "/api/v1/backups", Token(Role::Read)),
+            (Method::GET, "/api/v1/tables", Token(Role::Read)),
+            (Method::POST, "/api/v1/tables", Token(Role::Read)),
             (Method::GET, "/api/v1/audit", Token(Role::Admin)),
             (Method::GET, "/api/v1/whoami", Token(Role::Read)),
             (Method::POST, "/api/v1/hired_employees", Token(Role::Ingest)),

@@ -10,6 +10,7 @@
 //! | `POST /api/v1/{table}/upload` | a whole CSV file, streamed through the migration use case |
 //! | `GET /api/v1/rejects?table=&limit=` | the reject log |
 //! | `POST /api/v1/backups`, `GET /api/v1/backups` | back up tables into the backup folder (Avro), list the backups (token always required) |
+//! | `GET /api/v1/tables` | the rows each table holds now, parents first (token always required) |
 //! | `POST /api/v1/{table}/restore`, `POST /api/v1/restore` | replace a table (or every table) with a backup in one transaction (token required) |
 //! | `POST /api/v1/backups/prune` | remove old backups, keeping the newest `keep` complete sets (`admin` token) |
 //! | `GET /api/v1/reports/hires-by-quarter?year=`, `GET /api/v1/reports/departments-above-mean?year=` | the two reports over one year's hires, as JSON, CSV (`?format=csv` or `Accept: text/csv`) or an SVG chart (`?format=svg`) |

@@ -233,6 +233,11 @@ pub(crate) fn routes_of(cfg: &mut web::ServiceConfig) {
             .default_service(method_not_allowed("GET, HEAD, POST")),
     )
     .service(resource(
+        "/api/v1/tables",
+        READS,
+        web::get().to(routes::tables::list_tables),
+    ))
+    .service(resource(
         "/api/v1/backups/prune",
         WRITES,
         web::post().to(routes::backups::prune_backups),

@@ -17,6 +17,7 @@ mod legacy;
 mod readme;
 mod runs;
 mod service;
+mod tables;
 
 use actix_web::dev::ServerHandle;
 use hiring_adapters::AvroBackupStore;

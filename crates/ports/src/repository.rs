@@ -167,6 +167,23 @@ pub struct Repositories {
     pub description: String,
 }
 
+impl Repositories {
+    /// How many rows each table holds now, parents first (in [`Table::ALL`] order).
+    pub fn table_rows(&self) -> Result<Vec<(Table, u64)>, RepoError> {
+        Table::ALL
+            .into_iter()
+            .map(|table| {
+                let rows = match table {
+                    Table::Departments => self.departments.count()?,
+                    Table::Jobs => self.jobs.count()?,
+                    Table::HiredEmployees => self.hired_employees.count()?,
+                };
+                Ok((table, rows))
+            })
+            .collect()
+    }
+}
+
 impl std::fmt::Debug for Repositories {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Repositories")

@@ -27,5 +27,5 @@ pub use rejects::{
 pub use reports::{DepartmentHiresRow, QuarterHiresRow, ReportFormat, ReportQuery};
 pub use restore::{RestoreAllRequest, RestoreRequest, RestoreResponse, RestoredTable};
 pub use runs::{RunRecord, RunsQuery, RunsResponse};
-pub use table::TableName;
+pub use table::{TableName, TableRows};
 pub use upload::UploadSummary;

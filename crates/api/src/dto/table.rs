@@ -16,6 +16,17 @@ pub enum TableName {
     HiredEmployees,
 }
 
+/// How many rows one table holds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TableRows {
+    /// The table.
+    #[schema(example = "departments")]
+    pub table: String,
+    /// The rows it holds now.
+    #[schema(example = 12)]
+    pub rows: u64,
+}
+
 impl From<TableName> for Table {
     fn from(name: TableName) -> Self {
         match name {

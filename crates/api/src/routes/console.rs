@@ -37,6 +37,7 @@ const ASSETS: &[Asset] = &[
     asset!("api.js", JAVASCRIPT),
     asset!("access.js", JAVASCRIPT),
     asset!("render.js", JAVASCRIPT),
+    asset!("confirm.js", JAVASCRIPT),
     asset!("favicon.svg", "image/svg+xml"),
 ];
 

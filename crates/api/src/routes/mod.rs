@@ -12,5 +12,6 @@ pub mod rejects;
 pub mod reports;
 mod request;
 pub mod runs;
+pub mod tables;
 pub mod upload;
 pub mod whoami;
