@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { checkLook } from './look_checks.mjs';
+import { checkRejectsBrowser } from './rejects_checks.mjs';
 import {
   assertRestoreDialog, checkRestoreCancel, checkSetRestore, tableRows,
 } from './restore_checks.mjs';
@@ -266,6 +267,7 @@ try {
     assert.match(await rejects.innerText(), /is required|must be/);
   });
 
+  await step('the rejects browser filters, counts, pages both ways and lists an upload\'s run', () => checkRejectsBrowser(page));
   await step('a small batch shows the result of each row', async () => {
     await page.getByLabel('Table', { exact: true }).first().selectOption('departments');
     await page.getByLabel('Rows (JSON array or CSV lines)').fill(

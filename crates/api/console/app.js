@@ -5,6 +5,7 @@ import {
   call, callJson, sendJson, setToken, token,
 } from './api.js';
 import { confirmAction } from './confirm.js';
+import { browseRun } from './rejects.js';
 import {
   busy, count, el, errorText, message, show, showError, table,
 } from './render.js';
@@ -101,17 +102,27 @@ function summaryTable(summaries) {
 
 const REJECTS_SHOWN = 100;
 
-/** The rejected rows of one upload (its newest REJECTS_SHOWN), from the reject log. */
+/**
+ * The rejected rows of one upload (its newest REJECTS_SHOWN), from the reject log, and a button
+ * that lists them all in the rejects browser.
+ */
 async function rejectTable(summary) {
   const limit = Math.min(summary.rejected, REJECTS_SHOWN);
-  const log = await callJson('GET', `/api/v1/rejects?table=${summary.table}&limit=${limit}`);
+  const of = summary.run === null ? `table=${summary.table}` : `run=${summary.run}`;
+  const log = await callJson('GET', `/api/v1/rejects?${of}&limit=${limit}`);
   const mine = log.rejects.filter((r) => r.source.startsWith(summary.source));
   const more = summary.rejected > mine.length ? ` (the newest ${mine.length} of ${count(summary.rejected)})` : '';
-  return table(`Rejected rows of ${summary.table}${more}`, [
+  const rows = table(`Rejected rows of ${summary.table}${more}`, [
     ['Line', (r) => r.source.slice(summary.source.length).replace(/^:/, '')],
     ['Record', (r) => r.raw],
     ['Why', (r) => reasons(r.errors)],
   ], mine, 'None.');
+  if (summary.run === null) return rows;
+  const browse = el('button', {
+    type: 'button', class: 'secondary', text: `Browse the rejects of run ${summary.run}`,
+  });
+  browse.addEventListener('click', () => browseRun(summary.run));
+  return el('div', {}, rows, browse);
 }
 
 function reasons(errors) {

@@ -38,6 +38,7 @@ const ASSETS: &[Asset] = &[
     asset!("access.js", JAVASCRIPT),
     asset!("render.js", JAVASCRIPT),
     asset!("confirm.js", JAVASCRIPT),
+    asset!("rejects.js", JAVASCRIPT),
     asset!("favicon.svg", "image/svg+xml"),
 ];
 

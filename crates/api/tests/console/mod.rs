@@ -48,6 +48,7 @@ fn the_page_and_its_assets_are_served_with_their_types_and_policy() {
         ("access.js", "text/javascript; charset=utf-8"),
         ("render.js", "text/javascript; charset=utf-8"),
         ("confirm.js", "text/javascript; charset=utf-8"),
+        ("rejects.js", "text/javascript; charset=utf-8"),
         ("console.css", "text/css; charset=utf-8"),
         ("favicon.svg", "image/svg+xml"),
     ] {
