@@ -26,7 +26,7 @@ pub(crate) fn departments_above_mean(report: &AboveMean, year: ReportYear) -> St
         max.max(mean.ceil() as u64),
     );
     let mut svg = Svg::new(layout.height(), &title);
-    let x = svg.legend_entry(layout.left, ABOVE_COLOR, None, "above the mean");
+    let x = svg.legend_entry(layout.left, ABOVE_COLOR, Some("above"), "above the mean");
     let x = svg.legend_entry(x, BELOW_COLOR, Some("below"), "at or below");
     svg.legend_line(x, MEAN_COLOR, MEAN_STROKE, &format!("mean {mean:.2}"));
     svg.count_axis(&layout, &format!("hires in {year}"));

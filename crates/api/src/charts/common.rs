@@ -35,7 +35,7 @@ const PAPER: &str = "#ffffff";
 /// then stays light and readable).
 const DARK_STYLE: &str = "@media (prefers-color-scheme: dark) {\
 .paper{fill:#1b1f24}.ink{fill:#e6e9ed}.muted-ink{fill:#aeb8c3}.grid{stroke:#3f4954}\
-.axis{stroke:#aeb8c3}.below{fill:#5b6673}.value{stroke:#1b1f24}}";
+.axis{stroke:#aeb8c3}.above{fill:#6fa8dc}.below{fill:#5b6673}.value{stroke:#1b1f24}}";
 
 /// `text` safe inside an SVG element or a quoted attribute.
 pub(super) fn escape(text: &str) -> String {

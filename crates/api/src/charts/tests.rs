@@ -167,8 +167,8 @@ fn above_mean_shows_every_department_and_the_mean_across_them() {
         ["Two", "Four", "Three", "One", "Empty"]
     );
     assert_eq!(texts(&svg, "value"), ["9", "9", "4", "3", "0"]);
-    assert_eq!(svg.matches("class=\"above\"").count(), 2);
-    // The legend's swatch and the three bars at or below the mean.
+    // The legend's swatches, the two bars above the mean and the three at or below it.
+    assert_eq!(svg.matches("class=\"above\"").count(), 1 + 2);
     assert_eq!(svg.matches("class=\"below\"").count(), 1 + 3);
     assert!(svg.contains("<title>Three: 4 (at or below the mean, 5.00)</title>"));
     assert!(svg.contains("<title>Two: 9 (above the mean, 5.00)</title>"));
