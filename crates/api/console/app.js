@@ -362,7 +362,7 @@ async function showReports() {
       ],
       rows,
       `No hires in ${year}.`,
-    ), `Bar chart of the hires of ${year} per department, one bar per quarter`),
+    ), `Bar chart of the hires of ${year} per department, each bar stacked from its quarters, with its total`),
     report('departments-above-mean', year, 'above', (rows) => table(
       `Departments that hired more than the mean in ${year}`,
       [
@@ -372,7 +372,7 @@ async function showReports() {
       ],
       rows,
       `No department hired more than the mean in ${year}.`,
-    ), `Bar chart of the departments that hired more than the mean in ${year}, with the mean as a line`),
+    ), `Bar chart of every department's hires in ${year}, those above the mean highlighted, with the mean as a line`),
   ]);
   const failed = results.filter((r) => r.status === 'rejected');
   show(status, failed.length

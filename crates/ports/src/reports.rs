@@ -74,6 +74,9 @@ pub struct AboveMean {
     pub mean: f64,
     /// The departments that hired more than the mean, by hires descending, then id.
     pub departments: Vec<DepartmentHires>,
+    /// Every department, those at or below the mean too (for the chart), by hires descending,
+    /// then id.
+    pub all: Vec<DepartmentHires>,
 }
 
 /// Report 2: the departments whose hires in `year` exceed the mean per department.
@@ -81,7 +84,8 @@ pub fn departments_above_mean(
     reports: &dyn Reports,
     year: ReportYear,
 ) -> Result<AboveMean, RepoError> {
-    let all = reports.department_counts(year)?;
+    let mut all = reports.department_counts(year)?;
+    all.sort_by(|a, b| b.hired.cmp(&a.hired).then_with(|| a.id.cmp(&b.id)));
     let departments = u128::try_from(all.len()).unwrap_or(u128::MAX);
     let total: u128 = all.iter().map(|d| u128::from(d.hired)).sum();
     let mean = if all.is_empty() {
@@ -90,14 +94,15 @@ pub fn departments_above_mean(
         total as f64 / all.len() as f64
     };
     // hired > total / n, in exact integers.
-    let mut above: Vec<DepartmentHires> = all
-        .into_iter()
+    let above: Vec<DepartmentHires> = all
+        .iter()
         .filter(|d| u128::from(d.hired) * departments > total)
+        .cloned()
         .collect();
-    above.sort_by(|a, b| b.hired.cmp(&a.hired).then_with(|| a.id.cmp(&b.id)));
     Ok(AboveMean {
         mean,
         departments: above,
+        all,
     })
 }
 
@@ -237,6 +242,16 @@ mod tests {
         let report = departments_above_mean(&reports, ReportYear::DEFAULT).unwrap();
         assert_eq!(report.mean, 5.0);
         assert_eq!(report.departments, [dept(2, "Two", 9), dept(4, "Four", 9)]);
+        assert_eq!(
+            report.all,
+            [
+                dept(2, "Two", 9),
+                dept(4, "Four", 9),
+                dept(3, "Three", 4),
+                dept(1, "One", 3),
+                dept(5, "Empty", 0),
+            ]
+        );
     }
 
     #[test]
@@ -248,12 +263,14 @@ mod tests {
         let report = departments_above_mean(&reports, ReportYear::DEFAULT).unwrap();
         assert_eq!(report.mean, 2.0);
         assert!(report.departments.is_empty());
+        assert_eq!(report.all.len(), 3);
 
         let mut reports = MockReports::new();
         reports.expect_department_counts().returning(|_| Ok(vec![]));
         let report = departments_above_mean(&reports, ReportYear::DEFAULT).unwrap();
         assert_eq!(report.mean, 0.0);
         assert!(report.departments.is_empty());
+        assert!(report.all.is_empty());
     }
 
     #[test]

@@ -151,6 +151,13 @@ fn reports_answer_svg_charts(db: &TestDb) {
         .text()
         .unwrap();
     assert!(chart.contains("2.20"), "the mean is shown: {chart}");
+    // Every department is drawn (the JSON and CSV list only the two above the mean).
+    assert_eq!(chart.matches("class=\"ink name\"").count(), 5, "{chart}");
+    let empty = app
+        .get("/api/v1/reports/hires-by-quarter?year=1999&format=svg")
+        .text()
+        .unwrap();
+    assert!(empty.contains("No hires in 1999"), "{empty}");
 }
 
 fn bad_years_and_formats_are_problems(db: &TestDb) {
