@@ -1,5 +1,5 @@
-// How the console looks: no sideways page scrolling on phones (wide tables scroll inside their
-// card, charts scale to it) and a readable dark mode. Called by console_test.mjs once the
+// How the console looks: no sideways page scrolling on phones (wide tables and charts scroll
+// inside their card; a chart never shrinks below its drawn size, so its text stays 12 px or more) and a readable dark mode. Called by console_test.mjs once the
 // reports are shown; leaves the viewport and the colour scheme as it found them.
 
 import assert from 'node:assert/strict';
@@ -24,7 +24,7 @@ export async function checkLook(page, screenshots) {
   }
 }
 
-/** At `width` px: the page is no wider than the screen, and each chart fits its card. */
+/** At `width` px: the page is no wider than the screen; each chart scrolls inside its card, unshrunk. */
 async function checkPhone(page, width, screenshots) {
   await page.setViewportSize({ width, height: 800 });
   await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => done())));
@@ -36,12 +36,17 @@ async function checkPhone(page, width, screenshots) {
       scroll: document.documentElement.scrollWidth,
       wide: [...document.querySelectorAll('body *')]
         .filter((node) => node.getBoundingClientRect().right > inner + 0.5)
-        .filter((node) => !node.closest('.table-scroll'))
+        .filter((node) => !node.closest('.table-scroll, .chart-scroll'))
         .map((node) => `${name(node)} (${Math.round(node.getBoundingClientRect().right)} px)`),
       charts: [...document.querySelectorAll('.chart:not([hidden])')].map((chart) => {
         const card = chart.closest('section').getBoundingClientRect();
-        const box = chart.getBoundingClientRect();
-        return { id: chart.id, fits: box.left >= card.left && box.right <= card.right + 0.5 };
+        const box = chart.closest('.chart-scroll').getBoundingClientRect();
+        return {
+          id: chart.id,
+          fits: box.left >= card.left && box.right <= card.right + 0.5,
+          // Shown at its drawn size or larger: its 12 px text reads at 12 px or more.
+          scale: chart.getBoundingClientRect().width / chart.naturalWidth,
+        };
       }),
       scrollers: [...document.querySelectorAll('#reports-section .table-scroll')]
         .map((node) => getComputedStyle(node).overflowX),
@@ -51,7 +56,10 @@ async function checkPhone(page, width, screenshots) {
   assert.ok(look.scroll <= look.inner,
     `at ${width} px the page is ${look.scroll} px wide: ${look.wide.join(', ')}`);
   assert.ok(look.charts.length === 2, `the two charts show: ${JSON.stringify(look.charts)}`);
-  for (const chart of look.charts) assert.ok(chart.fits, `#${chart.id} is wider than its card at ${width} px`);
+  for (const chart of look.charts) {
+    assert.ok(chart.fits, `#${chart.id} is wider than its card at ${width} px`);
+    assert.ok(chart.scale >= 0.999, `#${chart.id} is shrunk to ${chart.scale.toFixed(2)} at ${width} px`);
+  }
   assert.ok(look.scrollers.length >= 2 && look.scrollers.every((o) => o === 'auto'),
     `the report tables scroll inside their card: ${look.scrollers}`);
   await mkdir(screenshots, { recursive: true });
