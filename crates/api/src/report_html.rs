@@ -49,18 +49,7 @@ pub(crate) fn page<R: ReportRow>(title: &str, rows: &[R], note: &str, successor:
 
 /// `text` with the characters HTML gives a meaning to written as character references.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_quoted_attribute(text).into_owned()
 }
 
 #[cfg(test)]
@@ -86,8 +75,9 @@ mod tests {
         );
         assert!(html.contains("<title>Above &lt;mean&gt;</title>"));
         assert!(html.contains("<th>department</th><th>hired</th>"));
-        assert!(html
-            .contains("<td>&lt;img src=x onerror=alert(1)&gt; &amp; &#39;co&quot;</td><td>3</td>"));
+        assert!(html.contains(
+            "<td>&lt;img src=x onerror=alert(1)&gt; &amp; &#x27;co&quot;</td><td>3</td>"
+        ));
         assert!(html.contains("<code>/api/v1/x?a=1&amp;b=2</code>"));
         assert!(!html.contains("<img"));
     }

@@ -162,6 +162,13 @@ mod tests {
         log
     }
 
+    /// What `export_rejects` writes of every reject of `log` in `format`, as text.
+    fn exported(log: &MockRejectLog, format: ExportFormat) -> String {
+        let mut out = Vec::new();
+        export_rejects(log, &RejectFilter::default(), None, format, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn every_page_is_visited_along_the_cursor() {
         let log = log_of(2500);
@@ -193,17 +200,7 @@ mod tests {
 
     #[test]
     fn csv_has_a_header_and_quotes_what_needs_it() {
-        let log = log_of(2);
-        let mut out = Vec::new();
-        export_rejects(
-            &log,
-            &RejectFilter::default(),
-            None,
-            ExportFormat::Csv,
-            &mut out,
-        )
-        .unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = exported(&log_of(2), ExportFormat::Csv);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "id,run,table,source,raw,reasons,recorded_at");
         assert_eq!(
@@ -223,16 +220,7 @@ mod tests {
             negative.raw = "-3,Clerk".into();
             Ok(vec![negative, formula])
         });
-        let mut out = Vec::new();
-        export_rejects(
-            &log,
-            &RejectFilter::default(),
-            None,
-            ExportFormat::Csv,
-            &mut out,
-        )
-        .unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = exported(&log, ExportFormat::Csv);
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[1].contains(",\"'-3,Clerk\","), "{}", lines[1]);
         assert!(
@@ -244,17 +232,8 @@ mod tests {
 
     #[test]
     fn ndjson_lines_are_the_listing_objects() {
-        let log = log_of(1);
-        let mut out = Vec::new();
-        export_rejects(
-            &log,
-            &RejectFilter::default(),
-            None,
-            ExportFormat::Ndjson,
-            &mut out,
-        )
-        .unwrap();
-        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let text = exported(&log_of(1), ExportFormat::Ndjson);
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["id"], 1);
         assert_eq!(value["run"], serde_json::Value::Null);
         assert_eq!(value["errors"][1]["field"], "job");

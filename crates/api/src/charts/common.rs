@@ -39,18 +39,7 @@ const DARK_STYLE: &str = "@media (prefers-color-scheme: dark) {\
 
 /// `text` safe inside an SVG element or a quoted attribute.
 pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_quoted_attribute(text).into_owned()
 }
 
 /// A name as drawn: cut to [`NAME_CHARS`] with an ellipsis.
