@@ -1,7 +1,8 @@
 //! What the API is told at start: the bearer tokens, whether reads need one, the body limit,
 //! the limit on failed authentications, how long clients get to send their requests, and how
-//! long requests get at shutdown.
+//! long requests get at shutdown, and the certificate of HTTPS.
 
+use crate::tls::Tls;
 use crate::tokens::Tokens;
 use std::time::Duration;
 
@@ -59,6 +60,8 @@ pub struct ApiConfig {
     /// Failed authentications allowed per client address and minute before it is answered 429
     /// (0: no limit).
     pub auth_failures_per_minute: u32,
+    /// The certificate and key to serve HTTPS with; plain HTTP without.
+    pub tls: Option<Tls>,
 }
 
 impl Default for ApiConfig {
@@ -73,6 +76,7 @@ impl Default for ApiConfig {
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             auth_failures_per_minute: DEFAULT_AUTH_FAILURES_PER_MINUTE,
+            tls: None,
         }
     }
 }

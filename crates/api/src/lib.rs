@@ -27,7 +27,8 @@
 //! the console page and its files), `ingest` for batches and uploads, `admin` for backups,
 //! restores and the audit log. Every write by a token is recorded in the audit log, refusals
 //! (403) included. Past [`ApiConfig::auth_failures_per_minute`] failed
-//! authentications, an address is answered 429.
+//! authentications, an address is answered 429. With [`ApiConfig::tls`] ([`Tls`], PEM files)
+//! the server speaks HTTPS only.
 //!
 //! ```no_run
 //! # use std::sync::Arc;
@@ -66,6 +67,7 @@ mod slow_body;
 mod startup;
 mod state;
 mod streamed;
+mod tls;
 mod tokens;
 
 pub use config::{
@@ -76,4 +78,5 @@ pub use error::{ApiError, Problem, RefusedProblem, PROBLEM_JSON};
 pub use slow_body::SlowBody;
 pub use startup::{serve, Application};
 pub use state::AppState;
+pub use tls::{Tls, TlsError};
 pub use tokens::{ApiToken, Role, TokenError, Tokens, MIN_SECRET_CHARS};

@@ -33,7 +33,8 @@ pub struct Application {
 
 impl Application {
     /// Binds `address` (`127.0.0.1:8080`; port 0 picks a free one) and builds the server on
-    /// `repos`. The backup endpoints work on the `backups` folder, and answer 503 without one.
+    /// `repos`, speaking HTTPS when [`ApiConfig::tls`] is given. The backup endpoints work on
+    /// the `backups` folder, and answer 503 without one.
     /// Must be called inside an actix or tokio runtime. SIGINT and SIGTERM stop it gracefully:
     /// new requests are refused, requests in flight get [`ApiConfig::shutdown_grace`] to finish
     /// (each batch is one transaction), then those still running are cut.
@@ -50,8 +51,16 @@ impl Application {
                 "no API token is configured (HIRING_API_TOKENS, HIRING_API_TOKEN or api.tokens): every request that needs one is refused with 401"
             );
         }
+        let address = listener.local_addr()?;
+        let scheme = if config.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         tracing::info!(
-            address = %listener.local_addr()?,
+            address = %address,
+            url = %format!("{scheme}://{address}"),
+            scheme,
             database = %repos.description,
             tokens = config.tokens.len(),
             protect_reads = config.protect_reads,
@@ -64,6 +73,7 @@ impl Application {
         );
         let grace = config.shutdown_grace;
         let header_timeout = config.header_timeout;
+        let tls = config.tls.clone();
         let state = web::Data::new(AppState {
             repos,
             auth_failures: AuthFailures::new(config.auth_failures_per_minute),
@@ -99,8 +109,11 @@ impl Application {
         .client_request_timeout(header_timeout)
         // Whole seconds, rounded up: actix-web takes no finer grace.
         .shutdown_timeout(whole_seconds(grace))
-        .shutdown_signal(stop_signal(grace))
-        .listen(listener)?
+        .shutdown_signal(stop_signal(grace));
+        let server = match tls {
+            Some(tls) => server.listen_rustls_0_23(listener, tls.server_config())?,
+            None => server.listen(listener)?,
+        }
         .run();
         Ok(Self { port, server })
     }

@@ -18,6 +18,7 @@ mod readme;
 mod runs;
 mod service;
 mod tables;
+mod tls;
 
 use actix_web::dev::ServerHandle;
 use hiring_adapters::AvroBackupStore;

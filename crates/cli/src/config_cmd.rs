@@ -43,9 +43,20 @@ pub struct Setting {
 }
 
 /// The keys shown even when nothing sets them.
-const OPTIONAL_KEYS: [&str; 2] = ["log.filter", "backup.keep_sets"];
+const OPTIONAL_KEYS: [&str; 4] = [
+    "log.filter",
+    "backup.keep_sets",
+    "api.tls_cert",
+    "api.tls_key",
+];
 /// Keys whose values are folders or files, resolved against the working directory.
-const PATH_KEYS: [&str; 3] = ["database.url", "migrate.dir", "backup.dir"];
+const PATH_KEYS: [&str; 5] = [
+    "database.url",
+    "migrate.dir",
+    "backup.dir",
+    "api.tls_cert",
+    "api.tls_key",
+];
 
 /// Runs the command.
 pub fn run(args: Args, flags: &Flags) -> anyhow::Result<ExitCode> {

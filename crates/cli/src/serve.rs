@@ -3,7 +3,7 @@
 use crate::settings::Settings;
 use crate::wiring::Wiring;
 use anyhow::Context;
-use hiring_api::{ApiConfig, Tokens};
+use hiring_api::{ApiConfig, Tls, Tokens};
 use secrecy::ExposeSecret;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,12 +43,22 @@ pub struct Args {
     /// then are cut [default: api.shutdown_grace of the config, 30]
     #[arg(long, value_name = "SECONDS")]
     shutdown_grace: Option<u64>,
+
+    /// Serve HTTPS with this PEM certificate chain (the server's certificate first); needs
+    /// --tls-key [default: api.tls_cert of the config]
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert's certificate [default: api.tls_key of the config]
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 /// Opens the database (applying migrations) and serves until SIGINT or SIGTERM.
 pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
     let settings = wiring.settings();
     let tokens = tokens(settings)?;
+    let tls = tls(&args, settings).context("cannot serve HTTPS")?;
     let repos = wiring.storage()?;
     let backups = wiring.backup_folder(args.backup_dir.as_deref());
     tracing::info!(dir = %backups.dir().display(), "backup folder of the API");
@@ -63,6 +73,7 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
         header_timeout: at_least_a_second("api.header_timeout", api.header_timeout)?,
         shutdown_grace: Duration::from_secs(args.shutdown_grace.unwrap_or(api.shutdown_grace)),
         auth_failures_per_minute: api.auth_failures_per_minute,
+        tls,
     };
     if config.tokens.is_empty() {
         eprintln!(
@@ -73,6 +84,26 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
     hiring_api::serve(config, repos, Some(Arc::new(backups)), &bind)
         .with_context(|| format!("cannot serve on {bind}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The certificate and key of `--tls-cert` and `--tls-key` (clap makes them go together), or
+/// else of `api.tls_cert` and `api.tls_key`, read and checked now, before the server listens.
+fn tls(args: &Args, settings: &Settings) -> anyhow::Result<Option<Tls>> {
+    let api = &settings.api;
+    let (cert, key) = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => (cert, key),
+        _ => match (&api.tls_cert, &api.tls_key) {
+            (Some(cert), Some(key)) => (cert, key),
+            (None, None) => return Ok(None),
+            (Some(_), None) => {
+                anyhow::bail!("api.tls_cert is set but api.tls_key is not: HTTPS needs both")
+            }
+            (None, Some(_)) => {
+                anyhow::bail!("api.tls_key is set but api.tls_cert is not: HTTPS needs both")
+            }
+        },
+    };
+    Ok(Some(Tls::from_pem_files(cert, key)?))
 }
 
 /// `seconds` of the setting `key` as a duration; 0 would refuse every request.

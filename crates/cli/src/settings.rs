@@ -112,6 +112,10 @@ pub struct ApiSettings {
     pub shutdown_grace: u64,
     /// Failed authentications allowed per client address and minute (0: no limit).
     pub auth_failures_per_minute: u32,
+    /// PEM file of the certificate chain to serve HTTPS with (with `tls_key`).
+    pub tls_cert: Option<PathBuf>,
+    /// PEM file of the certificate's private key (with `tls_cert`).
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Settings {
@@ -209,6 +213,8 @@ mod tests {
                 header_timeout: 5,
                 shutdown_grace: 30,
                 auth_failures_per_minute: 10,
+                tls_cert: None,
+                tls_key: None,
             },
             backup: BackupSettings {
                 dir: "avro_files".into(),

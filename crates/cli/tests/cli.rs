@@ -407,6 +407,8 @@ mod quiet;
 mod runs;
 #[path = "safe_output/mod.rs"]
 mod safe_output;
+#[path = "serve_tls/mod.rs"]
+mod serve_tls;
 #[path = "serve_tokens/mod.rs"]
 mod serve_tokens;
 #[path = "settings/mod.rs"]

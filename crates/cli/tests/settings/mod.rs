@@ -39,6 +39,7 @@ fn config_says_where_each_setting_came_from_and_hides_secrets() {
         cwd.path(),
         &[
             ("HIRING__API__BIND", "0.0.0.0:9000"),
+            ("HIRING__API__TLS_CERT", "tls/cert.pem"),
             ("DATABASE_URL", "postgres://app:hunter2@db/hiring"),
         ],
         &["config", "--config", "mine.toml", "--format", "json"],
@@ -61,6 +62,16 @@ fn config_says_where_each_setting_came_from_and_hides_secrets() {
     assert_eq!(from("database.url"), "env DATABASE_URL");
     assert_eq!(from("migrate.dir"), "default");
     assert_eq!(from("backup.keep_sets"), "unset");
+    assert_eq!(from("api.tls_cert"), "env HIRING__API__TLS_CERT");
+    assert_eq!(from("api.tls_key"), "unset");
+    let cert = setting(&settings, "api.tls_cert")["resolves_to"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        std::path::Path::new(&cert).is_absolute() && cert.ends_with("cert.pem"),
+        "{cert}"
+    );
     assert_eq!(setting(&settings, "api.tokens")["value"], "1 (hidden)");
     assert_eq!(
         setting(&settings, "database.url")["value"],
