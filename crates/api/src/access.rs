@@ -1,8 +1,10 @@
 //! Who may do what: the role each request needs, and the limit on failed authentications per
 //! client address.
 
+use crate::metrics::MetricsAccess;
 use crate::routes::console;
 use crate::tokens::Role;
+use crate::ApiConfig;
 use actix_web::http::Method;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -37,6 +39,7 @@ const PROTECTED_READS: &[(&str, Role)] = &[
 /// answer does not depend on the token's role.
 const READ_ONLY: &[&str] = &[
     "/health",
+    "/metrics",
     "/api/v1/rejects",
     "/api/v1/audit",
     "/api/v1/whoami",
@@ -88,6 +91,16 @@ pub fn needed(method: &Method, path: &str, protect_reads: bool) -> Access {
     } else {
         Access::Token(Role::Admin)
     }
+}
+
+/// What a request needs on a server configured with `config`: [`needed`], except that reads of
+/// `/metrics` need a `read` token when `api.metrics` is `token`.
+pub fn needed_on(method: &Method, path: &str, config: &ApiConfig) -> Access {
+    let reads = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if reads && config.metrics == MetricsAccess::Token && path.trim_end_matches('/') == "/metrics" {
+        return Access::Token(Role::Read);
+    }
+    needed(method, path, config.protect_reads)
 }
 
 /// Counts failed authentications per client address: past the allowed number per minute, the
@@ -216,6 +229,34 @@ mod tests {
         assert_eq!(
             needed(&get, "/api/v1/audit", true),
             Access::Token(Role::Admin)
+        );
+    }
+
+    #[test]
+    fn metrics_need_a_read_token_when_configured_so() {
+        let get = Method::GET;
+        let config = |metrics, protect_reads| ApiConfig {
+            metrics,
+            protect_reads,
+            ..ApiConfig::default()
+        };
+        let open = config(MetricsAccess::Open, false);
+        assert_eq!(needed_on(&get, "/metrics", &open), Access::Public);
+        let protected = config(MetricsAccess::Open, true);
+        assert_eq!(
+            needed_on(&get, "/metrics", &protected),
+            Access::Token(Role::Read)
+        );
+        let token = config(MetricsAccess::Token, false);
+        for path in ["/metrics", "/metrics/"] {
+            assert_eq!(needed_on(&get, path, &token), Access::Token(Role::Read));
+        }
+        assert_eq!(needed_on(&get, "/health", &token), Access::Public);
+        let off = config(MetricsAccess::Off, false);
+        assert_eq!(needed_on(&get, "/metrics", &off), Access::Public);
+        assert_eq!(
+            needed_on(&Method::POST, "/metrics", &open),
+            Access::Token(Role::Read)
         );
     }
 

@@ -2,6 +2,7 @@
 //! the limit on failed authentications, how long clients get to send their requests, and how
 //! long requests get at shutdown, and the certificate of HTTPS.
 
+use crate::metrics::MetricsAccess;
 use crate::tls::Tls;
 use crate::tokens::Tokens;
 use std::time::Duration;
@@ -62,6 +63,9 @@ pub struct ApiConfig {
     pub auth_failures_per_minute: u32,
     /// The certificate and key to serve HTTPS with; plain HTTP without.
     pub tls: Option<Tls>,
+    /// Who may read `GET /metrics`: anyone (like the other reads), a `read` token, or nobody
+    /// (404).
+    pub metrics: MetricsAccess,
 }
 
 impl Default for ApiConfig {
@@ -77,6 +81,7 @@ impl Default for ApiConfig {
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             auth_failures_per_minute: DEFAULT_AUTH_FAILURES_PER_MINUTE,
             tls: None,
+            metrics: MetricsAccess::Open,
         }
     }
 }

@@ -78,6 +78,7 @@ impl Ports {
             config,
             backups,
             health: HealthCheck::new(TIME_LIMIT),
+            metrics: crate::metrics::Metrics::new(),
         })
     }
 }

@@ -16,6 +16,7 @@
 //! | `GET /api/v1/reports/hires-by-quarter?year=`, `GET /api/v1/reports/departments-above-mean?year=` | the two reports over one year's hires, as JSON, CSV (`?format=csv` or `Accept: text/csv`) or an SVG chart (`?format=svg`) |
 //! | `GET /api/v1/audit?action=&actor=&table=&before=&limit=` | the audit log: every ingest, upload, backup, restore and prune, by whom, newest first (admin) |
 //! | `GET /api/v1/whoami` | the name and role of the caller's token and the actions it allows (any valid token) |
+//! | `GET /metrics` | the metrics for Prometheus (OpenMetrics text; `api.metrics`: `open`, `token` or `off`) |
 //! | `GET /health` | 200 when the database answers, 503 otherwise |
 //! | `GET /api-docs/openapi.json`, `GET /docs/` | the OpenAPI document and Swagger UI (served by the binary) |
 //! | `GET /`, `GET /console/{file}` | the web console (HTML, CSS and JavaScript modules embedded in the binary) |
@@ -55,6 +56,7 @@ pub mod dto;
 mod error;
 #[cfg(test)]
 mod handler_tests;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 #[cfg(test)]
@@ -75,6 +77,7 @@ pub use config::{
     DEFAULT_BODY_MIN_RATE, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
 };
 pub use error::{ApiError, Problem, RefusedProblem, PROBLEM_JSON};
+pub use metrics::MetricsAccess;
 pub use slow_body::SlowBody;
 pub use startup::{serve, Application};
 pub use state::AppState;

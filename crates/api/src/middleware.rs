@@ -133,7 +133,7 @@ pub async fn require_token(
     };
     // The path as the router matches it (percent-decoded), so no spelling slips past.
     let path = req.match_info().as_str().to_owned();
-    let needed = match access::needed(req.method(), &path, state.config.protect_reads) {
+    let needed = match access::needed_on(req.method(), &path, &state.config) {
         Access::Public => return Ok(next.call(req).await?.map_into_boxed_body()),
         Access::Token(role) => role,
     };
@@ -186,6 +186,7 @@ fn authorize(
     let Some(token) = tokens.identify(presented) else {
         let address = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
         tracing::warn!(client = %address, method = %req.method(), path, "authentication failed: the bearer token is not valid");
+        state.metrics.record_auth_failure();
         if let Some(wait) = client.and_then(|ip| state.auth_failures.record_failure(ip)) {
             tracing::warn!(client = %address, retry_after_secs = wait.as_secs(), "too many failed authentications from this address");
             return Err(ApiError::TooManyAuthFailures { retry_after: wait });

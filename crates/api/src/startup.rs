@@ -2,6 +2,7 @@
 
 use crate::access::AuthFailures;
 use crate::error::ApiError;
+use crate::metrics::{count_requests, Metrics};
 use crate::middleware::{head_as_get, require_token, trace_requests};
 use crate::openapi::ApiDoc;
 use crate::pacing::pace_bodies;
@@ -80,6 +81,7 @@ impl Application {
             config,
             backups,
             health: HealthCheck::new(routes::health::TIME_LIMIT),
+            metrics: Metrics::new(),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -101,6 +103,8 @@ impl Application {
                 // Outside the token check, so that the aliases' 401s are marked deprecated too.
                 .wrap(from_fn(routes::legacy::mark_deprecated))
                 .wrap(from_fn(trace_requests))
+                // Outside the token check, so that refusals are counted too.
+                .wrap(from_fn(count_requests))
                 // Outermost, so that every answer has it (a handler's own value stays).
                 .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
                 .configure(routes_of)
@@ -198,6 +202,11 @@ pub(crate) fn routes_of(cfg: &mut web::ServiceConfig) {
         "/health",
         READS,
         web::get().to(routes::health::health),
+    ))
+    .service(resource(
+        "/metrics",
+        READS,
+        web::get().to(routes::metrics::metrics),
     ))
     .service(resource(
         "/api/v1/rejects",

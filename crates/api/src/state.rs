@@ -4,6 +4,7 @@
 use crate::access::AuthFailures;
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use crate::ApiConfig;
 use hiring_ports::backup::Backups;
 use hiring_ports::health::HealthCheck;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub health: HealthCheck,
     /// Failed authentications per client address.
     pub(crate) auth_failures: AuthFailures,
+    /// What `GET /metrics` shows.
+    pub metrics: Metrics,
 }
 
 impl AppState {

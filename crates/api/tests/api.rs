@@ -14,6 +14,7 @@ mod hostile_csv;
 mod http;
 mod idempotency;
 mod legacy;
+mod metrics;
 mod readme;
 mod runs;
 mod service;

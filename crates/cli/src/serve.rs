@@ -74,6 +74,7 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
         shutdown_grace: Duration::from_secs(args.shutdown_grace.unwrap_or(api.shutdown_grace)),
         auth_failures_per_minute: api.auth_failures_per_minute,
         tls,
+        metrics: api.metrics,
     };
     if config.tokens.is_empty() {
         eprintln!(

@@ -116,6 +116,9 @@ pub struct ApiSettings {
     pub tls_cert: Option<PathBuf>,
     /// PEM file of the certificate's private key (with `tls_cert`).
     pub tls_key: Option<PathBuf>,
+    /// Who may read `GET /metrics`: `open` (like the other reads), `token` (a `read` token) or
+    /// `off` (404).
+    pub metrics: hiring_api::MetricsAccess,
 }
 
 impl Settings {
@@ -173,6 +176,7 @@ pub fn layered(file: Option<&Path>) -> Result<config::Config, config::ConfigErro
             "api.auth_failures_per_minute",
             hiring_api::DEFAULT_AUTH_FAILURES_PER_MINUTE,
         )?
+        .set_default("api.metrics", "open")?
         .set_default("backup.dir", "avro_files")?
         .add_source(config::File::from(path).required(required))
         .add_source(
@@ -215,6 +219,7 @@ mod tests {
                 auth_failures_per_minute: 10,
                 tls_cert: None,
                 tls_key: None,
+                metrics: hiring_api::MetricsAccess::Open,
             },
             backup: BackupSettings {
                 dir: "avro_files".into(),

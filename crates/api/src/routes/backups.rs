@@ -125,9 +125,11 @@ pub async fn restore_table(
     let source = body
         .file
         .map_or(RestoreSource::Newest, RestoreSource::Named);
-    let summary = state
+    let restored = state
         .run_backups(move |backups| backups.restore_table(table, source))
-        .await?;
+        .await;
+    state.metrics.record_restore(&table.to_string(), &restored);
+    let summary = restored?;
     crate::audit::note(&req, &summary);
     Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
 }
@@ -177,9 +179,11 @@ pub async fn restore_all(
         .set
         .map(|id| id.parse::<SetId>().map_err(ApiError::BadRequest))
         .transpose()?;
-    let summary = state
+    let restored = state
         .run_backups(move |backups| backups.restore_set(set.as_ref()))
-        .await?;
+        .await;
+    state.metrics.record_restore("all", &restored);
+    let summary = restored?;
     crate::audit::note(&req, &summary);
     Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
 }

@@ -7,6 +7,7 @@ use crate::audit;
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{IngestQuery, IngestResponse, RowObject, TableName};
 use crate::error::ApiError;
+use crate::metrics::{EntryPoint, RowCounts};
 use crate::middleware::RequestId;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -16,7 +17,6 @@ use hiring_domain::{Batch, Table};
 use hiring_ports::idempotency::KeyedRequest;
 use hiring_ports::ingest::{self, IncomingRow, IngestReport, Mode};
 use hiring_ports::keyed_ingest::{ingest_keyed, KeyedIngest};
-use hiring_ports::Repositories;
 
 problems!(PostBatchProblems {
     400 => "Empty batch, more than 1000 rows, malformed JSON or CSV, a malformed Idempotency-Key",
@@ -112,13 +112,14 @@ pub async fn post_batch(
         let parts = [content, options, &body];
         let route = format!("POST /api/v1/{table}");
         let request = KeyedRequest::new(key, &route, &parts, request_id.as_str());
-        return post_keyed(&req, repos, table, rows, mode, request).await;
+        return post_keyed(&req, &state, table, rows, mode, request).await;
     }
     let report = spawn_blocking_with_tracing(move || {
         ingest::ingest(&repos, table, request_id.as_str(), rows, mode)
     })
     .await??;
     audit::note(&req, &report);
+    count_rows(&state, &report);
     Ok(HttpResponse::Ok().json(IngestResponse::from(report)))
 }
 
@@ -126,12 +127,13 @@ pub async fn post_batch(
 /// rows; a retry of the same request gets the stored answer, with `Idempotent-Replayed: true`.
 async fn post_keyed(
     req: &HttpRequest,
-    repos: Repositories,
+    state: &AppState,
     table: Table,
     rows: Batch<IncomingRow>,
     mode: Mode,
     request: KeyedRequest,
 ) -> Result<HttpResponse, ApiError> {
+    let repos = state.repos.clone();
     let outcome = spawn_blocking_with_tracing(move || {
         let render = |report: &IngestReport| {
             serde_json::to_string(&IngestResponse::from(report.clone())).unwrap_or_default()
@@ -142,6 +144,7 @@ async fn post_keyed(
     Ok(match outcome {
         KeyedIngest::Done { body, report } => {
             audit::note(req, &report);
+            count_rows(state, &report);
             HttpResponse::Ok()
                 .content_type(mime::APPLICATION_JSON)
                 .body(body)
@@ -154,6 +157,20 @@ async fn post_keyed(
                 .body(stored.body)
         }
     })
+}
+
+/// Counts the rows of one batch and its size, for `GET /metrics`.
+fn count_rows(state: &AppState, report: &IngestReport) {
+    let table = report.table.to_string();
+    let rejected = report.rejected.len() as u64;
+    let counts = RowCounts {
+        inserted: report.inserted,
+        rejected,
+        // Valid rows not inserted: already stored.
+        already_present: (report.received as u64).saturating_sub(report.inserted + rejected),
+    };
+    state.metrics.record_rows(&table, EntryPoint::Batch, counts);
+    state.metrics.record_batch(&table, report.received);
 }
 
 /// The rows of a JSON or CSV body, 1 to 1000 of them.

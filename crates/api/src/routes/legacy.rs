@@ -203,9 +203,11 @@ pub async fn restore_backup(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let file = requested_file(&req, payload, state.config.body_limit).await?;
-    let summary = state
+    let restored = state
         .run_backups(move |backups| backups.restore_named(&file))
-        .await?;
+        .await;
+    state.metrics.record_restore("unknown", &restored);
+    let summary = restored?;
     crate::audit::note(&req, &summary);
     Ok(HttpResponse::Ok().json(RestoreResponse::from(summary)))
 }

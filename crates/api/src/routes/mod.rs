@@ -7,6 +7,7 @@ pub mod health;
 mod idempotency;
 pub mod ingest;
 pub mod legacy;
+pub mod metrics;
 mod problems;
 pub mod rejects;
 pub mod reports;

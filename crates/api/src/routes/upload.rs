@@ -7,6 +7,7 @@ use crate::audit;
 use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{TableName, UploadSummary};
 use crate::error::ApiError;
+use crate::metrics::{EntryPoint, RowCounts};
 use crate::middleware::{Caller, RequestId};
 use crate::state::AppState;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
@@ -123,7 +124,22 @@ where
         load(&repos, table, reader, &source, &run)
     })
     .await??;
+    if let Ok(summary) = &loaded {
+        count_rows(state, EntryPoint::Upload, summary);
+    }
     noted(req, loaded)
+}
+
+/// Counts the rows of one table loaded, for `GET /metrics`.
+fn count_rows(state: &AppState, entry_point: EntryPoint, summary: &TableSummary) {
+    let counts = RowCounts {
+        inserted: summary.inserted,
+        rejected: summary.rejected,
+        already_present: summary.already_present,
+    };
+    state
+        .metrics
+        .record_rows(&summary.table.to_string(), entry_point, counts);
 }
 
 /// Who sent the request, as the load history names them: the token's name.
@@ -171,6 +187,7 @@ pub(crate) async fn load_spooled(
     .await??;
     for summary in &report.summaries {
         audit::note(req, summary);
+        count_rows(state, EntryPoint::LegacyUpload, summary);
     }
     if let RunEnd::Failed { error, .. } = report.end {
         audit::note(req, &error);
