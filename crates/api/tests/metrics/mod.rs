@@ -109,6 +109,22 @@ fn counters_move_with_batches_uploads_and_failures(db: &TestDb) {
     }
 }
 
+fn the_document_lists_metrics_as_served(db: &TestDb) {
+    let app = TestApp::spawn(db);
+    let document = json_of(app.get("/api-docs/openapi.json"), 200);
+    let operation = &document["paths"]["/metrics"]["get"];
+    let content = &operation["responses"]["200"]["content"];
+    assert!(
+        content["application/openmetrics-text"].is_object(),
+        "{operation}"
+    );
+    // The media type answered is the one documented, with its parameters.
+    assert!(OPENMETRICS.starts_with("application/openmetrics-text;"));
+    for status in ["401", "404"] {
+        assert!(operation["responses"][status].is_object(), "{operation}");
+    }
+}
+
 fn a_token_setting_needs_a_read_token(db: &TestDb) {
     let app = TestApp::spawn_with(
         db,
@@ -141,6 +157,7 @@ fn off_means_no_endpoint(db: &TestDb) {
 
 on_every_backend!(
     counters_move_with_batches_uploads_and_failures,
+    the_document_lists_metrics_as_served,
     a_token_setting_needs_a_read_token,
     off_means_no_endpoint,
 );
