@@ -9,12 +9,15 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::web;
 use hiring_ports::backup::RestoreSummary;
+use hiring_ports::BackupInfo;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use serde::Deserialize;
+use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use crate::state::AppState;
@@ -114,6 +117,9 @@ pub struct Metrics {
     batch_rows: Histograms<TableLabel>,
     auth_failures: Counter,
     restores: Family<RestoreLabels, Counter>,
+    backup_created: Family<TableLabel, Gauge<f64, AtomicU64>>,
+    backup_rows: Family<TableLabel, Gauge>,
+    backup_bytes: Family<TableLabel, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -174,8 +180,29 @@ impl Metrics {
             "Tables restored from a backup, by table and outcome (restored, failed)",
             restores.clone(),
         );
+        let backup_created = Family::<TableLabel, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "hiring_backup_newest_created_seconds",
+            "When the newest backup of each table was taken (Unix time, read from the backup folder at each scrape)",
+            backup_created.clone(),
+        );
+        let backup_rows = Family::<TableLabel, Gauge>::default();
+        registry.register(
+            "hiring_backup_newest_rows",
+            "Rows of the newest backup of each table",
+            backup_rows.clone(),
+        );
+        let backup_bytes = Family::<TableLabel, Gauge>::default();
+        registry.register(
+            "hiring_backup_newest_bytes",
+            "Size of the newest backup file of each table",
+            backup_bytes.clone(),
+        );
         Self {
             registry,
+            backup_created,
+            backup_rows,
+            backup_bytes,
             requests,
             latency,
             rows,
@@ -251,6 +278,40 @@ impl Metrics {
                 }
             }
             Err(_) => count(failed_as, "failed"),
+        }
+    }
+
+    /// Shows the newest backup of each table in `listing` (newest first per table, as
+    /// `BackupStore::list` gives it); tables without one show none.
+    pub fn show_backups(&self, listing: &[BackupInfo]) {
+        self.backup_created.clear();
+        self.backup_rows.clear();
+        self.backup_bytes.clear();
+        let mut seen = Vec::new();
+        for info in listing {
+            if seen.contains(&info.table) {
+                continue;
+            }
+            seen.push(info.table);
+            let label = TableLabel {
+                table: info.table.to_string(),
+            };
+            let created = info
+                .created_at
+                .as_deref()
+                .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok());
+            if let Some(created) = created {
+                let seconds = created.timestamp_millis() as f64 / 1000.0;
+                self.backup_created.get_or_create(&label).set(seconds);
+            }
+            if let Some(rows) = info.rows {
+                self.backup_rows
+                    .get_or_create(&label)
+                    .set(i64::try_from(rows).unwrap_or(i64::MAX));
+            }
+            self.backup_bytes
+                .get_or_create(&label)
+                .set(i64::try_from(info.size).unwrap_or(i64::MAX));
         }
     }
 

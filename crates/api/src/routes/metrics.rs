@@ -1,6 +1,7 @@
 //! `GET /metrics`: the server's metrics for Prometheus, in the OpenMetrics text format.
 
 use super::problems::problems;
+use crate::blocking::spawn_blocking_with_tracing;
 use crate::error::ApiError;
 use crate::metrics::{MetricsAccess, OPENMETRICS_TEXT};
 use crate::state::AppState;
@@ -17,7 +18,9 @@ problems!(MetricsProblems {
 /// Requests by method, route pattern and status (`http_requests_total`) and their latency
 /// (`http_request_duration_seconds`), rows received by table, entry point and outcome
 /// (`hiring_rows_total`), rows per batch (`hiring_batch_rows`), failed authentications
-/// (`hiring_auth_failures_total`) and restores (`hiring_restores_total`). `api.metrics` says who
+/// (`hiring_auth_failures_total`), restores (`hiring_restores_total`), and the newest backup
+/// of each table (`hiring_backup_newest_created_seconds`, `_rows`, `_bytes`), read from the
+/// backup folder at each scrape. `api.metrics` says who
 /// may read them: `open` (like the other reads), `token` (a `read` token) or `off` (404).
 #[utoipa::path(
     get,
@@ -37,6 +40,13 @@ pub async fn metrics(
 ) -> Result<HttpResponse, ApiError> {
     if state.config.metrics == MetricsAccess::Off {
         return Err(ApiError::NotFound(req.path().to_owned()));
+    }
+    if let Some(store) = state.backups.clone() {
+        // The folder is read at each scrape; a listing that fails leaves the last one shown.
+        match spawn_blocking_with_tracing(move || store.list()).await? {
+            Ok(listing) => state.metrics.show_backups(&listing),
+            Err(e) => tracing::warn!(error = %e, "cannot list the backups for the metrics"),
+        }
     }
     let text = state
         .metrics

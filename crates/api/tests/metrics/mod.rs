@@ -109,6 +109,38 @@ fn counters_move_with_batches_uploads_and_failures(db: &TestDb) {
     }
 }
 
+fn the_newest_backup_of_each_table_is_shown(db: &TestDb) {
+    let app = TestApp::spawn(db);
+    let jobs_rows = "hiring_backup_newest_rows{table=\"jobs\"}";
+    assert_eq!(value(&scrape(&app), jobs_rows), None);
+    json_of(
+        app.post_csv("/api/v1/jobs", "1,Clerk\r\n2,Engineer\r\n"),
+        200,
+    );
+    json_of(
+        app.post_json("/api/v1/backups", &json!({"tables": ["jobs"]})),
+        201,
+    );
+    let after = scrape(&app);
+    assert_eq!(value(&after, jobs_rows), Some(2.0), "{after}");
+    let bytes = value(&after, "hiring_backup_newest_bytes{table=\"jobs\"}").unwrap();
+    assert!(bytes > 0.0, "{after}");
+    let created = value(
+        &after,
+        "hiring_backup_newest_created_seconds{table=\"jobs\"}",
+    )
+    .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!((now - created).abs() < 300.0, "{created} vs {now}");
+    assert_eq!(
+        value(&after, "hiring_backup_newest_rows{table=\"departments\"}"),
+        None
+    );
+}
+
 fn the_document_lists_metrics_as_served(db: &TestDb) {
     let app = TestApp::spawn(db);
     let document = json_of(app.get("/api-docs/openapi.json"), 200);
@@ -157,6 +189,7 @@ fn off_means_no_endpoint(db: &TestDb) {
 
 on_every_backend!(
     counters_move_with_batches_uploads_and_failures,
+    the_newest_backup_of_each_table_is_shown,
     the_document_lists_metrics_as_served,
     a_token_setting_needs_a_read_token,
     off_means_no_endpoint,
