@@ -9,7 +9,7 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::web;
 use hiring_ports::backup::RestoreSummary;
-use hiring_ports::BackupInfo;
+use hiring_ports::{BackupInfo, PoolState};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -120,6 +120,13 @@ pub struct Metrics {
     backup_created: Family<TableLabel, Gauge<f64, AtomicU64>>,
     backup_rows: Family<TableLabel, Gauge>,
     backup_bytes: Family<TableLabel, Gauge>,
+    connections: Family<ConnectionLabel, Gauge>,
+}
+
+/// The label of database connections.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ConnectionLabel {
+    state: String,
 }
 
 fn latency_histogram() -> Histogram {
@@ -198,8 +205,15 @@ impl Metrics {
             "Size of the newest backup file of each table",
             backup_bytes.clone(),
         );
+        let connections = Family::<ConnectionLabel, Gauge>::default();
+        registry.register(
+            "hiring_db_connections",
+            "Database connections of the pool, by state (in_use, idle), at the scrape",
+            connections.clone(),
+        );
         Self {
             registry,
+            connections,
             backup_created,
             backup_rows,
             backup_bytes,
@@ -312,6 +326,21 @@ impl Metrics {
             self.backup_bytes
                 .get_or_create(&label)
                 .set(i64::try_from(info.size).unwrap_or(i64::MAX));
+        }
+    }
+
+    /// Shows the database pool's connections.
+    pub fn show_pool(&self, pool: Option<PoolState>) {
+        self.connections.clear();
+        if let Some(pool) = pool {
+            let in_use = pool.connections.saturating_sub(pool.idle);
+            for (state, n) in [("in_use", in_use), ("idle", pool.idle)] {
+                self.connections
+                    .get_or_create(&ConnectionLabel {
+                        state: state.to_owned(),
+                    })
+                    .set(i64::from(n));
+            }
         }
     }
 

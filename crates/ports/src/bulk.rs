@@ -129,9 +129,23 @@ fn describe_missing(missing: &[MissingParents]) -> String {
         .join("; ")
 }
 
+/// The database connections of the storage's pool at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    /// Connections open, idle or in use.
+    pub connections: u32,
+    /// Connections open and idle.
+    pub idle: u32,
+}
+
 /// Whole-table reads and writes across tables.
 #[cfg_attr(feature = "mock", mockall::automock)]
 pub trait BulkStorage: Send + Sync {
+    /// The connections of the storage's pool now; `None` when it keeps none.
+    fn pool_state(&self) -> Option<PoolState> {
+        None
+    }
+
     /// Streams every row of `tables`, in the order given, each table in id order, from one
     /// consistent snapshot (one read transaction; repeatable read on PostgreSQL) without
     /// holding a table in memory. Rows inserted meanwhile by other writers are not seen.

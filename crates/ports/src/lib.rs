@@ -40,7 +40,9 @@ pub use backup_store::{
     BackupError, BackupInfo, BackupReader, BackupStore, BackupWriter, Codec, StoredFile,
     SCHEMA_VERSION,
 };
-pub use bulk::{AnyRow, BulkStorage, MissingParents, ReplaceError, RowSource, SnapshotSink};
+pub use bulk::{
+    AnyRow, BulkStorage, MissingParents, PoolState, ReplaceError, RowSource, SnapshotSink,
+};
 pub use cancel::Cancel;
 pub use error::RepoError;
 pub use load_stages::{LoadStage, StageListener, StageTimes};

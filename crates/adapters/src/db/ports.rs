@@ -85,6 +85,14 @@ where
     Job: TableOps<D>,
     HiredEmployee: TableOps<D>,
 {
+    fn pool_state(&self) -> Option<hiring_ports::PoolState> {
+        let state = self.store.pool.state();
+        Some(hiring_ports::PoolState {
+            connections: state.connections,
+            idle: state.idle_connections,
+        })
+    }
+
     fn snapshot(&self, tables: &[Table], sink: &mut dyn SnapshotSink) -> Result<u64, RepoError> {
         self.store.snapshot(tables, sink)
     }

@@ -20,7 +20,7 @@ problems!(MetricsProblems {
 /// (`hiring_rows_total`), rows per batch (`hiring_batch_rows`), failed authentications
 /// (`hiring_auth_failures_total`), restores (`hiring_restores_total`), and the newest backup
 /// of each table (`hiring_backup_newest_created_seconds`, `_rows`, `_bytes`), read from the
-/// backup folder at each scrape. `api.metrics` says who
+/// backup folder at each scrape, and the database pool's connections (`hiring_db_connections`). `api.metrics` says who
 /// may read them: `open` (like the other reads), `token` (a `read` token) or `off` (404).
 #[utoipa::path(
     get,
@@ -48,6 +48,7 @@ pub async fn metrics(
             Err(e) => tracing::warn!(error = %e, "cannot list the backups for the metrics"),
         }
     }
+    state.metrics.show_pool(state.repos.bulk.pool_state());
     let text = state
         .metrics
         .render()

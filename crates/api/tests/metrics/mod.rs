@@ -99,6 +99,10 @@ fn counters_move_with_batches_uploads_and_failures(db: &TestDb) {
     for (series, count) in expected {
         assert_eq!(value(&after, &series), Some(count), "{series} in\n{after}");
     }
+    // The batches above opened connections of the pool.
+    let idle = value(&after, "hiring_db_connections{state=\"idle\"}").unwrap();
+    let in_use = value(&after, "hiring_db_connections{state=\"in_use\"}").unwrap();
+    assert!(idle + in_use >= 1.0, "{after}");
     // Label values are route patterns, never the paths asked for.
     for raw in [
         "/api/v1/departments",
