@@ -5,6 +5,7 @@
 use crate::metrics::MetricsAccess;
 use crate::tls::Tls;
 use crate::tokens::Tokens;
+use hiring_ports::backup::Retention;
 use std::time::Duration;
 
 /// Most bytes a batch body (`POST /api/v1/{table}`) may have, unless configured otherwise:
@@ -66,6 +67,9 @@ pub struct ApiConfig {
     /// Who may read `GET /metrics`: anyone (like the other reads), a `read` token, or nobody
     /// (404).
     pub metrics: MetricsAccess,
+    /// The quota checked before each backup through the API, and the keep policy applied
+    /// after it.
+    pub backup_retention: Retention,
 }
 
 impl Default for ApiConfig {
@@ -82,6 +86,7 @@ impl Default for ApiConfig {
             auth_failures_per_minute: DEFAULT_AUTH_FAILURES_PER_MINUTE,
             tls: None,
             metrics: MetricsAccess::Open,
+            backup_retention: Retention::none(),
         }
     }
 }

@@ -107,6 +107,9 @@ pub enum ApiError {
     /// A request with the same `Idempotency-Key` is still being processed.
     #[error("a request with this Idempotency-Key is still being processed: retry it later")]
     KeyInProgress,
+    /// A backup would take the backups past their quota; nothing was written.
+    #[error(transparent)]
+    BackupQuota(BackupRunError),
     /// The server was built without a backup folder.
     #[error("backups are not configured on this server")]
     BackupsDisabled,
@@ -192,6 +195,7 @@ impl From<BackupRunError> for ApiError {
         match e {
             BackupRunError::Files(e) => Self::Backup(e),
             BackupRunError::Storage(e) => Self::Storage(e),
+            quota @ BackupRunError::QuotaExceeded { .. } => Self::BackupQuota(quota),
         }
     }
 }
@@ -372,6 +376,12 @@ impl ApiError {
             ),
             Self::Backup(e) => backup_answer(e),
             Self::Restore(e) => restore_answer(e),
+            Self::BackupQuota(_) => Answer::new(
+                S::INSUFFICIENT_STORAGE,
+                "backup-quota-exceeded",
+                "Backup quota exceeded",
+            )
+            .telling(None),
             Self::BackupsDisabled => Answer::new(
                 S::SERVICE_UNAVAILABLE,
                 "backups-disabled",

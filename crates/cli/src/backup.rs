@@ -12,7 +12,7 @@ use hiring_ports::backup::{Backups, RestoreSource, RestoreSummary};
 use hiring_ports::{BackupInfo, Codec, SetId, SetStatus};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 /// The backup folder argument shared by the backup commands.
 #[derive(Debug, clap::Args)]
@@ -116,14 +116,16 @@ pub fn backup(args: BackupArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
     let files = wiring.backup_folder(args.folder.dir.as_deref());
     let started = Instant::now();
     let progress = TransferBar::new("backing up");
+    let retention = wiring.settings().backup.retention(false)?;
     let backed_up = Backups::new(&*storage.bulk, &files)
         .with_progress(&progress)
-        .backup(&args.tables, args.codec);
+        .backup_retained(&args.tables, args.codec, &retention, SystemTime::now());
     drop(progress);
     Trail::new(&*storage.audit, AuditAction::Backup).record(None, &backed_up, started);
-    let summary = backed_up?;
+    let retained = backed_up?;
+    let summary = &retained.backup;
     match args.format {
-        Format::Json => output::print_json(&summary)?,
+        Format::Json => output::print_json(&retained)?,
         Format::Table => {
             print_files(&summary.files);
             let rows: u64 = summary.files.iter().filter_map(|f| f.rows).sum();
@@ -138,6 +140,16 @@ pub fn backup(args: BackupArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
                 println!(
                     "removed {} temporary files of interrupted backups",
                     summary.removed_temporaries.len()
+                );
+            }
+            if let Some(pruned) = &retained.pruned {
+                let folder = files.dir().display().to_string();
+                crate::prune::print_summary(pruned, &output::escape_controls(&folder));
+            }
+            if let Some(error) = &retained.prune_error {
+                eprintln!(
+                    "warning: the backup is complete, but pruning by backup.keep failed: {}",
+                    output::escape_controls(error)
                 );
             }
         }

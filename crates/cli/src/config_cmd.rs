@@ -43,9 +43,10 @@ pub struct Setting {
 }
 
 /// The keys shown even when nothing sets them.
-const OPTIONAL_KEYS: [&str; 4] = [
+const OPTIONAL_KEYS: [&str; 5] = [
     "log.filter",
-    "backup.keep_sets",
+    "backup.keep",
+    "backup.older_than",
     "api.tls_cert",
     "api.tls_key",
 ];

@@ -80,14 +80,17 @@ enum Command {
     Generate(generate::Args),
     /// Back up tables into Avro files (all three by default), from one consistent snapshot.
     Backup(backup::BackupArgs),
-    /// List the Avro backups: table, file, rows, size, created.
-    Backups(backup::ListArgs),
+    /// List the Avro backups: sets, then files with table, rows, size, created (`hiring
+    /// backups prune` removes old ones).
+    #[command(args_conflicts_with_subcommands = true)]
+    Backups(BackupsCommand),
     /// Replace a table (or, with --all, every table) with its newest or a given backup.
     Restore(backup::RestoreArgs),
     /// List the audit log: who ingested, uploaded, migrated, backed up, restored or pruned
     /// what, when, and how it ended; newest first.
     Audit(audit::Args),
-    /// Remove old backups, keeping the newest N complete backup sets.
+    /// Remove old backups: the earlier name of `hiring backups prune`.
+    #[command(hide = true)]
     Prune(prune::Args),
     /// Print a report over the hires of one year: hires-by-quarter or departments-above-mean.
     Report(report::Args),
@@ -96,6 +99,25 @@ enum Command {
     /// Print every setting as this run resolves it and where it came from (default, file,
     /// environment, flag), secrets hidden.
     Config(config_cmd::Args),
+}
+
+/// `hiring backups [list|prune]`: listing is the default.
+#[derive(Debug, clap::Args)]
+struct BackupsCommand {
+    #[command(subcommand)]
+    action: Option<BackupsAction>,
+
+    #[command(flatten)]
+    list: backup::ListArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum BackupsAction {
+    /// List the Avro backups (what `hiring backups` alone does).
+    List(backup::ListArgs),
+    /// Remove old backups, keeping the newest N complete backup sets (and, with --older-than,
+    /// every one younger than that); the newest complete set is never removed.
+    Prune(prune::Args),
 }
 
 fn main() -> ExitCode {
@@ -142,7 +164,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Runs(args) => runs::run(args, &wiring),
         Command::Generate(args) => generate::run(args),
         Command::Backup(args) => backup::backup(args, &wiring),
-        Command::Backups(args) => backup::list(args, &wiring),
+        Command::Backups(BackupsCommand { action, list }) => match action {
+            None => backup::list(list, &wiring),
+            Some(BackupsAction::List(args)) => backup::list(args, &wiring),
+            Some(BackupsAction::Prune(args)) => prune::run(args, &wiring),
+        },
         Command::Restore(args) => backup::restore(args, &wiring),
         Command::Audit(args) => audit::run(args, &wiring),
         Command::Prune(args) => prune::run(args, &wiring),

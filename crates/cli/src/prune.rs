@@ -1,4 +1,4 @@
-//! `hiring prune`: removes old backups, keeping the newest complete backup sets, through the
+//! `hiring backups prune` (also `hiring prune`): removes old backups, keeping the newest complete backup sets, through the
 //! prune use case; renders what it removed.
 
 use crate::audit;
@@ -9,15 +9,20 @@ use anyhow::bail;
 use hiring_ports::audit::AuditAction;
 use hiring_ports::backup::{prune, PrunePolicy, PruneSummary};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
-/// Arguments of `hiring prune`.
+/// Arguments of `hiring backups prune`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Complete backup sets to keep, newest first; at least 1 [default: backup.keep_sets of
-    /// the config]
+    /// Complete backup sets to keep, newest first; at least 1 [default: backup.keep of the
+    /// config]
     #[arg(long, value_name = "N")]
     keep: Option<u64>,
+
+    /// Keep every set taken and file written within this age too (`30d`, `12h`), however many
+    /// sets that makes [default: backup.older_than of the config]
+    #[arg(long, value_name = "AGE", value_parser = humantime::parse_duration)]
+    older_than: Option<Duration>,
 
     /// Only report what would be removed; remove nothing
     #[arg(long)]
@@ -31,15 +36,17 @@ pub struct Args {
     format: Format,
 }
 
-/// Runs `hiring prune`.
+/// Runs `hiring backups prune`.
 pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
     let settings = wiring.settings();
-    let Some(keep) = args.keep.or(settings.backup.keep_sets) else {
-        bail!(
-            "say how many backup sets to keep: --keep N, or backup.keep_sets in the configuration"
-        );
+    let Some(keep) = args.keep.or(settings.backup.keep) else {
+        bail!("say how many backup sets to keep: --keep N, or backup.keep in the configuration");
     };
     let policy = PrunePolicy::new(keep, args.dry_run)?;
+    let policy = match args.older_than.or(settings.backup.older_than) {
+        Some(age) => policy.older_than(age, SystemTime::now()),
+        None => policy,
+    };
     let files = wiring.backup_folder(args.folder.dir.as_deref());
     // Pruning works on the folder only; the database only takes its audit entry.
     let started = Instant::now();
@@ -56,7 +63,8 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(summary: &PruneSummary, folder: &str) {
+/// Prints what a prune removed and kept.
+pub fn print_summary(summary: &PruneSummary, folder: &str) {
     let verb = if summary.dry_run {
         "would remove"
     } else {

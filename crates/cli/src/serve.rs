@@ -75,6 +75,7 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
         auth_failures_per_minute: api.auth_failures_per_minute,
         tls,
         metrics: api.metrics,
+        backup_retention: settings.backup.retention(true)?,
     };
     if config.tokens.is_empty() {
         eprintln!(

@@ -1,9 +1,11 @@
 //! Layered configuration: built-in defaults, then the config file, then `HIRING__` variables.
 
 use anyhow::Context;
+use hiring_ports::backup::Retention;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The config file read when none is named.
 pub const DEFAULT_CONFIG_FILE: &str = "config/default.toml";
@@ -29,8 +31,39 @@ pub struct Settings {
 pub struct BackupSettings {
     /// The backup folder (one sub-folder per table); `--dir` or `HIRING_BACKUP_DIR` overrides it.
     pub dir: PathBuf,
-    /// Complete backup sets `hiring prune` keeps when `--keep` is not given.
-    pub keep_sets: Option<u64>,
+    /// Complete backup sets kept: after each backup, and by `hiring backups prune` when
+    /// `--keep` is not given (`keep_sets` is its earlier name).
+    #[serde(alias = "keep_sets")]
+    pub keep: Option<u64>,
+    /// With `keep`: sets and files younger than this (`30d`, `12h`) are kept too.
+    #[serde(default, deserialize_with = "age")]
+    pub older_than: Option<Duration>,
+    /// Most bytes the backups may take in all for a backup through the API to be accepted
+    /// (`10 GiB`); 0: no quota.
+    pub api_quota: bytesize::ByteSize,
+}
+
+impl BackupSettings {
+    /// What is applied around each backup: the keep policy after it, and, for backups through
+    /// the API (`api` true), the quota before it.
+    pub fn retention(&self, api: bool) -> anyhow::Result<Retention> {
+        let quota = self.api_quota.as_u64();
+        Ok(Retention::none()
+            .keeping(self.keep, self.older_than)
+            .context("invalid backup.keep")?
+            .with_quota((api && quota > 0).then_some(quota)))
+    }
+}
+
+/// An age such as `30d` or `12h 30m` (humantime's format).
+fn age<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    let text: Option<String> = Option::deserialize(deserializer)?;
+    text.map(|text| {
+        humantime::parse_duration(&text).map_err(|e| {
+            serde::de::Error::custom(format!("{text:?} is not an age such as 30d or 12h: {e}"))
+        })
+    })
+    .transpose()
 }
 
 impl BackupSettings {
@@ -178,6 +211,7 @@ pub fn layered(file: Option<&Path>) -> Result<config::Config, config::ConfigErro
         )?
         .set_default("api.metrics", "open")?
         .set_default("backup.dir", "avro_files")?
+        .set_default("backup.api_quota", "10 GiB")?
         .add_source(config::File::from(path).required(required))
         .add_source(
             config::Environment::with_prefix("HIRING")
@@ -223,7 +257,9 @@ mod tests {
             },
             backup: BackupSettings {
                 dir: "avro_files".into(),
-                keep_sets: None,
+                keep: None,
+                older_than: None,
+                api_quota: bytesize::ByteSize::gib(10),
             },
         };
         let shown = format!("{settings:?}");
@@ -254,7 +290,7 @@ mod tests {
         assert_eq!(settings.api.bind, "127.0.0.1:8080");
         assert!(settings.api.tokens.is_empty() && !settings.api.protect_reads);
         assert_eq!(settings.backup.dir, PathBuf::from("avro_files"));
-        assert_eq!(settings.backup.keep_sets, None);
+        assert_eq!(settings.backup.keep, None);
         assert_eq!(
             settings.backup.dir(Some(Path::new("elsewhere"))),
             PathBuf::from("elsewhere")
@@ -262,7 +298,51 @@ mod tests {
         std::fs::write(&file, "[backup]\ndir = \"/srv/backups\"\nkeep_sets = 4\n").unwrap();
         let settings = Settings::load(Some(&file)).unwrap();
         assert_eq!(settings.backup.dir(None), PathBuf::from("/srv/backups"));
-        assert_eq!(settings.backup.keep_sets, Some(4));
+        assert_eq!(settings.backup.keep, Some(4));
+    }
+
+    #[test]
+    fn retention_settings_have_defaults_and_come_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[log]\nfilter = \"info\"\n").unwrap();
+        let backup = Settings::load(Some(&file)).unwrap().backup;
+        assert_eq!((backup.keep, backup.older_than), (None, None));
+        assert_eq!(backup.api_quota, bytesize::ByteSize::gib(10));
+        assert_eq!(
+            backup.retention(true).unwrap(),
+            Retention::none().with_quota(Some(10 << 30))
+        );
+        assert_eq!(backup.retention(false).unwrap(), Retention::none());
+
+        std::fs::write(
+            &file,
+            "[backup]\nkeep = 3\nolder_than = \"30d\"\napi_quota = \"512 MiB\"\n",
+        )
+        .unwrap();
+        let backup = Settings::load(Some(&file)).unwrap().backup;
+        assert_eq!(backup.keep, Some(3));
+        assert_eq!(backup.older_than, Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(backup.api_quota.as_u64(), 512 << 20);
+        let expected = Retention::none()
+            .keeping(Some(3), Some(Duration::from_secs(30 * 86_400)))
+            .unwrap();
+        assert_eq!(
+            backup.retention(true).unwrap(),
+            expected.with_quota(Some(512 << 20))
+        );
+
+        std::fs::write(&file, "[backup]\napi_quota = 0\n").unwrap();
+        let backup = Settings::load(Some(&file)).unwrap().backup;
+        assert_eq!(backup.retention(true).unwrap(), Retention::none());
+
+        std::fs::write(&file, "[backup]\nkeep = 0\n").unwrap();
+        let err = Settings::load(Some(&file)).unwrap().backup.retention(false);
+        assert!(format!("{:#}", err.unwrap_err()).contains("keep at least 1"));
+
+        std::fs::write(&file, "[backup]\nolder_than = \"a month\"\n").unwrap();
+        let err = format!("{:#}", Settings::load(Some(&file)).unwrap_err());
+        assert!(err.contains("not an age such as 30d"), "{err}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! table, turned into entries by [`entries`].
 
 use crate::audit::{AuditAction, AuditEntry, AuditOutcome};
-use crate::backup::{BackupSummary, PruneSummary, RestoreSummary};
+use crate::backup::{BackupSummary, PruneSummary, RestoreSummary, RetainedBackup};
 use crate::ingest::IngestReport;
 use crate::migrate::{LoadError, TableSummary};
 use hiring_domain::Table;
@@ -89,6 +89,24 @@ impl AuditFacts for RestoreSummary {
     }
 }
 
+/// A backup's files, then what the keep policy pruned after it (or why that failed).
+impl AuditFacts for RetainedBackup {
+    fn audit_facts(&self) -> Vec<AuditFact> {
+        let mut facts = self.backup.audit_facts();
+        if let Some(pruned) = &self.pruned {
+            facts.extend(pruned.audit_facts());
+        }
+        if let Some(error) = &self.prune_error {
+            facts.push(AuditFact {
+                table: None,
+                rows: 0,
+                detail: format!("prune after the backup failed: {error}"),
+            });
+        }
+        facts
+    }
+}
+
 /// Pruning touches no table: one fact without one, with what went.
 impl AuditFacts for PruneSummary {
     fn audit_facts(&self) -> Vec<AuditFact> {
@@ -97,11 +115,14 @@ impl AuditFacts for PruneSummary {
         } else {
             ("removed", "")
         };
+        let age = self
+            .older_than_seconds
+            .map_or_else(String::new, |s| format!(" older than {s} s"));
         vec![AuditFact {
             table: None,
             rows: 0,
             detail: format!(
-                "keep {}: kept {} sets, {verb} {} sets and {} files ({} bytes){note}",
+                "keep {}{age}: kept {} sets, {verb} {} sets and {} files ({} bytes){note}",
                 self.keep, self.sets_kept, self.sets_removed, self.files_removed, self.bytes_freed
             ),
         }]

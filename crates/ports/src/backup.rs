@@ -34,6 +34,16 @@ pub enum BackupRunError {
     /// Reading the tables failed.
     #[error("backup failed reading the database: {0}")]
     Storage(RepoError),
+    /// The backup would take the backup store past its quota; nothing was written.
+    #[error("backup refused: the backups take {used} bytes and this one would add about {estimate} bytes, over the quota of {quota} bytes; prune old backups first (hiring backups prune, POST /api/v1/backups/prune)")]
+    QuotaExceeded {
+        /// Bytes of every backup file in the store.
+        used: u64,
+        /// Expected bytes of the new backup (the same tables in the newest set).
+        estimate: u64,
+        /// The quota.
+        quota: u64,
+    },
 }
 
 impl From<BackupError> for BackupRunError {
@@ -558,6 +568,10 @@ pub use sets::{listing, sets, BackupListing};
 #[path = "backup_prune.rs"]
 mod prune;
 pub use prune::{prune, PruneError, PrunePolicy, PruneSummary};
+
+#[path = "backup_retention.rs"]
+mod retention;
+pub use retention::{RetainedBackup, Retention};
 
 #[cfg(test)]
 #[path = "backup_tests/mod.rs"]

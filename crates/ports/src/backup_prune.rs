@@ -9,13 +9,17 @@
 //! backups taken before sets). Nothing newer than the oldest set kept is touched (a backup may
 //! be in progress), nor any file a kept set lists, nor anything the store does not name as a
 //! backup.
+//!
+//! With an age (`--older-than 30d`), only what is older than that goes: every set taken since
+//! (and every file written since) is kept too, however many sets that makes. A set that does
+//! not say when it was taken counts as recent.
 
 use super::sets::sets;
 use super::Backups;
 use crate::{BackupError, BackupStore, SetId, SetStatus, StoredFile};
 use serde::Serialize;
 use std::collections::HashSet;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// Why a prune was refused or stopped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,6 +46,8 @@ impl From<BackupError> for PruneError {
 pub struct PrunePolicy {
     keep: u64,
     dry_run: bool,
+    /// With an age: how old, and the moment older than which sets and files may go.
+    older_than: Option<(Duration, SystemTime)>,
 }
 
 impl PrunePolicy {
@@ -51,7 +57,29 @@ impl PrunePolicy {
         if keep == 0 {
             return Err(PruneError::KeepNothing(keep));
         }
-        Ok(Self { keep, dry_run })
+        Ok(Self {
+            keep,
+            dry_run,
+            older_than: None,
+        })
+    }
+
+    /// Also keeps every set taken and every file written less than `age` before `now`.
+    pub fn older_than(self, age: Duration, now: SystemTime) -> Self {
+        let cutoff = now.checked_sub(age).unwrap_or(SystemTime::UNIX_EPOCH);
+        Self {
+            older_than: Some((age, cutoff)),
+            ..self
+        }
+    }
+
+    /// The age below which nothing is removed, if any.
+    pub fn age(&self) -> Option<Duration> {
+        self.older_than.map(|(age, _)| age)
+    }
+
+    fn cutoff(&self) -> Option<SystemTime> {
+        self.older_than.map(|(_, cutoff)| cutoff)
     }
 
     /// How many complete sets are kept.
@@ -72,6 +100,9 @@ pub struct PruneSummary {
     pub dry_run: bool,
     /// Complete sets the policy asked to keep.
     pub keep: u64,
+    /// With an age: only sets and files older than this many seconds were removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub older_than_seconds: Option<u64>,
     /// Sets left in place, newest first: the complete sets kept and every set newer than the
     /// oldest of them.
     pub kept_sets: Vec<SetId>,
@@ -92,10 +123,11 @@ pub struct PruneSummary {
 /// Prunes the backup folder `files` by `policy` (see the module).
 pub fn prune(files: &dyn BackupStore, policy: PrunePolicy) -> Result<PruneSummary, PruneError> {
     let statuses = sets(files)?;
-    let plan = plan(files, &statuses, policy.keep)?;
+    let plan = plan(files, &statuses, policy.keep, policy.cutoff())?;
     let mut summary = PruneSummary {
         dry_run: policy.dry_run,
         keep: policy.keep,
+        older_than_seconds: policy.age().map(|age| age.as_secs()),
         kept_sets: plan.kept,
         removed_sets: Vec::new(),
         removed_files: Vec::new(),
@@ -132,9 +164,15 @@ struct Plan {
 }
 
 /// Splits `statuses` (newest first) after the `keep`-th complete set (or the last, when there
-/// are fewer) and picks the files older than it that no kept set lists. Without a complete set
-/// nothing is removed.
-fn plan(files: &dyn BackupStore, statuses: &[SetStatus], keep: u64) -> Result<Plan, BackupError> {
+/// are fewer), or after the last set taken since `cutoff` when that is further, and picks the
+/// files older than the split (and than `cutoff`) that no kept set lists. Without a complete
+/// set nothing is removed.
+fn plan(
+    files: &dyn BackupStore,
+    statuses: &[SetStatus],
+    keep: u64,
+    cutoff: Option<SystemTime>,
+) -> Result<Plan, BackupError> {
     let mut oldest_kept = None;
     let mut complete = 0;
     for (i, status) in statuses.iter().enumerate() {
@@ -146,6 +184,17 @@ fn plan(files: &dyn BackupStore, statuses: &[SetStatus], keep: u64) -> Result<Pl
             oldest_kept = Some(i);
         }
     }
+    let recent = |status: &SetStatus| match (cutoff, status.created_at.as_deref()) {
+        (None, _) => false,
+        (Some(cutoff), Some(at)) => parse_time(at).is_none_or(|at| at >= cutoff),
+        (Some(_), None) => true,
+    };
+    let oldest_kept = oldest_kept.map(|boundary| {
+        statuses
+            .iter()
+            .rposition(recent)
+            .map_or(boundary, |last_recent| boundary.max(last_recent))
+    });
     let Some(boundary) = oldest_kept else {
         return Ok(Plan {
             kept: statuses.iter().map(|s| s.id.clone()).collect(),
@@ -162,11 +211,14 @@ fn plan(files: &dyn BackupStore, statuses: &[SetStatus], keep: u64) -> Result<Pl
     let protected = listed(kept);
     let of_removed = listed(removed);
     let since = kept[boundary].created_at.as_deref().and_then(parse_time);
-    let old = |file: &StoredFile| match since {
-        Some(since) => file.modified < since,
-        // When the oldest kept set says not when it was taken, only the files of the older
-        // sets are known to be older.
-        None => of_removed.contains(&file.file),
+    let old = |file: &StoredFile| {
+        let before_kept = match since {
+            Some(since) => file.modified < since,
+            // When the oldest kept set says not when it was taken, only the files of the older
+            // sets are known to be older.
+            None => of_removed.contains(&file.file),
+        };
+        before_kept && cutoff.is_none_or(|cutoff| file.modified < cutoff)
     };
     let files = files
         .stored_files()?

@@ -378,3 +378,75 @@ fn a_failed_removal_stops_the_prune() {
     // The manifests went first: no set is left looking complete.
     assert_eq!(log.lock().unwrap()[..2], ["set s2", "set s1"]);
 }
+
+/// `keep` sets, and nothing taken or written less than `hours` before 2026-12-03 12:00.
+fn keep_younger(keep: u64, hours: u64) -> PrunePolicy {
+    policy(keep).older_than(Duration::from_secs(hours * 3600), at(12, 0))
+}
+
+#[test]
+fn an_age_keeps_every_set_taken_since() {
+    // s3 at 11:00, s2 at 10:00, s1 at 09:00; now is 12:00.
+    let (store, _) = three_sets().store();
+    let summary = prune(&store, keep_younger(1, 2)).unwrap();
+    assert_eq!(summary.kept_sets, ids(&["s3", "s2"]));
+    assert_eq!(summary.removed_sets, ids(&["s1"]));
+    assert!(summary.removed_files.iter().all(|f| f.contains("s1")));
+    assert_eq!(summary.older_than_seconds, Some(7200));
+
+    // Sets older than the age still stay when `keep` asks for them.
+    let (store, _) = three_sets().store();
+    let summary = prune(&store, keep_younger(3, 1)).unwrap();
+    assert!(summary.removed_sets.is_empty() && summary.removed_files.is_empty());
+
+    // Everything younger: nothing goes.
+    let (store, log) = three_sets().store();
+    let summary = prune(&store, keep_younger(1, 24)).unwrap();
+    assert_eq!(summary.kept_sets, ids(&["s3", "s2", "s1"]));
+    assert!(log.lock().unwrap().is_empty());
+    assert_eq!(policy(1).age(), None);
+    assert_eq!(keep_younger(1, 24).age(), Some(Duration::from_secs(86_400)));
+}
+
+#[test]
+fn an_age_keeps_files_written_since_even_of_no_set() {
+    // The kept set s3 (11:00) is older than the age boundary's strays at 10:30 only by the
+    // set order: with a 2-hour age (cutoff 10:00), a stray of 09:30 goes, one of 10:30 stays.
+    let (store, _) = three_sets()
+        .stray("departments/departments-0930.avro", 9, 30)
+        .stray("departments/departments-1030.avro", 10, 30)
+        .store();
+    let summary = prune(&store, keep_younger(1, 2)).unwrap();
+    assert!(summary
+        .removed_files
+        .contains(&"departments/departments-0930.avro".to_owned()));
+    assert!(!summary
+        .removed_files
+        .contains(&"departments/departments-1030.avro".to_owned()));
+
+    // A 30-minute age at 12:00 with keep 1: s2 and s1 go, and so does the 10:30 stray.
+    let (store, _) = three_sets()
+        .stray("departments/departments-1030.avro", 10, 30)
+        .store();
+    let summary = prune(
+        &store,
+        keep_younger(1, 0).older_than(Duration::from_secs(1800), at(12, 0)),
+    )
+    .unwrap();
+    assert_eq!(summary.removed_sets, ids(&["s2", "s1"]));
+    assert!(summary
+        .removed_files
+        .contains(&"departments/departments-1030.avro".to_owned()));
+}
+
+#[test]
+fn a_set_that_says_not_when_it_was_taken_counts_as_recent() {
+    let mut folder = three_sets();
+    if let Ok(s1) = &mut folder.sets[2] {
+        s1.created_at = "unknown".into();
+    }
+    let (store, _) = folder.store();
+    let summary = prune(&store, keep_younger(1, 2)).unwrap();
+    assert_eq!(summary.kept_sets, ids(&["s3", "s2", "s1"]));
+    assert!(summary.removed_sets.is_empty());
+}

@@ -37,3 +37,58 @@ pub(super) fn link_new(
     }
     Ok(None)
 }
+
+/// The first suffix to try for a new name of `stamp` in `folder`: one past the highest in use
+/// (a name without a suffix counts as 1), so that a new name always sorts after every name of
+/// its second, even when earlier ones were removed since. `key` reads a name's stamp and
+/// suffix (`None` for names of another shape). 1 when the folder holds none.
+pub(super) fn next_suffix(
+    folder: &Path,
+    stamp: &str,
+    key: impl Fn(&str) -> Option<(String, u32)>,
+) -> u32 {
+    let Ok(entries) = fs::read_dir(folder) else {
+        return 1;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| key(entry.file_name().to_str()?))
+        .filter(|(of, _)| of == stamp)
+        .map(|(_, n)| n.saturating_add(1))
+        .max()
+        .unwrap_or(1)
+}
+
+/// `<base>` for suffix 1, `<base>-<n>` after.
+pub(super) fn with_suffix(base: &str, n: u32) -> String {
+    if n == 1 {
+        base.to_owned()
+    } else {
+        format!("{base}-{n}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_suffix_follows_the_highest_of_its_stamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = |name: &str| {
+            let (stamp, n) = name.split_once('-').unwrap_or((name, "1"));
+            Some((stamp.to_owned(), n.parse().ok()?))
+        };
+        assert_eq!(next_suffix(&dir.path().join("missing"), "S", key), 1);
+        assert_eq!(next_suffix(dir.path(), "S", key), 1);
+        for name in ["S-3", "S-x", "T-9", "S-2"] {
+            fs::write(dir.path().join(name), "").unwrap();
+        }
+        assert_eq!(next_suffix(dir.path(), "S", key), 4);
+        assert_eq!(next_suffix(dir.path(), "U", key), 1);
+        fs::write(dir.path().join("U"), "").unwrap();
+        assert_eq!(next_suffix(dir.path(), "U", key), 2);
+        assert_eq!(with_suffix("S", 1), "S");
+        assert_eq!(with_suffix("S", 4), "S-4");
+    }
+}

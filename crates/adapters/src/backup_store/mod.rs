@@ -1,8 +1,10 @@
 //! The backup-store port on Avro object container files (the `apache-avro` crate).
 //!
 //! Layout: `<dir>/<table>/<table>-<UTC yyyymmddThhmmssZ>.avro`, one file per table and backup.
-//! When that name is taken (two backups within one second) the file becomes
-//! `<table>-<stamp>-2.avro`, `-3`, ...: an existing file is never replaced.
+//! When a backup of that second exists (two backups within one second) the file becomes
+//! `<table>-<stamp>-2.avro`, `-3`, ..., one past the highest suffix of that second in the folder
+//! (so a new file sorts newest even when older ones of its second were pruned): an existing
+//! file is never replaced.
 //!
 //! Each file holds records of the table's schema (`src/avro/<table>.avsc`, version
 //! [`SCHEMA_VERSION`](hiring_ports::SCHEMA_VERSION)) and metadata that makes it describe

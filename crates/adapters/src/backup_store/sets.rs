@@ -1,7 +1,7 @@
 //! Backup set manifests: `<dir>/sets/<set id>.json`, written last, atomically, never replacing
 //! another; and the SHA-256 of files.
 
-use super::files::{io_error, link_new};
+use super::files::{io_error, link_new, next_suffix, with_suffix};
 use super::format::IO_BUFFER;
 use super::store::AvroBackupStore;
 use super::temps::temporary_name;
@@ -24,7 +24,8 @@ impl AvroBackupStore {
     }
 
     /// Writes the manifest of `set` under a new id: to a hidden temporary file, fsynced, then
-    /// linked to `<id>.json` (`<stamp>`, or `<stamp>-2`, `-3`... when taken), the folder fsynced.
+    /// linked to `<id>.json` (`<stamp>`, or `<stamp>-2`, `-3`... past the highest of that second
+    /// in the folder), the folder fsynced.
     pub(super) fn write_set(&self, set: &NewSet) -> Result<SetManifest, BackupError> {
         let folder = self.sets_folder();
         fs::create_dir_all(&folder).map_err(|e| io_error(&folder, &e))?;
@@ -34,13 +35,12 @@ impl AvroBackupStore {
             .format("%Y%m%dT%H%M%SZ")
             .to_string();
         let temp = folder.join(temporary_name(&format!("{stamp}.json")));
-        for n in 1..=1000u32 {
-            let id = if n == 1 {
-                stamp.clone()
-            } else {
-                format!("{stamp}-{n}")
-            };
-            let id = SetId::new(&id).map_err(|reason| BackupError::Io {
+        let first = next_suffix(&folder, &stamp, |name| {
+            let (ours, stamp, n, _) = set_key(name.strip_suffix(".json")?);
+            ours.then_some((stamp, n))
+        });
+        for n in first..first.saturating_add(1000) {
+            let id = SetId::new(&with_suffix(&stamp, n)).map_err(|reason| BackupError::Io {
                 file: folder.display().to_string(),
                 message: reason,
             })?;
@@ -189,6 +189,40 @@ pub(super) fn checksum_of(path: &Path, shown: &str) -> Result<(u64, Checksum), B
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hiring_ports::BackupStore;
+
+    #[test]
+    fn a_set_taken_after_older_ones_of_its_second_were_pruned_still_sorts_newest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AvroBackupStore::new(dir.path().to_path_buf());
+        let set = NewSet {
+            created_at: "2026-12-03T09:00:00.000000Z".into(),
+            files: Vec::new(),
+        };
+        let ids: Vec<String> = (0..3)
+            .map(|_| store.save_set(&set).unwrap().id.to_string())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "20261203T090000Z",
+                "20261203T090000Z-2",
+                "20261203T090000Z-3"
+            ]
+        );
+        for id in &ids[..2] {
+            assert!(store.remove_set(&id.parse().unwrap()).unwrap());
+        }
+        let next = store.save_set(&set).unwrap().id.to_string();
+        assert_eq!(next, "20261203T090000Z-4");
+        let listed: Vec<String> = store
+            .set_ids()
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(listed, [next, ids[2].clone()], "newest first");
+    }
 
     #[test]
     fn set_ids_sort_by_stamp_then_suffix() {

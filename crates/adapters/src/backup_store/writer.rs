@@ -1,9 +1,10 @@
 //! Writing one backup file: a hidden temporary file, flushed, fsynced, then linked to its final
 //! name.
 
-use super::files::{io_error, link_new};
+use super::files::{io_error, link_new, next_suffix, with_suffix};
 use super::format::{avro_codec, schemas, slot, BLOCK_BYTES, IO_BUFFER};
 use super::format::{META_CREATED_AT, META_ROWS, META_SCHEMA_VERSION, META_TABLE};
+use super::listing::name_key;
 use super::store::AvroBackupStore;
 use super::temps::temporary_name;
 use chrono::{SecondsFormat, Utc};
@@ -143,14 +144,13 @@ impl AvroWriter {
     /// Gives the synced temporary file its final name without replacing any file, and returns
     /// that name.
     fn link_final(&self) -> Result<PathBuf, BackupError> {
-        let names = (1..=1000u32).map(|n| {
-            let name = if n == 1 {
-                format!("{}-{}.avro", self.table.name(), self.stamp)
-            } else {
-                format!("{}-{}-{n}.avro", self.table.name(), self.stamp)
-            };
-            self.folder.join(name)
+        let first = next_suffix(&self.folder, &self.stamp, |name| {
+            let (ours, stamp, n, _) = name_key(self.table, name);
+            ours.then_some((stamp, n))
         });
+        let base = format!("{}-{}", self.table.name(), self.stamp);
+        let names = (first..first.saturating_add(1000))
+            .map(|n| self.folder.join(format!("{}.avro", with_suffix(&base, n))));
         link_new(&self.temp, names)?
             .ok_or_else(|| self.io("every name for this second is taken".into()))
     }

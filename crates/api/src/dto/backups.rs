@@ -1,7 +1,8 @@
 //! What `POST /api/v1/backups` takes and answers, and what `GET /api/v1/backups` lists.
 
 use super::table::TableName;
-use hiring_ports::backup::BackupSummary;
+use super::PruneResponse;
+use hiring_ports::backup::RetainedBackup;
 use hiring_ports::{BackupInfo, Codec, SetFile, SetStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -95,15 +96,25 @@ pub struct BackupResponse {
     pub files: Vec<BackupFile>,
     /// Wall time, in seconds.
     pub seconds: f64,
+    /// What the server's keep policy (`backup.keep`) removed after the backup; absent without
+    /// one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pruned: Option<PruneResponse>,
+    /// Why pruning after the backup failed; the backup itself is complete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prune_error: Option<String>,
 }
 
-impl From<BackupSummary> for BackupResponse {
-    fn from(summary: BackupSummary) -> Self {
+impl From<RetainedBackup> for BackupResponse {
+    fn from(done: RetainedBackup) -> Self {
+        let summary = done.backup;
         Self {
             set: summary.set.to_string(),
             created_at: summary.created_at,
             files: summary.files.into_iter().map(BackupFile::from).collect(),
             seconds: summary.seconds,
+            pruned: done.pruned.map(PruneResponse::from),
+            prune_error: done.prune_error,
         }
     }
 }

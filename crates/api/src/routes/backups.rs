@@ -15,6 +15,7 @@ use hiring_domain::Table;
 use hiring_ports::backup::RestoreSource;
 use hiring_ports::SetId;
 use serde::de::DeserializeOwned;
+use std::time::SystemTime;
 
 problems!(CreateBackupProblems {
     400 => "Malformed JSON or an unknown table or codec in the body",
@@ -22,6 +23,7 @@ problems!(CreateBackupProblems {
     413 => TOO_LARGE,
     415 => NOT_JSON,
     503 => "Database unavailable, or backups not configured",
+    507 => "The backups would pass their quota (backup.api_quota): prune old backups first; nothing was written",
 });
 
 /// Back up tables to Avro files.
@@ -49,11 +51,14 @@ pub async fn create_backup(
 ) -> Result<HttpResponse, ApiError> {
     let body: BackupRequest = optional_json(&req, payload, state.config.body_limit).await?;
     let tables: Vec<Table> = body.tables.into_iter().map(Table::from).collect();
-    let summary = state
-        .run_backups(move |backups| backups.backup(&tables, body.codec.into()))
+    let retention = state.config.backup_retention;
+    let done = state
+        .run_backups(move |backups| {
+            backups.backup_retained(&tables, body.codec.into(), &retention, SystemTime::now())
+        })
         .await?;
-    crate::audit::note(&req, &summary);
-    Ok(HttpResponse::Created().json(BackupResponse::from(summary)))
+    crate::audit::note(&req, &done);
+    Ok(HttpResponse::Created().json(BackupResponse::from(done)))
 }
 
 problems!(ListBackupsProblems {
@@ -224,7 +229,7 @@ pub async fn prune_backups(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body: PruneRequest = optional_json(&req, payload, state.config.body_limit).await?;
-    let policy = body.policy()?;
+    let policy = body.policy(SystemTime::now())?;
     let summary = state
         .run_backups(move |backups| backups.prune(policy))
         .await?;

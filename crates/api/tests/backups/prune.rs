@@ -5,6 +5,7 @@ use super::{all_contents, seed, sets};
 use crate::support::TestDb;
 use crate::{json_of, problem, TestApp};
 use hiring_api::{ApiConfig, Tokens};
+use hiring_ports::backup::Retention;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
@@ -79,6 +80,8 @@ fn bad_prune_requests_are_refused(db: &TestDb) {
         json!({"keep": "all"}),
         json!({}),
         json!({"keep": 1, "dryrun": true}),
+        json!({"keep": 1, "older_than": "a month"}),
+        json!({"keep": 1, "older_than": 30}),
         json!([1]),
     ] {
         let refused = problem(prune(&app, &body), 400);
@@ -149,12 +152,100 @@ fn the_prune_route_is_documented(db: &TestDb) {
     for status in ["200", "400", "401"] {
         assert!(post["responses"][status].is_object(), "{status} missing");
     }
+    let backup = &document["paths"]["/api/v1/backups"]["post"];
+    assert!(backup["responses"]["507"].is_object(), "507 missing");
     let schemas = &document["components"]["schemas"];
     assert!(schemas["PruneRequest"]["properties"]["keep"].is_object());
+    assert!(schemas["PruneRequest"]["properties"]["older_than"].is_object());
+    assert!(schemas["BackupResponse"]["properties"]["pruned"].is_object());
     assert!(schemas["PruneResponse"]["properties"]["bytes_freed"].is_object());
 }
 
+fn an_age_keeps_recent_sets(db: &TestDb) {
+    let app = TestApp::spawn(db);
+    seed(&app);
+    for _ in 0..2 {
+        json_of(app.post_json("/api/v1/backups", &json!({})), 201);
+    }
+    let young = json_of(prune(&app, &json!({"keep": 1, "older_than": "1h"})), 200);
+    assert_eq!(young["older_than_seconds"], 3600);
+    assert_eq!(young["sets_removed"], 0, "{young}");
+    let old = json_of(prune(&app, &json!({"keep": 1, "older_than": "0s"})), 200);
+    assert_eq!(old["sets_removed"], 1, "{old}");
+    assert_eq!(sets(&app).len(), 1);
+    let refused = problem(
+        prune(&app, &json!({"keep": 1, "older_than": "a month"})),
+        400,
+    );
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not an age such as 30d"),
+        "{refused}"
+    );
+}
+
+/// The server's configuration with `retention` for backups, and the test token.
+fn retaining(retention: Retention) -> ApiConfig {
+    ApiConfig {
+        tokens: Tokens::parse(crate::TOKEN).unwrap(),
+        backup_retention: retention,
+        ..ApiConfig::default()
+    }
+}
+
+fn the_keep_policy_prunes_after_each_backup(db: &TestDb) {
+    let retention = Retention::none().keeping(Some(2), None).unwrap();
+    let app = TestApp::spawn_with(db, retaining(retention));
+    seed(&app);
+    let written: Vec<Value> = (0..3)
+        .map(|_| json_of(app.post_json("/api/v1/backups", &json!({})), 201))
+        .collect();
+    assert_eq!(written[1]["pruned"]["sets_removed"], 0);
+    assert_eq!(written[2]["pruned"]["keep"], 2);
+    assert_eq!(
+        written[2]["pruned"]["removed_sets"],
+        json!([written[0]["set"]])
+    );
+    assert_eq!(
+        ids(&sets(&app)),
+        [written[2]["set"].clone(), written[1]["set"].clone()]
+    );
+}
+
+fn a_backup_past_the_quota_is_refused_and_writes_nothing(db: &TestDb) {
+    let app = TestApp::spawn_with(db, retaining(Retention::none().with_quota(Some(1))));
+    seed(&app);
+    // The first backup has nothing to measure against: the folder is empty.
+    let first = json_of(app.post_json("/api/v1/backups", &json!({})), 201);
+    assert!(first.get("pruned").is_none(), "{first}");
+    let files_before = std::fs::read_dir(app.backup_dir.path().join("departments"))
+        .unwrap()
+        .count();
+    let refused = problem(app.post_json("/api/v1/backups", &json!({})), 507);
+    assert_eq!(refused["type"], "urn:hiring:problem:backup-quota-exceeded");
+    let detail = refused["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("over the quota of 1 bytes") && detail.contains("prune"),
+        "{refused}"
+    );
+    assert_eq!(sets(&app).len(), 1, "no set was written");
+    assert_eq!(
+        std::fs::read_dir(app.backup_dir.path().join("departments"))
+            .unwrap()
+            .count(),
+        files_before
+    );
+    // Pruning frees nothing here (one set, always kept): the quota still refuses.
+    json_of(prune(&app, &json!({"keep": 1})), 200);
+    problem(app.post_json("/api/v1/backups", &json!({})), 507);
+}
+
 on_every_backend!(
+    an_age_keeps_recent_sets,
+    the_keep_policy_prunes_after_each_backup,
+    a_backup_past_the_quota_is_refused_and_writes_nothing,
     the_prune_route_is_documented,
     pruning_keeps_the_newest_sets_and_the_newest_restores,
     bad_prune_requests_are_refused,

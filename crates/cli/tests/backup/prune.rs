@@ -1,4 +1,5 @@
-//! End-to-end tests of `hiring prune`, on SQLite and PostgreSQL.
+//! End-to-end tests of `hiring backups prune` and of `backup.keep` applied by `hiring backup`,
+//! on SQLite and PostgreSQL.
 
 use super::{backup_json, restore, stored_rows};
 use crate::support::TestDb;
@@ -6,9 +7,16 @@ use crate::{generated, hiring, migrate_json, stderr_of, stdout_json};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// `hiring prune --format json --dir DIR ARGS...`.
+/// `hiring backups prune --format json --dir DIR ARGS...`.
 fn prune(db: &str, dir: &Path, args: &[&str]) -> std::process::Output {
-    let mut all = vec!["prune", "--format", "json", "--dir", dir.to_str().unwrap()];
+    let mut all = vec![
+        "backups",
+        "prune",
+        "--format",
+        "json",
+        "--dir",
+        dir.to_str().unwrap(),
+    ];
     all.extend_from_slice(args);
     hiring(db, &all)
 }
@@ -120,23 +128,35 @@ fn prune_keeps_the_newest_set_which_restores(db: &TestDb) {
     let again = stdout_json(&prune(&db.url, dir, &["--keep", "1"]));
     assert_eq!(again["files_removed"], 0);
     assert_eq!(again["sets_removed"], 0);
+    // The earlier name still works.
+    let earlier = hiring(
+        &db.url,
+        &[
+            "prune",
+            "--keep",
+            "1",
+            "--format",
+            "json",
+            "--dir",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(stdout_json(&earlier)["sets_removed"], 0);
 }
-
-on_every_backend!(prune_keeps_the_newest_set_which_restores);
 
 #[test]
 fn prune_needs_a_number_of_sets_from_the_flag_or_the_config() {
     let folder = tempfile::tempdir().unwrap();
     let dir = folder.path().to_str().unwrap();
     let db = "unused.db";
-    let output = hiring(db, &["prune", "--dir", dir]);
+    let output = hiring(db, &["backups", "prune", "--dir", dir]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        stderr_of(&output).contains("--keep N, or backup.keep_sets"),
+        stderr_of(&output).contains("--keep N, or backup.keep in the configuration"),
         "{}",
         stderr_of(&output)
     );
-    let output = hiring(db, &["prune", "--keep", "0", "--dir", dir]);
+    let output = hiring(db, &["backups", "prune", "--keep", "0", "--dir", dir]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
         stderr_of(&output).contains("keep at least 1"),
@@ -144,17 +164,17 @@ fn prune_needs_a_number_of_sets_from_the_flag_or_the_config() {
         stderr_of(&output)
     );
     assert_eq!(
-        hiring(db, &["prune", "--keep", "-1", "--dir", dir])
+        hiring(db, &["backups", "prune", "--keep", "-1", "--dir", dir])
             .status
             .code(),
         Some(2)
     );
 
     let config = folder.path().join("config.toml");
-    std::fs::write(&config, "[backup]\nkeep_sets = 4\n").unwrap();
+    std::fs::write(&config, "[backup]\nkeep = 4\nolder_than = \"2h\"\n").unwrap();
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_hiring"))
-            .args(["prune", "--format", "json", "--dir", dir])
+            .args(["backups", "prune", "--format", "json", "--dir", dir])
             .args(args)
             .env("HIRING_CONFIG", &config)
             .env_remove("RUST_LOG")
@@ -162,11 +182,125 @@ fn prune_needs_a_number_of_sets_from_the_flag_or_the_config() {
             .unwrap()
     };
     assert_eq!(stdout_json(&run(&[]))["keep"], 4);
-    assert_eq!(stdout_json(&run(&["--keep", "2"]))["keep"], 2);
+    assert_eq!(stdout_json(&run(&[]))["older_than_seconds"], 7200);
+    let flags = stdout_json(&run(&["--keep", "2", "--older-than", "3d"]));
+    assert_eq!(
+        (flags["keep"].as_u64(), flags["older_than_seconds"].as_u64()),
+        (Some(2), Some(259_200))
+    );
+    let output = hiring(
+        db,
+        &[
+            "backups",
+            "prune",
+            "--keep",
+            "1",
+            "--older-than",
+            "a month",
+            "--dir",
+            dir,
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr_of(&output).contains("--older-than"),
+        "{}",
+        stderr_of(&output)
+    );
     let text = String::from_utf8_lossy(
-        &hiring(db, &["prune", "--keep", "1", "--dry-run", "--dir", dir]).stdout,
+        &hiring(
+            db,
+            &["backups", "prune", "--keep", "1", "--dry-run", "--dir", dir],
+        )
+        .stdout,
     )
     .into_owned();
     assert!(text.contains("would remove 0 backup sets"), "{text}");
     assert!(text.contains("dry run: nothing was removed"), "{text}");
 }
+
+fn an_age_keeps_recent_sets_and_backup_keep_prunes_after_each_backup(db: &TestDb) {
+    let (csv, _) = generated(200, 7);
+    migrate_json(&db.url, csv.path(), &[]);
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path();
+    let sets: Vec<String> = (0..3)
+        .map(|_| {
+            backup_json(&db.url, dir, &[])["set"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+
+    // Every set is younger than an hour: none goes, whatever --keep says.
+    let young = stdout_json(&prune(&db.url, dir, &["--keep", "1", "--older-than", "1h"]));
+    assert_eq!(young["sets_removed"], 0, "{young}");
+    assert_eq!(young["older_than_seconds"], 3600);
+    // With no age to protect them, the older two go.
+    let old = stdout_json(&prune(&db.url, dir, &["--keep", "1", "--older-than", "0s"]));
+    assert_eq!(
+        strings(&old["removed_sets"]),
+        [sets[1].clone(), sets[0].clone()]
+    );
+
+    // backup.keep = 2: each backup prunes after itself, the new set always kept.
+    let config = dir.join("keep.toml");
+    std::fs::write(&config, "[backup]\nkeep = 2\n").unwrap();
+    let backup = || {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_hiring"))
+            .args(["backup", "--format", "json", "--dir", dir.to_str().unwrap()])
+            .env("DATABASE_URL", &db.url)
+            .env("HIRING_CONFIG", &config)
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        stdout_json(&output)
+    };
+    let fourth = backup();
+    assert_eq!(fourth["pruned"]["keep"], 2, "{fourth}");
+    assert_eq!(fourth["pruned"]["sets_removed"], 0);
+    let fifth = backup();
+    assert_eq!(strings(&fifth["pruned"]["removed_sets"]), [sets[2].clone()]);
+    let listed = stdout_json(&hiring(
+        &db.url,
+        &[
+            "backups",
+            "--format",
+            "json",
+            "--dir",
+            dir.to_str().unwrap(),
+        ],
+    ));
+    let kept: Vec<&str> = listed["sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            fifth["set"].as_str().unwrap(),
+            fourth["set"].as_str().unwrap()
+        ]
+    );
+    // `hiring backups list` is `hiring backups`.
+    let list = stdout_json(&hiring(
+        &db.url,
+        &[
+            "backups",
+            "list",
+            "--format",
+            "json",
+            "--dir",
+            dir.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(list["sets"], listed["sets"]);
+}
+
+on_every_backend!(
+    prune_keeps_the_newest_set_which_restores,
+    an_age_keeps_recent_sets_and_backup_keep_prunes_after_each_backup
+);

@@ -61,7 +61,10 @@ fn config_says_where_each_setting_came_from_and_hides_secrets() {
     assert_eq!(from("api.bind"), "env HIRING__API__BIND");
     assert_eq!(from("database.url"), "env DATABASE_URL");
     assert_eq!(from("migrate.dir"), "default");
-    assert_eq!(from("backup.keep_sets"), "unset");
+    assert_eq!(from("backup.keep"), "unset");
+    assert_eq!(from("backup.older_than"), "unset");
+    assert_eq!(from("backup.api_quota"), "default");
+    assert_eq!(setting(&settings, "backup.api_quota")["value"], "10 GiB");
     assert_eq!(from("api.tls_cert"), "env HIRING__API__TLS_CERT");
     assert_eq!(from("api.tls_key"), "unset");
     let cert = setting(&settings, "api.tls_cert")["resolves_to"]
