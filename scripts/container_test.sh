@@ -9,7 +9,7 @@
 #      command, environment, working directory, volumes, exposed port, health check;
 #   4. its file system, exported from a created (never started) container, where the image's
 #      binary runs under chroot as the image's user with the image's environment and working
-#      directory: `hiring --version`, a migrate of the shipped CSV files into the data volume
+#      directory: `hiring --version`, `hiring config`, a migrate of the shipped CSV files into the data volume
 #      (row counts checked), a backup into the backup volume, and `hiring serve` on a free
 #      port, answering /health to curl on the host and to the image's own health check;
 #   5. compose.yaml parses, with the services and keys the deployment relies on.
@@ -217,6 +217,30 @@ run_hiring() {
 version="$(run_hiring --version)"
 [ "$version" = "$("$binary" --version)" ] || fail "the image's hiring --version says $version"
 say "in the image: $version"
+
+# The configuration as the image resolves it: config/default.toml found from the working
+# directory, the image's variables over it.
+run_hiring config --format json >"$work/config.json" || fail "hiring config in the image failed"
+python3 - "$work/config.json" <<'EOF2'
+import json, sys
+
+settings = {s["key"]: s for s in json.load(open(sys.argv[1]))}
+errors = []
+def check(key, value, source):
+    got = (settings.get(key, {}).get("value"), settings.get(key, {}).get("from"))
+    if got != (value, source):
+        errors.append(f"{key}: {got}, expected {(value, source)}")
+check("config file", "config/default.toml", "default")
+if settings["config file"].get("resolves_to") != "/srv/hiring/config/default.toml":
+    errors.append(f"config file: {settings['config file']}")
+check("migrate.batch_size", "10000", "file config/default.toml")
+check("migrate.dir", "csv_files", "file config/default.toml")
+check("api.bind", "0.0.0.0:8080", "env HIRING__API__BIND")
+check("backup.dir", "/var/lib/hiring/backups", "env HIRING__BACKUP__DIR")
+if errors:
+    sys.exit("hiring config in the image:\n  " + "\n  ".join(errors))
+EOF2
+say "config in the image: config/default.toml from /srv/hiring, the image's variables over it"
 
 run_hiring migrate --format json >"$work/migrate.json" 2>"$work/migrate.log" || {
     cat "$work/migrate.log" >&2
