@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the container image (Containerfile) and checks it without starting a container (this
-# kind of machine refuses an OCI runtime its rlimits and cgroups):
+# Builds the container image (Containerfile) and checks it without starting a container (a CI
+# machine that is itself a container may refuse an OCI runtime its rlimits and cgroups):
 #
 #   1. the base image localhost/hiring-base:bookworm, made from Debian packages with debootstrap
 #      (minbase + ca-certificates, curl) and `podman import`; cached in target/container/;
@@ -9,14 +9,15 @@
 #      command, environment, working directory, volumes, exposed port, health check;
 #   4. its file system, exported from a created (never started) container, where the image's
 #      binary runs under chroot as the image's user with the image's environment and working
-#      directory: `hiring --version`, `hiring config`, a migrate of the shipped CSV files into the data volume
-#      (row counts checked), a backup into the backup volume, and `hiring serve` on a free
+#      directory: `hiring --version`, `hiring config`, a migrate of the shipped CSV files into
+#      the data volume (row counts checked), a backup into the backup volume, and `hiring serve` on a free
 #      port, answering /health to curl on the host and to the image's own health check;
 #   5. compose.yaml parses, with the services and keys the deployment relies on.
 #
 # Installs podman and debootstrap with apt-get when missing. Podman's storage is its own, under
 # target/container/ (overlay, or vfs where overlay cannot be mounted; HIRING_PODMAN_DRIVER
-# chooses). DEBIAN_MIRROR changes the mirror debootstrap and apt use.
+# chooses). DEBIAN_MIRROR and DEBIAN_SECURITY_MIRROR change the mirrors. The debootstrapped tree
+# is kept and reused; HIRING_REBUILD_BASE=1 makes it again (to take Debian's security updates).
 #
 #   scripts/container_test.sh [target/release/hiring]
 set -euo pipefail
@@ -82,6 +83,7 @@ cleanup() {
         wait "$server" 2>/dev/null || true
     fi
     if [ -n "$container" ]; then podman rm -f -v "$container" >/dev/null 2>&1 || true; fi
+    if mountpoint -q "$work/rootfs"; then umount "$work/rootfs" || umount -l "$work/rootfs"; fi
     rm -rf --one-file-system "$work"
     if [ "$status" = 0 ]; then say "passed"; fi
 }
@@ -90,9 +92,12 @@ trap cleanup EXIT
 # 1. The base image: debootstrap once (the rootfs folder is kept), import when the tag is missing.
 rootfs="$state/base-rootfs"
 stamp="bookworm minbase $packages $mirror"
-if [ "$(cat "$rootfs.stamp" 2>/dev/null)" != "$stamp" ]; then
+if [ -n "${HIRING_REBUILD_BASE:-}" ] || [ "$(cat "$rootfs.stamp" 2>/dev/null)" != "$stamp" ]; then
     say "debootstrap bookworm (minbase, $packages) into $rootfs"
-    rm -rf "$rootfs" "$rootfs.tmp" "$rootfs.stamp"
+    # What an interrupted debootstrap left mounted (its /proc, /sys), then the trees.
+    awk -v tree="$rootfs.tmp/" 'index($2, tree) == 1 {print $2}' /proc/mounts | sort -r |
+        xargs -r umount -l
+    rm -rf --one-file-system "$rootfs" "$rootfs.tmp" "$rootfs.stamp"
     t=$SECONDS
     debootstrap --variant=minbase --include="$packages" bookworm "$rootfs.tmp" "$mirror" \
         >"$state/debootstrap.log" 2>&1 || {
@@ -136,8 +141,11 @@ fi
 # 2. The image.
 say "podman build $image"
 t=$SECONDS
-podman build -q --isolation chroot --format docker -f Containerfile -t "$image" . >/dev/null ||
+podman build --isolation chroot --format docker -f Containerfile -t "$image" . \
+    >"$work/build.log" 2>&1 || {
+    cat "$work/build.log" >&2
     fail "podman build failed"
+}
 # Earlier builds' layers, untagged now.
 podman image prune -f >/dev/null
 say "podman build took $((SECONDS - t)) s; image $(podman image inspect --format '{{.Size}}' "$image" |
@@ -189,6 +197,8 @@ say "inspect: user $uid:$uid, entrypoint hiring, cmd serve, volumes, port 8080, 
 # 4. The image's file system under chroot, as the image's user.
 container="$(podman create "$image")"
 mkdir "$work/rootfs"
+# In memory when it can be (about 200 MB): removing the tree from a busy disk takes seconds.
+mount -t tmpfs -o size=1g,mode=0755 hiring-container-test "$work/rootfs" 2>/dev/null || true
 podman export "$container" | tar -C "$work/rootfs" -x
 [ "$(stat -c %u:%g "$work/rootfs/var/lib/hiring/data")" = "$uid:$uid" ] ||
     fail "the data volume's folder is not owned by $uid"
