@@ -311,6 +311,8 @@ if hiring.get("depends_on", {}).get("postgres", {}).get("condition") != "service
     errors.append("hiring must wait for postgres to be healthy")
 if not postgres.get("healthcheck", {}).get("test"):
     errors.append("postgres has no health check")
+if "/health" not in " ".join(hiring.get("healthcheck", {}).get("test", [])):
+    errors.append("hiring has no health check of /health")
 if not str(postgres.get("image", "")).startswith("docker.io/library/postgres:"):
     errors.append("postgres is not the official image")
 env = hiring.get("environment", {})
