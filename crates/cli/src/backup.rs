@@ -143,6 +143,7 @@ pub fn backup(args: BackupArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
                 );
             }
             if let Some(pruned) = &retained.pruned {
+                println!("pruning by backup.keep = {}:", pruned.keep);
                 let folder = files.dir().display().to_string();
                 crate::prune::print_summary(pruned, &output::escape_controls(&folder));
             }
