@@ -23,7 +23,8 @@ use hiring_domain::{Department, HiredEmployee, Job};
 use hiring_ports::{BulkStorage, KeyLookup, RejectLog, Repositories, TableRepository};
 use std::sync::Arc;
 
-pub use backup_store::AvroBackupStore;
+pub use backup_store::s3::{S3BackupStore, S3Location};
+pub use backup_store::{backup_store_at, AvroBackupStore};
 pub use open_error::{OpenError, ACCEPTED_URLS};
 pub use postgres::{create_database, PgStore};
 pub use sqlite::SqliteStore;

@@ -113,3 +113,6 @@ mod bulk;
 mod timestamps;
 #[path = "url_secrets/mod.rs"]
 mod url_secrets;
+
+#[path = "s3_backups/mod.rs"]
+mod s3_backups;

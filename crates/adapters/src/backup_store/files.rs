@@ -50,9 +50,21 @@ pub(super) fn next_suffix(
     let Ok(entries) = fs::read_dir(folder) else {
         return 1;
     };
-    entries
+    let names = entries
         .filter_map(Result::ok)
-        .filter_map(|entry| key(entry.file_name().to_str()?))
+        .filter_map(|entry| entry.file_name().into_string().ok());
+    next_suffix_among(names, stamp, key)
+}
+
+/// [`next_suffix`] among the names `names` (of a folder, or of a listing of keys).
+pub(super) fn next_suffix_among(
+    names: impl IntoIterator<Item = String>,
+    stamp: &str,
+    key: impl Fn(&str) -> Option<(String, u32)>,
+) -> u32 {
+    names
+        .into_iter()
+        .filter_map(|name| key(&name))
         .filter(|(of, _)| of == stamp)
         .map(|(_, n)| n.saturating_add(1))
         .max()

@@ -24,12 +24,14 @@
 //! manifests and backup files by name, only names of the store's own shape, never through a
 //! link (see `removal`).
 
+mod encode;
 mod files;
 mod format;
 mod header;
 mod listing;
 mod reader;
 mod removal;
+pub mod s3;
 mod schema_names;
 pub mod sets;
 mod store;
@@ -38,6 +40,15 @@ mod writer;
 
 pub use format::{schema_json, META_CREATED_AT, META_ROWS, META_SCHEMA_VERSION, META_TABLE};
 pub use store::AvroBackupStore;
+
+/// The backup store at `location`: the bucket and prefix of an `s3://bucket/prefix` URL
+/// (see [`s3`]), else the folder of that path.
+pub fn backup_store_at(location: &Path) -> Result<std::sync::Arc<dyn BackupStore>, String> {
+    match location.to_str().and_then(s3::S3Location::parse) {
+        Some(parsed) => Ok(std::sync::Arc::new(s3::S3BackupStore::from_env(parsed?)?)),
+        None => Ok(std::sync::Arc::new(AvroBackupStore::new(location))),
+    }
+}
 
 use hiring_domain::Table;
 use hiring_ports::{

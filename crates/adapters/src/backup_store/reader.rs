@@ -11,7 +11,7 @@ use hiring_domain::{
 };
 use hiring_ports::{AnyRow, BackupError, BackupInfo, BackupReader, SCHEMA_VERSION};
 use std::fs::File;
-use std::io::{self, BufReader};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 /// Why a file whose reading made the Avro library panic is refused.
@@ -25,15 +25,41 @@ fn without_panics<T>(read: impl FnOnce() -> T) -> Option<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).ok()
 }
 
+/// The bytes of a backup file, from its start.
+pub(super) type Source = Box<dyn Read + Send>;
+
 /// Reads and checks one backup file.
 pub(super) struct AvroReader {
     pub(super) info: BackupInfo,
-    reader: apache_avro::Reader<'static, BufReader<File>>,
+    reader: apache_avro::Reader<'static, BufReader<Source>>,
     read: u64,
 }
 
 impl AvroReader {
     pub(super) fn open(path: &Path, shown: String) -> Result<Self, BackupError> {
+        let open = || -> Result<(Source, u64), BackupError> {
+            let file = File::open(path).map_err(|e| match e.kind() {
+                io::ErrorKind::NotFound => {
+                    BackupError::NotFound(format!("backup file {shown} does not exist"))
+                }
+                _ => io_error(path, &e),
+            })?;
+            let size = file.metadata().map_err(|e| io_error(path, &e))?.len();
+            Ok((Box::new(file), size))
+        };
+        let (header, _) = open()?;
+        let (file, size) = open()?;
+        Self::from_source(header, file, size, shown)
+    }
+
+    /// Reads the backup file `shown` of `size` bytes: `header` and `body` both read it from
+    /// its start (the first for its header alone).
+    pub(super) fn from_source(
+        header: Source,
+        body: Source,
+        size: u64,
+        shown: String,
+    ) -> Result<Self, BackupError> {
         let corrupt = |reason: String| BackupError::Corrupt {
             file: shown.clone(),
             reason,
@@ -42,15 +68,9 @@ impl AvroReader {
             file: shown.clone(),
             reason,
         };
-        let file = File::open(path).map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => {
-                BackupError::NotFound(format!("backup file {shown} does not exist"))
-            }
-            _ => io_error(path, &e),
-        })?;
-        let size = file.metadata().map_err(|e| io_error(path, &e))?.len();
-        let codec = read_codec(path)
+        let codec = read_codec(header)
             .map_err(|e| corrupt(format!("not an Avro object container file ({e})")))?;
+        let file = body;
         let reader =
             without_panics(|| apache_avro::Reader::new(BufReader::with_capacity(IO_BUFFER, file)))
                 .ok_or_else(|| corrupt(DAMAGED.into()))?
@@ -134,8 +154,8 @@ impl AvroReader {
 
 /// The `avro.codec` of a file's header (`null` when absent), once the names of its schema are
 /// known to be Avro names.
-fn read_codec(path: &Path) -> Result<String, String> {
-    let mut file = BufReader::new(File::open(path).map_err(|e| e.to_string())?);
+fn read_codec(source: Source) -> Result<String, String> {
+    let mut file = BufReader::new(source);
     let entries = super::header::read(&mut file)?;
     if let Some(schema) = entries.get("avro.schema") {
         super::schema_names::check(schema)?;

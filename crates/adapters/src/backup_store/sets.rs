@@ -29,28 +29,18 @@ impl AvroBackupStore {
     pub(super) fn write_set(&self, set: &NewSet) -> Result<SetManifest, BackupError> {
         let folder = self.sets_folder();
         fs::create_dir_all(&folder).map_err(|e| io_error(&folder, &e))?;
-        let stamp = DateTime::parse_from_rfc3339(&set.created_at)
-            .map(|at| at.with_timezone(&Utc))
-            .unwrap_or_else(|_| Utc::now())
-            .format("%Y%m%dT%H%M%SZ")
-            .to_string();
+        let stamp = set_stamp(set);
         let temp = folder.join(temporary_name(&format!("{stamp}.json")));
         let first = next_suffix(&folder, &stamp, |name| {
             let (ours, stamp, n, _) = set_key(name.strip_suffix(".json")?);
             ours.then_some((stamp, n))
         });
         for n in first..first.saturating_add(1000) {
-            let id = SetId::new(&with_suffix(&stamp, n)).map_err(|reason| BackupError::Io {
-                file: folder.display().to_string(),
-                message: reason,
-            })?;
-            let manifest = SetManifest {
-                format_version: MANIFEST_VERSION,
-                id,
-                created_at: set.created_at.clone(),
-                schema_version: SCHEMA_VERSION,
-                files: set.files.clone(),
-            };
+            let manifest =
+                manifest_of(set, &with_suffix(&stamp, n)).map_err(|reason| BackupError::Io {
+                    file: folder.display().to_string(),
+                    message: reason,
+                })?;
             write_synced(&temp, &manifest)?;
             let target = folder.join(format!("{}.json", manifest.id));
             let linked = link_new(&temp, std::iter::once(target));
@@ -104,38 +94,74 @@ impl AvroBackupStore {
             }
             Err(e) => return Err(io_error(&path, &e)),
         };
-        let corrupt = |reason: String| BackupError::Corrupt {
-            file: shown.clone(),
-            reason,
-        };
-        let value: serde_json::Value =
-            serde_json::from_slice(&text).map_err(|e| corrupt(format!("not JSON ({e})")))?;
-        let version = value.get("format_version").and_then(|v| v.as_u64());
-        if version != Some(u64::from(MANIFEST_VERSION)) {
-            return Err(BackupError::IncompatibleSchema {
-                file: shown,
-                reason: format!(
-                    "manifest format version {}; this release reads version {MANIFEST_VERSION}",
-                    version.map_or_else(|| "missing".into(), |v| v.to_string())
-                ),
-            });
-        }
-        let manifest: SetManifest =
-            serde_json::from_value(value).map_err(|e| corrupt(e.to_string()))?;
-        if &manifest.id != id {
-            return Err(corrupt(format!("it names the set {}", manifest.id)));
-        }
-        Ok(manifest)
+        parse_manifest(&text, id, shown)
     }
+}
+
+/// The stamp of the id of `set`'s manifest: its creation time, to the second.
+pub(super) fn set_stamp(set: &NewSet) -> String {
+    DateTime::parse_from_rfc3339(&set.created_at)
+        .map(|at| at.with_timezone(&Utc))
+        .unwrap_or_else(|_| Utc::now())
+        .format("%Y%m%dT%H%M%SZ")
+        .to_string()
+}
+
+/// The manifest of `set` under the id `id`.
+pub(super) fn manifest_of(set: &NewSet, id: &str) -> Result<SetManifest, String> {
+    Ok(SetManifest {
+        format_version: MANIFEST_VERSION,
+        id: SetId::new(id)?,
+        created_at: set.created_at.clone(),
+        schema_version: SCHEMA_VERSION,
+        files: set.files.clone(),
+    })
+}
+
+/// `manifest` as the JSON text of its file.
+pub(super) fn manifest_json(manifest: &SetManifest) -> Result<Vec<u8>, String> {
+    let mut text = serde_json::to_vec_pretty(manifest).map_err(|e| e.to_string())?;
+    text.push(b'\n');
+    Ok(text)
+}
+
+/// Reads the manifest text `text` of set `id` (the file `shown`), checking its format version
+/// and the id it names.
+pub(super) fn parse_manifest(
+    text: &[u8],
+    id: &SetId,
+    shown: String,
+) -> Result<SetManifest, BackupError> {
+    let corrupt = |reason: String| BackupError::Corrupt {
+        file: shown.clone(),
+        reason,
+    };
+    let value: serde_json::Value =
+        serde_json::from_slice(text).map_err(|e| corrupt(format!("not JSON ({e})")))?;
+    let version = value.get("format_version").and_then(|v| v.as_u64());
+    if version != Some(u64::from(MANIFEST_VERSION)) {
+        return Err(BackupError::IncompatibleSchema {
+            file: shown,
+            reason: format!(
+                "manifest format version {}; this release reads version {MANIFEST_VERSION}",
+                version.map_or_else(|| "missing".into(), |v| v.to_string())
+            ),
+        });
+    }
+    let manifest: SetManifest =
+        serde_json::from_value(value).map_err(|e| corrupt(e.to_string()))?;
+    if &manifest.id != id {
+        return Err(corrupt(format!("it names the set {}", manifest.id)));
+    }
+    Ok(manifest)
 }
 
 /// Writes `manifest` as JSON to a new file at `path`, synced to disk.
 fn write_synced(path: &Path, manifest: &SetManifest) -> Result<(), BackupError> {
-    let mut text = serde_json::to_vec_pretty(manifest).map_err(|e| BackupError::Io {
+    let text = manifest_json(manifest).map_err(|message| BackupError::Io {
         file: path.display().to_string(),
-        message: e.to_string(),
+        message,
     })?;
-    text.push(b'\n');
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -147,7 +173,7 @@ fn write_synced(path: &Path, manifest: &SetManifest) -> Result<(), BackupError> 
 }
 
 /// Sort key of a set id: `(matches <stamp>[-<n>], stamp, n, id)`.
-fn set_key(id: &str) -> (bool, String, u32, String) {
+pub(super) fn set_key(id: &str) -> (bool, String, u32, String) {
     let (stamp, suffix) = match id.split_once('-') {
         Some((stamp, n)) => (stamp, n.parse::<u32>().ok()),
         None => (id, Some(1)),
@@ -171,12 +197,16 @@ pub(super) fn checksum_of(path: &Path, shown: &str) -> Result<(u64, Checksum), B
         }
         _ => io_error(path, &e),
     })?;
-    let mut reader = file;
+    hash_all(file).map_err(|e| io_error(path, &e))
+}
+
+/// Size and SHA-256 of everything `reader` yields.
+pub(super) fn hash_all(mut reader: impl Read) -> io::Result<(u64, Checksum)> {
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; IO_BUFFER];
     let mut bytes = 0u64;
     loop {
-        let n = reader.read(&mut buffer).map_err(|e| io_error(path, &e))?;
+        let n = reader.read(&mut buffer)?;
         if n == 0 {
             break;
         }

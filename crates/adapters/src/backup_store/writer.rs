@@ -1,76 +1,28 @@
 //! Writing one backup file: a hidden temporary file, flushed, fsynced, then linked to its final
 //! name.
 
+use super::encode::Encoder;
 use super::files::{io_error, link_new, next_suffix, with_suffix};
-use super::format::{avro_codec, schemas, slot, BLOCK_BYTES, IO_BUFFER};
-use super::format::{META_CREATED_AT, META_ROWS, META_SCHEMA_VERSION, META_TABLE};
 use super::listing::name_key;
 use super::store::AvroBackupStore;
 use super::temps::temporary_name;
 use chrono::{SecondsFormat, Utc};
-use hiring_domain::{Record, Table};
-use hiring_ports::{
-    AnyRow, BackupError, BackupInfo, BackupWriter, Checksum, Codec, SCHEMA_VERSION,
-};
-use sha2::{Digest, Sha256};
+use hiring_domain::Table;
+use hiring_ports::{AnyRow, BackupError, BackupInfo, BackupWriter, Codec, SCHEMA_VERSION};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
-
-type AvroFileWriter = apache_avro::Writer<'static, BufWriter<HashingFile>>;
-
-/// A file that hashes every byte written to it.
-struct HashingFile {
-    file: File,
-    hasher: Sha256,
-}
-
-impl Write for HashingFile {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let written = self.file.write(buf)?;
-        self.hasher.update(&buf[..written]);
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
-    }
-}
 
 /// Writes one backup file under a temporary name.
 pub(super) struct AvroWriter {
     table: Table,
-    declared: u64,
-    appended: u64,
     codec: Codec,
     root: PathBuf,
     folder: PathBuf,
     stamp: String,
     created_at: String,
     temp: PathBuf,
-    writer: Option<AvroFileWriter>,
+    encoder: Option<Encoder<File>>,
     finished: bool,
-}
-
-#[derive(serde::Serialize)]
-struct DepartmentRecord<'a> {
-    id: i32,
-    department: &'a str,
-}
-
-#[derive(serde::Serialize)]
-struct JobRecord<'a> {
-    id: i32,
-    job: &'a str,
-}
-
-#[derive(serde::Serialize)]
-struct HireRecord<'a> {
-    id: i32,
-    name: &'a str,
-    datetime: i64,
-    department_id: i32,
-    job_id: i32,
 }
 
 impl AvroWriter {
@@ -80,7 +32,6 @@ impl AvroWriter {
         rows: u64,
         codec: Codec,
     ) -> Result<Self, BackupError> {
-        let schema = &schemas()?.parsed[slot(table)];
         let folder = store.dir.join(table.name());
         fs::create_dir_all(&folder).map_err(|e| io_error(&folder, &e))?;
         let now = Utc::now();
@@ -97,40 +48,20 @@ impl AvroWriter {
         if let Err(e) = file.try_lock() {
             tracing::debug!(file = %temp.display(), error = %e, "temporary backup file not locked");
         }
-        let hashing = HashingFile {
-            file,
-            hasher: Sha256::new(),
-        };
-        let mut writer = apache_avro::Writer::builder()
-            .schema(schema)
-            .writer(BufWriter::with_capacity(IO_BUFFER, hashing))
-            .codec(avro_codec(codec))
-            .block_size(BLOCK_BYTES)
-            .build();
         let mut this = Self {
             table,
-            declared: rows,
-            appended: 0,
             codec,
             root: store.dir.clone(),
             folder,
             stamp,
             created_at: created_at.clone(),
             temp,
-            writer: None,
+            encoder: None,
             finished: false,
         };
-        for (key, value) in [
-            (META_TABLE, table.name().to_owned()),
-            (META_ROWS, rows.to_string()),
-            (META_SCHEMA_VERSION, SCHEMA_VERSION.to_string()),
-            (META_CREATED_AT, created_at),
-        ] {
-            writer
-                .add_user_metadata(key.to_owned(), value)
-                .map_err(|e| this.io(e.to_string()))?;
-        }
-        this.writer = Some(writer);
+        let encoder =
+            Encoder::new(file, table, rows, codec, &created_at).map_err(|e| this.io(e))?;
+        this.encoder = Some(encoder);
         Ok(this)
     }
 
@@ -158,58 +89,24 @@ impl AvroWriter {
 
 impl BackupWriter for AvroWriter {
     fn append(&mut self, row: &AnyRow) -> Result<(), BackupError> {
-        if row.table() != self.table {
-            return Err(self.io(format!(
-                "a {} row cannot go into a backup of {}",
-                row.table(),
-                self.table
-            )));
-        }
-        let Some(writer) = self.writer.as_mut() else {
+        let Some(encoder) = self.encoder.as_mut() else {
             return Err(self.io("the backup is already finished".into()));
         };
-        let result = match row {
-            AnyRow::Department(d) => writer.append_ser(DepartmentRecord {
-                id: d.id().get(),
-                department: d.department(),
-            }),
-            AnyRow::Job(j) => writer.append_ser(JobRecord {
-                id: j.id().get(),
-                job: j.job(),
-            }),
-            AnyRow::HiredEmployee(h) => writer.append_ser(HireRecord {
-                id: h.id().get(),
-                name: h.name(),
-                datetime: h.datetime().micros(),
-                department_id: h.department_id().get(),
-                job_id: h.job_id().get(),
-            }),
-        };
-        result.map_err(|e| self.io(e.to_string()))?;
-        self.appended += 1;
-        Ok(())
+        encoder.append(row).map_err(|e| self.io(e))
     }
 
     fn finish(&mut self) -> Result<BackupInfo, BackupError> {
-        let Some(writer) = self.writer.take() else {
+        let Some(encoder) = self.encoder.take() else {
             return Err(self.io("the backup is already finished".into()));
         };
-        if self.appended != self.declared {
-            return Err(self.io(format!(
-                "{} rows were written but {} were announced",
-                self.appended, self.declared
-            )));
-        }
-        let buffered = writer.into_inner().map_err(|e| self.io(e.to_string()))?;
-        let hashing = buffered
-            .into_inner()
-            .map_err(|e| io_error(&self.temp, e.error()))?;
-        hashing
-            .file
+        let rows = encoder.appended();
+        let encoded = encoder.finish().map_err(|e| self.io(e))?;
+        encoded
+            .sink
             .sync_all()
             .map_err(|e| io_error(&self.temp, &e))?;
-        let sha256 = Checksum::from_bytes(hashing.hasher.finalize().into());
-        drop(hashing.file);
+        let sha256 = encoded.sha256;
+        drop(encoded.sink);
         let target = self.link_final()?;
         self.finished = true;
         // The new name (and the removal of the temporary one) must survive a crash too.
@@ -227,7 +124,7 @@ impl BackupWriter for AvroWriter {
         Ok(BackupInfo {
             table: self.table,
             file,
-            rows: Some(self.appended),
+            rows: Some(rows),
             size,
             created_at: Some(self.created_at.clone()),
             codec: self.codec.name().to_owned(),
@@ -240,7 +137,7 @@ impl BackupWriter for AvroWriter {
 impl Drop for AvroWriter {
     fn drop(&mut self) {
         // Close the file first: the Avro writer flushes on drop.
-        self.writer = None;
+        self.encoder = None;
         if !self.finished {
             let _ = fs::remove_file(&self.temp);
         }
