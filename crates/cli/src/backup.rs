@@ -113,11 +113,11 @@ fn parse_set(text: &str) -> Result<SetId, String> {
 /// Runs `hiring backup`.
 pub fn backup(args: BackupArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
     let storage = wiring.storage()?;
-    let files = wiring.backup_folder(args.folder.dir.as_deref());
+    let files = wiring.backup_folder(args.folder.dir.as_deref())?;
     let started = Instant::now();
     let progress = TransferBar::new("backing up");
     let retention = wiring.settings().backup.retention(false)?;
-    let backed_up = Backups::new(&*storage.bulk, &files)
+    let backed_up = Backups::new(&*storage.bulk, &*files)
         .with_progress(&progress)
         .backup_retained(&args.tables, args.codec, &retention, SystemTime::now());
     drop(progress);
@@ -144,8 +144,8 @@ pub fn backup(args: BackupArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
             }
             if let Some(pruned) = &retained.pruned {
                 println!("pruning by backup.keep = {}:", pruned.keep);
-                let folder = files.dir().display().to_string();
-                crate::prune::print_summary(pruned, &output::escape_controls(&folder));
+                let folder = wiring.backup_location(args.folder.dir.as_deref());
+                crate::prune::print_summary(pruned, &folder);
             }
             if let Some(error) = &retained.prune_error {
                 eprintln!(
@@ -160,9 +160,9 @@ pub fn backup(args: BackupArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
 
 /// Runs `hiring backups`.
 pub fn list(args: ListArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
-    let files = wiring.backup_folder(args.folder.dir.as_deref());
+    let files = wiring.backup_folder(args.folder.dir.as_deref())?;
     // Listing reads the folder only: no database is opened.
-    let listed = hiring_ports::backup::listing(&files)?;
+    let listed = hiring_ports::backup::listing(&*files)?;
     match args.format {
         Format::Json => output::print_json(&listed)?,
         Format::Table => {
@@ -172,7 +172,7 @@ pub fn list(args: ListArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
                 "{} backup sets, {} backup files in {}",
                 listed.sets.len(),
                 listed.files.len(),
-                output::escape_controls(&files.dir().display().to_string())
+                wiring.backup_location(args.folder.dir.as_deref())
             );
         }
     }
@@ -181,7 +181,7 @@ pub fn list(args: ListArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
 
 /// Runs `hiring restore`.
 pub fn restore(args: RestoreArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
-    let files = wiring.backup_folder(args.folder.dir.as_deref());
+    let files = wiring.backup_folder(args.folder.dir.as_deref())?;
     let plan = match (args.all, args.table, args.file) {
         (true, _, _) => None,
         (false, Some(table), Some(path)) => Some(vec![(table, RestoreSource::Path(path))]),
@@ -190,7 +190,7 @@ pub fn restore(args: RestoreArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
     };
     let storage = wiring.storage()?;
     let progress = TransferBar::new("restoring");
-    let backups = Backups::new(&*storage.bulk, &files).with_progress(&progress);
+    let backups = Backups::new(&*storage.bulk, &*files).with_progress(&progress);
     let started = Instant::now();
     let restored = match plan {
         Some(plan) => backups.restore(&plan),

@@ -47,17 +47,17 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
         Some(age) => policy.older_than(age, SystemTime::now()),
         None => policy,
     };
-    let files = wiring.backup_folder(args.folder.dir.as_deref());
+    let files = wiring.backup_folder(args.folder.dir.as_deref())?;
     // Pruning works on the folder only; the database only takes its audit entry.
     let started = Instant::now();
-    let pruned = prune(&files, policy);
+    let pruned = prune(&*files, policy);
     audit::record_in(wiring, AuditAction::Prune, &pruned, started);
     let summary = pruned?;
     match args.format {
         Format::Json => output::print_json(&summary)?,
         Format::Table => print_summary(
             &summary,
-            &output::escape_controls(&files.dir().display().to_string()),
+            &wiring.backup_location(args.folder.dir.as_deref()),
         ),
     }
     Ok(ExitCode::SUCCESS)

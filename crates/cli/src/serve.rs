@@ -7,7 +7,6 @@ use hiring_api::{ApiConfig, Tls, Tokens};
 use secrecy::ExposeSecret;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The environment variable holding API tokens, `name:role:secret` separated by commas.
@@ -60,8 +59,8 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
     let tokens = tokens(settings)?;
     let tls = tls(&args, settings).context("cannot serve HTTPS")?;
     let repos = wiring.storage()?;
-    let backups = wiring.backup_folder(args.backup_dir.as_deref());
-    tracing::info!(dir = %backups.dir().display(), "backup folder of the API");
+    let backups = wiring.backup_folder(args.backup_dir.as_deref())?;
+    tracing::info!(dir = %wiring.backup_location(args.backup_dir.as_deref()), "backup folder of the API");
     let api = &settings.api;
     let config = ApiConfig {
         tokens,
@@ -83,7 +82,7 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
         );
     }
     let bind = args.bind.unwrap_or_else(|| settings.api.bind.clone());
-    hiring_api::serve(config, repos, Some(Arc::new(backups)), &bind)
+    hiring_api::serve(config, repos, Some(backups), &bind)
         .with_context(|| format!("cannot serve on {bind}"))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,10 +1,12 @@
 //! The one place the `hiring` binary builds its adapters: every command gets its storage and its
 //! backup folder from here, so the backend and the folder are chosen the same way everywhere.
 
+use crate::output;
 use crate::settings::Settings;
-use hiring_adapters::{AvroBackupStore, Backend, OpenError};
-use hiring_ports::Repositories;
+use hiring_adapters::{backup_store_at, Backend, OpenError};
+use hiring_ports::{BackupStore, Repositories};
 use std::path::Path;
+use std::sync::Arc;
 
 /// The resolved settings of one run and what they wire.
 pub struct Wiring {
@@ -59,8 +61,20 @@ impl Wiring {
     }
 
     /// The backup folder: `flag` (`--dir`, `HIRING_BACKUP_DIR`), else `backup.dir` of the
-    /// configuration.
-    pub fn backup_folder(&self, flag: Option<&Path>) -> AvroBackupStore {
-        AvroBackupStore::new(self.settings.backup.dir(flag))
+    /// configuration; an `s3://bucket/prefix` URL is a prefix of an S3 bucket.
+    pub fn backup_folder(&self, flag: Option<&Path>) -> anyhow::Result<Arc<dyn BackupStore>> {
+        let location = self.settings.backup.dir(flag);
+        backup_store_at(&location).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot use the backup folder {}: {e}",
+                output::escape_controls(&location.display().to_string())
+            )
+        })
+    }
+
+    /// Where [`Wiring::backup_folder`] keeps the backups, as shown to people.
+    pub fn backup_location(&self, flag: Option<&Path>) -> String {
+        let location = self.settings.backup.dir(flag);
+        output::escape_controls(&location.display().to_string()).into_owned()
     }
 }
