@@ -52,8 +52,30 @@ struct HireRecord<'a> {
 /// What a finished encoding leaves: the sink, flushed, and the size and hash of its bytes.
 pub(super) struct Encoded<W> {
     pub(super) sink: W,
+    pub(super) rows: u64,
     pub(super) bytes: u64,
     pub(super) sha256: Checksum,
+}
+
+/// What a writer says when it is used after it finished.
+const FINISHED: &str = "the backup is already finished";
+
+/// Appends `row` through a writer's encoder, which is gone once the writer finished.
+pub(super) fn append_to<W: Write>(
+    encoder: &mut Option<Encoder<W>>,
+    row: &AnyRow,
+) -> Result<(), String> {
+    encoder
+        .as_mut()
+        .ok_or_else(|| FINISHED.to_owned())?
+        .append(row)
+}
+
+/// Finishes a writer's encoder, once.
+pub(super) fn finish_once<W: Write>(
+    encoder: &mut Option<Encoder<W>>,
+) -> Result<Encoded<W>, String> {
+    encoder.take().ok_or_else(|| FINISHED.to_owned())?.finish()
 }
 
 /// Encodes the rows of one table, announced in the header (`hiring.rows`), into `W`.
@@ -103,11 +125,6 @@ impl<W: Write> Encoder<W> {
         })
     }
 
-    /// Rows appended so far.
-    pub(super) fn appended(&self) -> u64 {
-        self.appended
-    }
-
     /// Appends one row of the encoder's table.
     pub(super) fn append(&mut self, row: &AnyRow) -> Result<(), String> {
         if row.table() != self.table {
@@ -152,6 +169,7 @@ impl<W: Write> Encoder<W> {
         let hashing = buffered.into_inner().map_err(|e| e.error().to_string())?;
         Ok(Encoded {
             sink: hashing.sink,
+            rows: self.appended,
             bytes: hashing.bytes,
             sha256: Checksum::from_bytes(hashing.hasher.finalize().into()),
         })

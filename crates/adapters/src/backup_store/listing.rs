@@ -48,6 +48,25 @@ impl AvroBackupStore {
     }
 }
 
+/// What `read` makes of each of `files`: a file that cannot be read is left out of the list,
+/// with a warning naming it as `shown` does.
+pub(super) fn readable<F>(
+    files: Vec<F>,
+    read: impl Fn(&F) -> Result<BackupInfo, BackupError>,
+    shown: impl Fn(&F) -> String,
+) -> Vec<BackupInfo> {
+    files
+        .iter()
+        .filter_map(|file| {
+            read(file)
+                .inspect_err(|e| {
+                    tracing::warn!(file = %shown(file), error = %e, "unreadable backup file left out of the list")
+                })
+                .ok()
+        })
+        .collect()
+}
+
 /// Sort key of a backup file name: `(matches the pattern, stamp, suffix, name)`.
 pub(super) fn name_key(table: Table, name: &str) -> (bool, String, u32, String) {
     let parsed = name

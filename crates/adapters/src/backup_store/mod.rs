@@ -29,6 +29,7 @@ mod files;
 mod format;
 mod header;
 mod listing;
+mod names;
 mod reader;
 mod removal;
 pub mod s3;
@@ -57,7 +58,7 @@ use hiring_ports::{
 };
 use reader::AvroReader;
 use std::fs;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 use writer::AvroWriter;
 
@@ -72,18 +73,15 @@ impl BackupStore for AvroBackupStore {
     }
 
     fn list(&self) -> Result<Vec<BackupInfo>, BackupError> {
-        let mut all = Vec::new();
+        let mut files = Vec::new();
         for table in Table::ALL {
-            for path in self.files_of(table)? {
-                match self.info_of(&path) {
-                    Ok(info) => all.push(info),
-                    Err(e) => {
-                        tracing::warn!(file = %path.display(), error = %e, "unreadable backup file left out of the list")
-                    }
-                }
-            }
+            files.extend(self.files_of(table)?);
         }
-        Ok(all)
+        Ok(listing::readable(
+            files,
+            |path| self.info_of(path),
+            |path| path.display().to_string(),
+        ))
     }
 
     fn newest(&self, table: Table) -> Result<Option<PathBuf>, BackupError> {
@@ -91,35 +89,10 @@ impl BackupStore for AvroBackupStore {
     }
 
     fn resolve(&self, table: Table, name: &str) -> Result<PathBuf, BackupError> {
+        let candidate = self.dir.join(names::checked_name(table, name)?);
         let refuse = |reason: &str| BackupError::UnsafeName {
             name: name.to_owned(),
             reason: reason.to_owned(),
-        };
-        if name.is_empty() {
-            return Err(refuse("it is empty"));
-        }
-        if name.contains('\0') {
-            return Err(refuse("it contains a NUL character"));
-        }
-        let relative = Path::new(name);
-        if relative.has_root() || relative.is_absolute() {
-            return Err(refuse("absolute paths are not allowed"));
-        }
-        let mut parts = 0;
-        for component in relative.components() {
-            match component {
-                Component::Normal(_) => parts += 1,
-                Component::CurDir => {}
-                Component::ParentDir => return Err(refuse("`..` is not allowed")),
-                Component::RootDir | Component::Prefix(_) => {
-                    return Err(refuse("absolute paths are not allowed"))
-                }
-            }
-        }
-        let candidate = if parts == 1 {
-            self.dir.join(table.name()).join(relative)
-        } else {
-            self.dir.join(relative)
         };
         let not_found = || BackupError::NotFound(format!("there is no backup file {name:?}"));
         let root = fs::canonicalize(&self.dir).map_err(|_| not_found())?;

@@ -3,6 +3,7 @@
 
 use super::files::io_error;
 use super::listing::name_key;
+use super::names::removable;
 use super::sets::SETS_FOLDER;
 use super::store::AvroBackupStore;
 use hiring_domain::Table;
@@ -59,19 +60,7 @@ impl AvroBackupStore {
 
     /// Removes the backup file `file` (`<table>/<backup name>`).
     pub(super) fn remove_backup_file(&self, file: &str) -> Result<bool, BackupError> {
-        let refuse = |reason: &str| BackupError::RemoveRefused {
-            name: file.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let (folder, name) = file
-            .split_once('/')
-            .ok_or_else(|| refuse("it is not in a table folder"))?;
-        let table: Table = folder
-            .parse()
-            .map_err(|_| refuse("it is not in a table folder"))?;
-        if !is_backup_name(table, name) {
-            return Err(refuse("it is not named as a backup file of its table"));
-        }
+        let (table, name) = removable(file)?;
         self.remove_entry(table.name(), name, file)
     }
 

@@ -1,7 +1,7 @@
 //! Writing one backup file: a hidden temporary file, flushed, fsynced, then linked to its final
 //! name.
 
-use super::encode::Encoder;
+use super::encode::{append_to, finish_once, Encoder};
 use super::files::{io_error, link_new, next_suffix, with_suffix};
 use super::listing::name_key;
 use super::store::AvroBackupStore;
@@ -89,18 +89,12 @@ impl AvroWriter {
 
 impl BackupWriter for AvroWriter {
     fn append(&mut self, row: &AnyRow) -> Result<(), BackupError> {
-        let Some(encoder) = self.encoder.as_mut() else {
-            return Err(self.io("the backup is already finished".into()));
-        };
-        encoder.append(row).map_err(|e| self.io(e))
+        append_to(&mut self.encoder, row).map_err(|e| self.io(e))
     }
 
     fn finish(&mut self) -> Result<BackupInfo, BackupError> {
-        let Some(encoder) = self.encoder.take() else {
-            return Err(self.io("the backup is already finished".into()));
-        };
-        let rows = encoder.appended();
-        let encoded = encoder.finish().map_err(|e| self.io(e))?;
+        let encoded = finish_once(&mut self.encoder).map_err(|e| self.io(e))?;
+        let rows = encoded.rows;
         encoded
             .sink
             .sync_all()

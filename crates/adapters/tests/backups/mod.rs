@@ -142,7 +142,7 @@ pub(crate) fn fill(storage: &Repositories, contents: &Contents) {
 }
 
 /// Departments 1..=5, jobs 1..=4, hires 1..=20 spread over them.
-fn small() -> Contents {
+pub(crate) fn small() -> Contents {
     Contents {
         departments: (1..=5).map(dept).collect(),
         jobs: (1..=4).map(job).collect(),

@@ -2,7 +2,7 @@
 //! a real S3-compatible server when `HIRING_TEST_S3_URL` (`s3://bucket/prefix`, the bucket
 //! existing) and the AWS settings of the environment name one (`scripts/s3_test.sh` does).
 
-use crate::backups::{contents, dept, fill, hire, job, Contents};
+use crate::backups::{contents, dept, fill, hire, job, small};
 use crate::support::TestDb;
 use hiring_adapters::{open, S3BackupStore, S3Location};
 use hiring_domain::Table;
@@ -52,14 +52,6 @@ fn put(bucket: &InMemory, key: &str, bytes: &'static [u8]) {
     runtime
         .block_on(bucket.put(&Key::from(key), PutPayload::from_static(bytes)))
         .unwrap();
-}
-
-fn small() -> Contents {
-    Contents {
-        departments: (1..=5).map(dept).collect(),
-        jobs: (1..=4).map(job).collect(),
-        hires: (1..=20).map(|i| hire(i, i % 5 + 1, i % 4 + 1)).collect(),
-    }
 }
 
 /// Backup, listing, set manifest, restore into another database, pruning.

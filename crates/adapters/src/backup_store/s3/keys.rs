@@ -1,10 +1,7 @@
 //! Where things live in the bucket: the location URL, object keys under the prefix, and names
 //! received from outside checked before they become keys.
 
-use hiring_domain::Table;
-use hiring_ports::BackupError;
 use object_store::path::Path as Key;
-use std::path::{Component, Path};
 
 /// `s3://bucket/prefix` split: the bucket and the (possibly empty) prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,45 +84,6 @@ impl Keys {
     }
 }
 
-/// The relative name (`<table>/<file>`, or `<file>` looked up in `table`'s folder) that the
-/// name `name` received from outside stands for: `..`, absolute paths and odd characters are
-/// refused.
-pub(super) fn checked_name(table: Table, name: &str) -> Result<String, BackupError> {
-    let refuse = |reason: &str| BackupError::UnsafeName {
-        name: name.to_owned(),
-        reason: reason.to_owned(),
-    };
-    if name.is_empty() {
-        return Err(refuse("it is empty"));
-    }
-    if name.contains('\0') {
-        return Err(refuse("it contains a NUL character"));
-    }
-    if name.contains('\\') || name.chars().any(char::is_control) {
-        return Err(refuse("it contains a backslash or a control character"));
-    }
-    let path = Path::new(name);
-    if path.has_root() || path.is_absolute() {
-        return Err(refuse("absolute paths are not allowed"));
-    }
-    let mut parts = Vec::new();
-    for component in path.components() {
-        match component {
-            Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
-            Component::CurDir => {}
-            Component::ParentDir => return Err(refuse("`..` is not allowed")),
-            Component::RootDir | Component::Prefix(_) => {
-                return Err(refuse("absolute paths are not allowed"))
-            }
-        }
-    }
-    match parts.len() {
-        0 => Err(refuse("it is empty")),
-        1 => Ok(format!("{}/{}", table.name(), parts[0])),
-        _ => Ok(parts.join("/")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,29 +121,5 @@ mod tests {
         );
         assert_eq!(keys.relative(&Key::from("other/x.avro")), None);
         assert_eq!(Keys::new("").of("sets/a.json").as_ref(), "sets/a.json");
-    }
-
-    #[test]
-    fn outside_names_stay_inside_the_prefix() {
-        let t = Table::Jobs;
-        assert_eq!(checked_name(t, "jobs-1.avro").unwrap(), "jobs/jobs-1.avro");
-        assert_eq!(
-            checked_name(t, "./departments/d.avro").unwrap(),
-            "departments/d.avro"
-        );
-        for bad in [
-            "",
-            "../x.avro",
-            "jobs/../../x",
-            "/etc/passwd",
-            "a\\b",
-            "a\nb",
-            ".",
-        ] {
-            assert!(
-                matches!(checked_name(t, bad), Err(BackupError::UnsafeName { .. })),
-                "{bad:?}"
-            );
-        }
     }
 }

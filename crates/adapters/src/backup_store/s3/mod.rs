@@ -25,7 +25,8 @@ mod upload;
 
 pub use keys::S3Location;
 
-use super::listing::name_key;
+use super::listing::{name_key, readable};
+use super::names::{checked_name, removable};
 use super::reader::AvroReader;
 use super::sets::SETS_FOLDER;
 use super::sets::{hash_all, manifest_json, manifest_of, parse_manifest, set_key, set_stamp};
@@ -36,7 +37,7 @@ use hiring_ports::{
     BackupError, BackupInfo, BackupReader, BackupStore, BackupWriter, Checksum, Codec, NewSet,
     SetId, SetManifest, StoredFile,
 };
-use keys::{checked_name, Keys};
+use keys::Keys;
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::path::Path as Key;
 use object_store::ObjectMeta;
@@ -193,18 +194,15 @@ impl BackupStore for S3BackupStore {
     }
 
     fn list(&self) -> Result<Vec<BackupInfo>, BackupError> {
-        let mut all = Vec::new();
+        let mut files = Vec::new();
         for table in Table::ALL {
-            for (relative, size) in self.files_of(table)? {
-                match self.reader(&relative, size) {
-                    Ok(reader) => all.push(reader.info),
-                    Err(e) => {
-                        tracing::warn!(file = %self.shown(&relative), error = %e, "unreadable backup file left out of the list")
-                    }
-                }
-            }
+            files.extend(self.files_of(table)?);
         }
-        Ok(all)
+        Ok(readable(
+            files,
+            |(relative, size)| self.reader(relative, *size).map(|reader| reader.info),
+            |(relative, _)| self.shown(relative),
+        ))
     }
 
     fn newest(&self, table: Table) -> Result<Option<PathBuf>, BackupError> {
@@ -320,19 +318,7 @@ impl BackupStore for S3BackupStore {
     }
 
     fn remove_file(&self, file: &str) -> Result<bool, BackupError> {
-        let refuse = |reason: &str| BackupError::RemoveRefused {
-            name: file.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let (folder, name) = file
-            .split_once('/')
-            .ok_or_else(|| refuse("it is not in a table folder"))?;
-        let table: Table = folder
-            .parse()
-            .map_err(|_| refuse("it is not in a table folder"))?;
-        if !name_key(table, name).0 {
-            return Err(refuse("it is not named as a backup file of its table"));
-        }
+        removable(file)?;
         self.remove_object(file)
     }
 

@@ -5,7 +5,7 @@
 use super::bucket::{Bucket, Created};
 use super::keys::Keys;
 use super::{io_error, S3BackupStore};
-use crate::backup_store::encode::Encoder;
+use crate::backup_store::encode::{append_to, finish_once, Encoder};
 use crate::backup_store::files::{next_suffix_among, with_suffix};
 use crate::backup_store::listing::name_key;
 use chrono::{SecondsFormat, Utc};
@@ -226,18 +226,12 @@ impl S3Writer {
 
 impl BackupWriter for S3Writer {
     fn append(&mut self, row: &AnyRow) -> Result<(), BackupError> {
-        let Some(encoder) = self.encoder.as_mut() else {
-            return Err(self.io("the backup is already finished".into()));
-        };
-        encoder.append(row).map_err(|e| self.io(e))
+        append_to(&mut self.encoder, row).map_err(|e| self.io(e))
     }
 
     fn finish(&mut self) -> Result<BackupInfo, BackupError> {
-        let Some(encoder) = self.encoder.take() else {
-            return Err(self.io("the backup is already finished".into()));
-        };
-        let rows = encoder.appended();
-        let encoded = encoder.finish().map_err(|e| self.io(e))?;
+        let encoded = finish_once(&mut self.encoder).map_err(|e| self.io(e))?;
+        let rows = encoded.rows;
         let file = self.publish(encoded.sink)?;
         Ok(BackupInfo {
             table: self.table,
