@@ -49,10 +49,17 @@ macro_rules! reject_ops {
                             ))
                         })
                         .collect::<Result<Vec<_>, $crate::db::error::StoreError>>()?;
-                    added += diesel::insert_into(t::table)
+                    let inserted = diesel::insert_into(t::table)
                         .values(values)
                         .on_conflict_do_nothing()
                         .execute(conn)?;
+                    added += inserted;
+                    if inserted == chunk.len() {
+                        // Every reject of the chunk is new and carries its run already: none
+                        // was met again (the search below pairs every source with every record
+                        // of the chunk, which a load's new rejects must not pay for).
+                        continue;
+                    }
                     // A reject met again by a run is taken over by it.
                     for group in $crate::db::rejects::by_run(chunk) {
                         let storable = |texts: Vec<&str>| -> Vec<String> {

@@ -128,6 +128,9 @@ impl DbStore<SqliteDialect> {
 }
 
 #[cfg(test)]
+mod rejects_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
