@@ -19,6 +19,12 @@
 # starts from a copy of one template database holding the base load, vacuumed and analysed.
 # pgloader, when installed (Debian), loads the raw hires once, stopped after PGLOADER_CAP
 # seconds (default 120).
+# Bare-table anchors: the pre-cleaned hires in one stream into a table with the five columns and
+# nothing else, the engine's raw write speed with our data: `sqlite3 .import` into a table with
+# only `id INTEGER PRIMARY KEY` (journal_mode and synchronous OFF), `psql \copy` into a plain
+# logged table. Restore: `hiring restore hired_employees --file` of a backup of the same rows
+# into a database holding only the parents. Where the time goes: the stage times that
+# `hiring migrate --format json` reports (read and check, write, index build, key check, commit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,9 +68,19 @@ echo "generating $rows rows"
 # measure NAME CMD...: appends "name seconds peak_kib" to the results.
 measure() {
     local name=$1; shift
-    /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
+    /usr/bin/time -f '%e %M' -o "$work/time" "$@" >"$work/stdout" 2>"$work/stderr" || {
         echo "$name failed:" >&2; tail -5 "$work/stderr" >&2; exit 1; }
     echo "$name $(cat "$work/time")" | tee -a "$work/results"
+    # The hires' stage times of a JSON summary: "name stage seconds" lines.
+    if [ "${name#hiring-}" != "$name" ] && head -c1 "$work/stdout" | grep -q '\['; then
+        python3 - "$name" "$work/stdout" >>"$work/stages" <<'PY'
+import json, sys
+for t in json.load(open(sys.argv[2])):
+    if t.get("table") == "hired_employees":
+        for stage, secs in t.get("stages", {}).items():
+            print(sys.argv[1], stage, secs)
+PY
+    fi
 }
 
 # Every migration, in order: the anchors load into exactly our schema.
@@ -78,6 +94,17 @@ for t in departments jobs hired_employees; do
     sqlite3 -csv "$work/clean.db" "SELECT * FROM $t ORDER BY id" > "$work/clean/$t.csv"
 done
 clean_rows=$(wc -l < "$work/clean/hired_employees.csv")
+# The same rows as a backup, for the restore contenders.
+"$bin" --database-url "$work/clean.db" backup hired_employees --dir "$work/avro" >/dev/null
+backup_file=$(ls "$work"/avro/hired_employees/*.avro | head -1)
+bare_hires="CREATE TABLE hired_employees (id INTEGER PRIMARY KEY, name TEXT, datetime TEXT, department_id INTEGER, job_id INTEGER)"
+pg_bare_hires="CREATE TABLE hired_employees (id integer, name text, datetime timestamptz, department_id integer, job_id integer)"
+# parents_only URL: loads the pre-cleaned departments and jobs into the database at URL.
+parents_only() {
+    for t in departments jobs; do
+        "$bin" --database-url "$1" migrate --table "$t" --file "$work/clean/$t.csv" >/dev/null 2>&1
+    done
+}
 
 pg_ok=false
 if $run_pg && psql -q "$pg_admin" -c "SELECT 1" >/dev/null 2>&1; then pg_ok=true; fi
@@ -117,7 +144,14 @@ for i in $(seq 1 "$runs"); do
     # that no id is stored yet).
     measure hiring-dry-run "$bin" --database-url "$work/ours.db" migrate --dry-run --dir "$work/csv"
     rm -f "$work"/ours.db*
-    measure hiring-sqlite "$bin" --database-url "$work/ours.db" migrate --dir "$work/csv"
+    measure hiring-sqlite "$bin" --database-url "$work/ours.db" migrate --dir "$work/csv" --format json
+    rm -f "$work"/bare.db*
+    measure sqlite3-bare sqlite3 -bail "$work/bare.db" "PRAGMA journal_mode=OFF" "PRAGMA synchronous=OFF" \
+        "$bare_hires" ".import --csv $work/clean/hired_employees.csv hired_employees"
+    rm -f "$work"/restored.db*
+    parents_only "$work/restored.db"
+    measure hiring-restore-sqlite "$bin" --database-url "$work/restored.db" restore hired_employees \
+        --file "$backup_file" --format json
     cat $sqlite_schema | sqlite3 "$work/anchor.db"
     measure sqlite3-import sqlite3 -bail -cmd "PRAGMA foreign_keys=ON" "$work/anchor.db" \
         ".import --csv $work/clean/departments.csv departments" \
@@ -126,7 +160,15 @@ for i in $(seq 1 "$runs"); do
     fi
     if $pg_ok; then
         new_pg_db "hiring_bench_$$_ours_$i"
-        measure hiring-postgres "$bin" --database-url "$db_url" migrate --dir "$work/csv"
+        measure hiring-postgres "$bin" --database-url "$db_url" migrate --dir "$work/csv" --format json
+        new_pg_db "hiring_bench_$$_bare_$i"
+        psql -q -v ON_ERROR_STOP=1 "$db_url" -c "$pg_bare_hires" >/dev/null
+        measure psql-copy-bare psql -q -v ON_ERROR_STOP=1 "$db_url" \
+            -c "\\copy hired_employees FROM '$work/clean/hired_employees.csv' CSV"
+        new_pg_db "hiring_bench_$$_restored_$i"
+        parents_only "$db_url"
+        measure hiring-restore-postgres "$bin" --database-url "$db_url" restore hired_employees \
+            --file "$backup_file" --format json
         new_pg_db "hiring_bench_$$_anchor_$i"
         cat $pg_schema | psql -q -v ON_ERROR_STOP=1 "$db_url" >/dev/null
         measure psql-copy psql -q -v ON_ERROR_STOP=1 "$db_url" \
@@ -169,10 +211,10 @@ LOAD
         pg_dbs=(${base_db:+"$base_db"})
     fi
 done
-touch "$work/results"
+touch "$work/results" "$work/stages"
 
 touch "$work/pgloader"
-SCRIPT_SECONDS="$SECONDS" PGLOADER="$(cat "$work/pgloader")" PGLOADER_CAP="${PGLOADER_CAP:-120}" python3 - "$work/results" "$out" "$rows" "$clean_rows" "$runs" "$(nproc)" "$inc_rows" "$clean_inc_rows" "${ENGINES:-sqlite postgres}" <<'PY'
+SCRIPT_SECONDS="$SECONDS" STAGES="$work/stages" PGLOADER="$(cat "$work/pgloader")" PGLOADER_CAP="${PGLOADER_CAP:-120}" python3 - "$work/results" "$out" "$rows" "$clean_rows" "$runs" "$(nproc)" "$inc_rows" "$clean_inc_rows" "${ENGINES:-sqlite postgres}" <<'PY'
 import os, statistics, sys, datetime, re, pathlib
 results, out, rows, clean, runs, cores = sys.argv[1], pathlib.Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
 inc, clean_inc, engines = int(sys.argv[7]), int(sys.argv[8]), sys.argv[9].split()
@@ -255,6 +297,37 @@ elif old and "postgres" not in engines:  # carried over with the PostgreSQL runs
     m = re.search(r"^pgloader \(Debian\).*$", old.group(0), re.M)
     if m:
         lines += ["", m.group(0)]
+# Near the hardware: our bulk paths next to the engine's raw write of the same rows into a bare
+# table (targets: PostgreSQL bare s / our s >= 1.0, SQLite >= 1.5; restore no slower than migrate).
+targets = {"sqlite": 1.5, "postgres": 1.0}
+near = [(e, f"hiring-{e}", bare, f"hiring-restore-{e}") for e, bare in (("sqlite", "sqlite3-bare"), ("postgres", "psql-copy-bare"))]
+near = [n for n in near if n[1] in data and n[2] in data]
+if near:
+    lines += ["", f"Near the hardware: the {clean:,} pre-cleaned hires in one stream into a **bare table** (the five columns,",
+              "nothing else: SQLite's with only `id INTEGER PRIMARY KEY`, `journal_mode` and `synchronous` OFF; PostgreSQL's a plain",
+              "logged table), next to `hiring migrate` of the raw files (every row validated, rejects logged, keys and indexes in",
+              f"place, durable at commit) and `hiring restore hired_employees --file` of a backup of the same rows into a database",
+              "holding only the parents. Targets: bare s / migrate s at least 1.5 on SQLite and 1.0 on PostgreSQL; restore no",
+              "slower than migrate.", "",
+              "| engine | migrate s | bare table s | bare s / migrate s | target | restore s | migrate s / restore s | restore peak RSS MiB |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for e, ours, bare, restore in near:
+        r = (f"{med(restore):.2f} | {med(ours) / med(restore):.2f} | {rss(restore):.1f}" if restore in data else "n/a | n/a | n/a")
+        lines.append(f"| {e} | {med(ours):.2f} | {med(bare):.2f} | {med(bare) / med(ours):.2f} | {targets[e]:.2f} | {r} |")
+stages = {}
+for line in open(os.environ["STAGES"]):
+    name, stage, secs = line.split()
+    stages.setdefault(name, {}).setdefault(stage, []).append(float(secs))
+if stages:
+    order = ["read_and_check", "write", "index_build", "key_check", "commit"]
+    lines += ["", "Where the time goes in our loads of `hired_employees` (medians of the stage times `--format json` reports;",
+              "reading and checking overlap the writes, so *read and check* is the time not spent writing; the dry run above is",
+              "parsing and the rules alone):", "",
+              "| contender | " + " | ".join(o.replace("_", " ") for o in order) + " | sum |",
+              "|---|" + "---:|" * (len(order) + 1)]
+    for name in sorted(stages):
+        meds = [statistics.median(stages[name].get(o, [0.0])) for o in order]
+        lines.append(f"| `{name}` | " + " | ".join(f"{m:.2f}" for m in meds) + f" | {sum(meds):.2f} |")
 if "hiring-dry-run" in data:
     lines += ["", f"Dry run (`hiring migrate --dry-run`: every row of the raw files parsed and checked by the rules, nothing",
               "written; target 2,000,000 rows/s):", "",
