@@ -321,7 +321,7 @@ for line in open(os.environ["STAGES"]):
 if stages:
     order = ["read_and_check", "write", "index_build", "key_check", "commit"]
     lines += ["", "Where the time goes in our loads of `hired_employees` (medians of the stage times `--format json` reports;",
-              "reading and checking overlap the writes, so *read and check* is the time not spent writing; the dry run above is",
+              "reading and checking overlap the writes, so *read and check* is the time not spent writing; the dry run below is",
               "parsing and the rules alone):", "",
               "| contender | " + " | ".join(o.replace("_", " ") for o in order) + " | sum |",
               "|---|" + "---:|" * (len(order) + 1)]
