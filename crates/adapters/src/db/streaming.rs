@@ -49,29 +49,64 @@ impl FromAnyRow for HiredEmployee {
 }
 
 /// Streams one table of a snapshot into `sink`: its row count, then its rows in id order, page
-/// by page.
+/// by page. Pages are read on a second thread while this one hands the previous page to the
+/// sink, so that reading the database and encoding overlap; at most three pages are in memory.
 pub(crate) fn stream_table<D: Dialect, E: TableOps<D> + Into<AnyRow>>(
     conn: &mut D::Conn,
     sink: &mut dyn SnapshotSink,
 ) -> Result<u64, StoreError> {
     let rows = E::count(conn)?;
     sink.begin_table(E::TABLE, rows).map_err(StoreError::Port)?;
-    let mut visited = 0;
+    let visited = std::thread::scope(|scope| {
+        let (pages, received) = std::sync::mpsc::sync_channel::<Vec<E>>(1);
+        let reader = scope.spawn(move || read_pages::<D, E>(conn, |page| pages.send(page).is_ok()));
+        let mut visited = 0;
+        let mut sunk = Ok(());
+        for page in received {
+            for row in page {
+                sunk = sink.row(row.into()).map_err(StoreError::Port);
+                if sunk.is_err() {
+                    break;
+                }
+                visited += 1;
+            }
+            if sunk.is_err() {
+                // Dropping the receiver stops the reader at its next page.
+                break;
+            }
+        }
+        let read = reader.join().unwrap_or_else(|_| {
+            Err(StoreError::Encode(
+                "the thread reading rows panicked".to_owned(),
+            ))
+        });
+        // A failed sink stops the reading early: its error is the one to report.
+        sunk?;
+        read?;
+        Ok::<u64, StoreError>(visited)
+    })?;
+    sink.end_table(E::TABLE).map_err(StoreError::Port)?;
+    Ok(visited)
+}
+
+/// Reads the entity's table in id order, [`PAGE_ROWS`] rows per statement, and hands each page
+/// to `send` until the table ends or `send` returns false.
+fn read_pages<D: Dialect, E: TableOps<D>>(
+    conn: &mut D::Conn,
+    mut send: impl FnMut(Vec<E>) -> bool,
+) -> Result<(), StoreError> {
     let mut after = i32::MIN;
     loop {
         let page = E::page(conn, after, PAGE_ROWS)?;
         let last_page = i64::try_from(page.len()).unwrap_or(i64::MAX) < PAGE_ROWS;
-        for row in page {
-            after = row.id().get();
-            sink.row(row.into()).map_err(StoreError::Port)?;
-            visited += 1;
+        match page.last() {
+            Some(row) => after = row.id().get(),
+            None => return Ok(()),
         }
-        if last_page {
-            break;
+        if !send(page) || last_page {
+            return Ok(());
         }
     }
-    sink.end_table(E::TABLE).map_err(StoreError::Port)?;
-    Ok(visited)
 }
 
 /// Inserts the rows `source` gives for the entity's table, in chunks. Each chunk is written on

@@ -24,12 +24,17 @@ use refusals::{
     truncated_and_corrupt_files_are_refused,
 };
 mod sets;
+mod snapshot;
 use sets::{
     a_backup_failing_on_the_second_table_makes_no_set,
     a_backup_writes_its_manifest_beside_the_files,
     a_set_with_a_missing_or_replaced_file_is_refused,
     a_tampered_file_refuses_the_set_and_its_own_restore,
     stale_temporaries_are_removed_by_the_next_backup,
+};
+use snapshot::{
+    a_long_snapshot_gives_every_row_once_in_id_order,
+    a_sink_failing_midway_stops_the_snapshot_with_its_error,
 };
 
 pub(crate) fn dept(id: i32) -> Department {
@@ -80,7 +85,7 @@ impl Contents {
 
 /// Collects a snapshot.
 #[derive(Default)]
-struct Collect(Contents, Vec<(Table, u64)>);
+pub(crate) struct Collect(pub(crate) Contents, pub(crate) Vec<(Table, u64)>);
 
 impl SnapshotSink for Collect {
     fn begin_table(&mut self, table: Table, rows: u64) -> Result<(), RepoError> {
@@ -567,4 +572,6 @@ on_every_backend!(
     a_tampered_file_refuses_the_set_and_its_own_restore,
     a_set_with_a_missing_or_replaced_file_is_refused,
     stale_temporaries_are_removed_by_the_next_backup,
+    a_long_snapshot_gives_every_row_once_in_id_order,
+    a_sink_failing_midway_stops_the_snapshot_with_its_error,
 );
