@@ -7,7 +7,7 @@ use super::dialect::Dialect;
 use super::error::StoreError;
 use chrono::Datelike;
 use hiring_domain::{Department, HiredEmployee, Job, Record};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One group's key: year, quarter, department id, job id.
 pub(crate) type GroupKey = (i32, i32, i32, i32);
@@ -35,6 +35,17 @@ impl Tally {
         let mut groups: Vec<(GroupKey, i64)> = self.0.iter().map(|(&k, &n)| (k, n)).collect();
         groups.sort_unstable();
         groups
+    }
+
+    /// The departments and the jobs the counted hires reference, each id with its number of
+    /// hires, smallest id first.
+    pub(crate) fn parent_ids(&self) -> [BTreeMap<i32, i64>; 2] {
+        let mut parents = [BTreeMap::new(), BTreeMap::new()];
+        for (&(_, _, department, job), &n) in &self.0 {
+            *parents[0].entry(department).or_default() += n;
+            *parents[1].entry(job).or_default() += n;
+        }
+        parents
     }
 
     /// Adds the counted hires to the stored aggregate and forgets them.
@@ -209,5 +220,23 @@ mod tests {
                 ((2022, 1, 1, 2), 1),
             ]
         );
+    }
+
+    #[test]
+    fn parent_ids_sum_the_hires_of_each_department_and_job() {
+        let mut tally = Tally::default();
+        for h in [
+            hire(1, "2021-01-01T00:00:00Z", 3, 2),
+            hire(2, "2021-05-01T00:00:00Z", 3, 1),
+            hire(3, "2022-01-01T00:00:00Z", 1, 2),
+        ] {
+            tally.add(&h);
+        }
+        let [departments, jobs] = tally.parent_ids();
+        assert_eq!(
+            departments.into_iter().collect::<Vec<_>>(),
+            vec![(1, 1), (3, 2)]
+        );
+        assert_eq!(jobs.into_iter().collect::<Vec<_>>(), vec![(1, 1), (2, 2)]);
     }
 }

@@ -42,6 +42,17 @@ pub(crate) struct MissingParentRow {
     hires: i64,
 }
 
+impl MissingParentRow {
+    /// `hires` rows reference the missing `id` of `parent`.
+    pub(crate) fn new(parent: Table, id: i32, hires: i64) -> Self {
+        Self {
+            parent: parent.name().to_owned(),
+            id,
+            hires,
+        }
+    }
+}
+
 /// Groups the rows of [`MISSING_PARENTS_SQL`] by parent table, naming at most
 /// [`MissingParents::MAX_IDS`] ids each.
 pub(crate) fn missing_parents(rows: Vec<MissingParentRow>) -> Vec<MissingParents> {

@@ -8,11 +8,19 @@
 //! are counted for the `hire_counts` aggregate in memory, written once at the end;
 //! [`BulkLoad::finish`] writes those counts, creates the indexes again — one sort each
 //! (`sql/sqlite_index_build.sql`) instead of a random B-tree insert per row, which is what made
-//! large loads slow once the `datetime` index outgrew the page cache — and commits. Foreign keys
-//! stay enforced on every row (`PRAGMA foreign_keys = ON`; a parent lookup in a table of a few
-//! hundred rows costs little). SQLite's DDL is transactional: a load that fails, is dropped
-//! unfinished, or whose process dies leaves the table, its indexes and its foreign keys as they
-//! were, and stores none of its rows, rejects or counts.
+//! large loads slow once the `datetime` index outgrew the page cache — and commits.
+//!
+//! Foreign keys are checked once per parent, not once per row: SQLite's row-by-row checks are
+//! off on the load's connection while it lasts (they cost about half a second per million
+//! hires), and [`BulkLoad::finish`] looks up, before it commits, every distinct department and
+//! job the written hires reference (the keys of the in-memory counts) and every run their
+//! rejects name. One missing refuses the whole load, naming the ids, as a restore does. The
+//! write lock is held from the start, so nothing can delete a parent in between; the checks
+//! are on again before the connection goes back to the pool, whatever happened.
+//!
+//! SQLite's DDL is transactional: a load that fails, is dropped unfinished, or whose process
+//! dies leaves the table, its indexes and its foreign keys as they were, and stores none of its
+//! rows, rejects or counts.
 //!
 //! The fast path is taken when the table holds at most [`FAST_PATH_MAX_ROWS`] rows once the
 //! write lock is held: rebuilding the indexes over the rows already there then costs well under
@@ -33,15 +41,17 @@ use crate::db::dialect::Dialect;
 use crate::db::error::{repo_error, StoreError};
 use crate::db::hire_counts::Tally;
 use crate::db::rejects::RejectOps;
+use crate::db::replace::{missing_parents, MissingParentRow};
 use crate::db::tables::{id_bit, stored_ids, TableOps};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel::sql_types::Text;
 use diesel::{RunQueryDsl, SqliteConnection};
-use hiring_domain::{HiredEmployee, Id, Record, Rejection, Table};
+use hiring_domain::{Department, HiredEmployee, Id, Job, Record, Rejection, Table};
 use hiring_ports::{BulkLoad, LoadStage, RepoError, StageListener};
 use roaring::RoaringBitmap;
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
 use std::marker::PhantomData;
 
 /// Which indexes a bulk write sets aside, with the statements that drop and re-create them.
@@ -51,7 +61,8 @@ const BEGIN: &str = include_str!("../sql/sqlite_bulk_begin.sql");
 /// Settings for re-creating the indexes set aside, and the usual ones again.
 const INDEX_BUILD: &str = include_str!("../sql/sqlite_index_build.sql");
 const INDEX_BUILD_END: &str = include_str!("../sql/sqlite_index_build_end.sql");
-/// Turn the row-by-row foreign-key checks off for a replacement, and on again after it.
+/// Turn the row-by-row foreign-key checks off for a replacement or a bulk load, and on again
+/// after it.
 const FOREIGN_KEYS_OFF: &str = include_str!("../sql/sqlite_foreign_keys_off.sql");
 const FOREIGN_KEYS_ON: &str = include_str!("../sql/sqlite_foreign_keys_on.sql");
 
@@ -181,12 +192,15 @@ pub(crate) fn start<E: TableOps<SqliteDialect>>(
         put_back: SetAside::default(),
         inserted: Cell::new(0),
         tally: RefCell::new(Tally::default()),
+        runs: RefCell::new(BTreeSet::new()),
         open: Cell::new(false),
         _rows: PhantomData,
         _turn: turn,
     };
-    // Any error from here drops `load`, which rolls back and restores the settings.
+    // Any error from here drops `load`, which rolls back and restores the settings, the
+    // row-by-row foreign-key checks among them (off only outside a transaction: first).
     let conn = load.conn.get_mut();
+    conn.batch_execute(FOREIGN_KEYS_OFF)?;
     AnsiTransactionManager::begin_transaction_sql(&mut **conn, BEGIN)?;
     load.open.set(true);
     let limit = i64::try_from(FAST_PATH_MAX_ROWS + 1).unwrap_or(i64::MAX);
@@ -216,8 +230,11 @@ struct SqliteBulkLoad<E> {
     /// What re-creates the indexes set aside.
     put_back: SetAside,
     inserted: Cell<u64>,
-    /// The hires written, counted for the `hire_counts` aggregate once, at the end.
+    /// The hires written, counted for the `hire_counts` aggregate once, at the end; their
+    /// parents are checked from its keys.
     tally: RefCell<Tally>,
+    /// The runs the rejects written name, checked at the end.
+    runs: RefCell<BTreeSet<i64>>,
     /// The transaction is open (neither committed nor rolled back).
     open: Cell<bool>,
     _rows: PhantomData<fn() -> E>,
@@ -257,10 +274,13 @@ impl<E> SqliteBulkLoad<E> {
     }
 
     /// Gives the connection its usual settings back, whatever the load got to (it returns to
-    /// the pool).
+    /// the pool): called once its transaction is over.
     fn restore_settings(&self) {
-        if let Err(e) = self.conn.borrow_mut().batch_execute(INDEX_BUILD_END) {
-            tracing::warn!(error = %e, "restoring the settings of a bulk load's connection failed");
+        let mut conn = self.conn.borrow_mut();
+        for settings in [INDEX_BUILD_END, FOREIGN_KEYS_ON] {
+            if let Err(e) = conn.batch_execute(settings) {
+                tracing::error!(error = %e, "restoring the settings of a bulk load's connection failed");
+            }
         }
     }
 }
@@ -291,6 +311,9 @@ impl<E: TableOps<SqliteDialect>> BulkLoad<E> for SqliteBulkLoad<E> {
                 E::insert_unindexed(conn, rows)?
             };
             if !rejects.is_empty() {
+                self.runs
+                    .borrow_mut()
+                    .extend(rejects.iter().filter_map(|r| r.run().map(|run| run.get())));
                 SqliteDialect::insert_rejects(conn, rejects)?;
             }
             Ok(inserted)
@@ -305,6 +328,7 @@ impl<E: TableOps<SqliteDialect>> BulkLoad<E> for SqliteBulkLoad<E> {
     fn finish(self: Box<Self>, stage: &dyn StageListener) -> Result<u64, RepoError> {
         self.run(|conn| {
             stage.enter(LoadStage::Write);
+            check_references(conn, &self.tally.borrow(), &self.runs.borrow())?;
             self.tally.borrow_mut().apply::<SqliteDialect>(conn)?;
             if !self.put_back.indexes.is_empty() {
                 stage.enter(LoadStage::IndexBuild);
@@ -324,6 +348,52 @@ impl<E: TableOps<SqliteDialect>> BulkLoad<E> for SqliteBulkLoad<E> {
         committed.map_err(|e| repo_error(StoreError::Db(e)))?;
         tracing::debug!(table = %E::TABLE, inserted = self.inserted.get(), "bulk load committed");
         Ok(self.inserted.get())
+    }
+}
+
+/// The checks of the foreign keys a load's rows were written without: every department and
+/// job that `tally`'s hires reference, and every run in `runs`, must be stored.
+fn check_references(
+    conn: &mut SqliteConnection,
+    tally: &Tally,
+    runs: &BTreeSet<i64>,
+) -> Result<(), StoreError> {
+    let mut missing = Vec::new();
+    let [departments, jobs] = tally.parent_ids();
+    for (parent, hires) in [(Table::Departments, departments), (Table::Jobs, jobs)] {
+        let ids: Vec<i32> = hires.keys().copied().collect();
+        let stored: BTreeSet<i32> = match parent {
+            Table::Departments => <Department as TableOps<SqliteDialect>>::existing(conn, &ids)?,
+            _ => <Job as TableOps<SqliteDialect>>::existing(conn, &ids)?,
+        }
+        .into_iter()
+        .collect();
+        missing.extend(
+            hires
+                .into_iter()
+                .filter(|(id, _)| !stored.contains(id))
+                .map(|(id, n)| MissingParentRow::new(parent, id, n)),
+        );
+    }
+    if !missing.is_empty() {
+        return Err(StoreError::MissingParents(missing_parents(missing)));
+    }
+    let named: Vec<i64> = runs.iter().copied().collect();
+    let stored: BTreeSet<i64> = {
+        use crate::schema::sqlite::runs as r;
+        use diesel::{ExpressionMethods, QueryDsl};
+        r::table
+            .select(r::id)
+            .filter(r::id.eq_any(&named))
+            .load::<i64>(conn)?
+            .into_iter()
+            .collect()
+    };
+    match named.iter().find(|run| !stored.contains(run)) {
+        Some(run) => Err(StoreError::Port(RepoError::Conflict(format!(
+            "the rejects name run {run}, which is not stored"
+        )))),
+        None => Ok(()),
     }
 }
 

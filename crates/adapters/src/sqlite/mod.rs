@@ -128,6 +128,8 @@ impl DbStore<SqliteDialect> {
 }
 
 #[cfg(test)]
+mod bulk_tests;
+#[cfg(test)]
 mod rejects_tests;
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! The bulk paths of the storage: a migration's [`BulkLoad`] and a restore's replacement, on
 //! both engines. PostgreSQL sets the foreign keys and secondary indexes aside inside the
-//! transaction; SQLite drops the secondary indexes inside one `BEGIN IMMEDIATE` transaction and
-//! creates them again before it commits, foreign keys enforced throughout. These tests check that
-//! the schema comes back identical, that a failed or abandoned load leaves the schema and the
-//! rows as they were, that concurrent loads wait for each other, and (SQLite) that readers are
-//! never blocked.
+//! transaction; SQLite drops the secondary indexes inside one `BEGIN IMMEDIATE` transaction,
+//! creates them again before it commits, and checks the parents the rows reference once, at
+//! the end, instead of row by row. These tests check that the schema comes back identical, that
+//! a failed or abandoned load leaves the schema and the rows as they were, that concurrent
+//! loads wait for each other, and (SQLite) that readers are never blocked.
 
 use hiring_adapters::open;
 use hiring_domain::{Department, HiredEmployee, Id, Job, Record, Rejection, RowErrors, Table};
@@ -220,20 +220,19 @@ fn failed_bulk_load_keeps_schema_and_stores_nothing_then_a_rerun_completes(db: &
     assert_eq!(db.integer("(SELECT count(*) FROM hire_counts)"), 0);
     assert_consistent(db);
 
-    if db.engine == Engine::Postgres {
-        // A hire whose department does not exist goes in while the foreign keys are set aside;
-        // putting them back refuses it, and the whole load. (SQLite refuses it at once: see
-        // sqlite_bulk_load_refuses_a_missing_parent_and_stores_nothing.)
-        let load = start(&*repos.hired_employees);
-        load.write_batch(&hires(1..=100), &[]).unwrap();
-        load.write_batch(&[hire(101, 99, 1)], &[]).unwrap();
-        assert!(matches!(
-            load.finish(&no_stages),
-            Err(RepoError::Conflict(_))
-        ));
-        assert_eq!(db.schema(), before);
-        assert_eq!(repos.hired_employees.count().unwrap(), 0);
-    }
+    // A hire whose department does not exist goes in while the foreign keys are set aside
+    // (PostgreSQL) or their row-by-row checks are off (SQLite); the end of the load refuses it,
+    // and the whole load.
+    let load = start(&*repos.hired_employees);
+    load.write_batch(&hires(1..=100), &[reject(1)]).unwrap();
+    load.write_batch(&[hire(101, 99, 1)], &[]).unwrap();
+    assert!(matches!(
+        load.finish(&no_stages),
+        Err(RepoError::Conflict(_))
+    ));
+    assert_eq!(db.schema(), before);
+    assert_eq!(repos.hired_employees.count().unwrap(), 0);
+    assert_eq!(repos.rejects.count(&RejectFilter::default()).unwrap(), 0);
 
     let rerun = start(&*repos.hired_employees);
     rerun.write_batch(&hires(1..=400), &[reject(1)]).unwrap();
@@ -488,113 +487,4 @@ fn pg_bulk_load_of_a_small_table_finds_the_rows_stored_before() {
     ));
 }
 
-// SQLite only.
-
-#[test]
-fn sqlite_bulk_load_refuses_a_missing_parent_and_stores_nothing() {
-    let db = TestDb::sqlite();
-    let repos = seeded(&db);
-    let before = db.schema();
-    let load = start(&*repos.hired_employees);
-    load.write_batch(&hires(1..=100), &[]).unwrap();
-    let failed = load.write_batch(&[hire(101, 42, 1)], &[]);
-    assert!(matches!(failed, Err(RepoError::Conflict(_))), "{failed:?}");
-    assert!(
-        load.finish(&no_stages).is_err(),
-        "a failed load cannot commit"
-    );
-    assert_eq!(db.schema(), before);
-    assert_eq!(repos.hired_employees.count().unwrap(), 0);
-    assert_consistent(&db);
-}
-
-#[test]
-fn sqlite_bulk_load_declines_a_table_that_is_not_small() {
-    let db = TestDb::sqlite();
-    let repos = open_repos(&db);
-    // One more than the fast path takes (sqlite::bulk::FAST_PATH_MAX_ROWS).
-    db.execute(
-        "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 100001) \
-         INSERT INTO departments (id, department) SELECT n, 'Department ' || n FROM g",
-    );
-    assert!(repos.departments.bulk_load().unwrap().is_none());
-    // Declining released the write lock: a plain write goes on.
-    repos.jobs.write_batch(&[job(1)], &[]).unwrap();
-    db.execute("DELETE FROM departments WHERE id > 100000");
-    let load = start(&*repos.departments);
-    // Rows stored before the load are found through it.
-    assert_eq!(
-        load.find_by_ids(&id_list([100_000, 100_001])).unwrap(),
-        vec![dept(100_000)]
-    );
-    assert_eq!(load.write_batch(&[dept(100_001)], &[]).unwrap(), 1);
-    assert_eq!(load.finish(&no_stages).unwrap(), 1);
-    assert_eq!(repos.departments.count().unwrap(), 100_001);
-}
-
-/// Readers (the migration's key lookups among them) are never blocked by a load.
-#[test]
-fn sqlite_reads_answer_during_a_load_of_hires() {
-    let db = TestDb::sqlite();
-    let repos = seeded(&db);
-    repos
-        .hired_employees
-        .write_batch(&hires(1..=3), &[])
-        .unwrap();
-    let load = start(&*repos.hired_employees);
-    load.write_batch(&hires(4..=10), &[]).unwrap();
-    let (tx, rx) = mpsc::channel();
-    let reader = repos.clone();
-    std::thread::spawn(move || {
-        let found = (
-            reader
-                .keys
-                .existing_ids(Table::Departments, &id_list([1, 3, 4])),
-            reader.keys.existing_ids(Table::Jobs, &id_list([2, 9])),
-            reader.hired_employees.count(),
-            reader.hired_employees.find_by_ids(&id_list([2, 5])),
-        );
-        let _ = tx.send(found);
-    });
-    let (departments, jobs, count, found) = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("reads waited for the bulk load");
-    assert_eq!(departments.unwrap(), id_list([1, 3]));
-    assert_eq!(jobs.unwrap(), id_list([2]));
-    assert_eq!(count.unwrap(), 3);
-    assert_eq!(found.unwrap(), hires(2..=2));
-    assert_eq!(load.finish(&no_stages).unwrap(), 7);
-    assert_eq!(repos.hired_employees.count().unwrap(), 10);
-}
-
-/// Many threads writing batches at once, on two stores of one file: every batch is stored,
-/// none fails on a busy database.
-#[test]
-fn sqlite_concurrent_writers_all_succeed() {
-    let db = TestDb::sqlite();
-    let repos = seeded(&db);
-    let other = open_repos(&db);
-    let threads: Vec<_> = (0..8)
-        .map(|t| {
-            let repos = if t % 2 == 0 {
-                repos.clone()
-            } else {
-                other.clone()
-            };
-            std::thread::spawn(move || {
-                for b in 0..10 {
-                    let first = 1 + (t * 10 + b) * 100;
-                    repos
-                        .hired_employees
-                        .write_batch(&hires(first..=first + 99), &[])
-                        .unwrap();
-                }
-            })
-        })
-        .collect();
-    for thread in threads {
-        thread.join().unwrap();
-    }
-    assert_eq!(repos.hired_employees.count().unwrap(), 8_000);
-    assert_consistent(&db);
-}
+mod sqlite_only;
