@@ -12,6 +12,9 @@ use std::collections::{BTreeMap, HashMap};
 /// One group's key: year, quarter, department id, job id.
 pub(crate) type GroupKey = (i32, i32, i32, i32);
 
+/// The departments and the jobs some hires reference, each id with its number of hires.
+pub(crate) type ParentIds = [BTreeMap<i32, i64>; 2];
+
 /// Hires counted per group, not yet added to the stored aggregate.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Tally(HashMap<GroupKey, i64>);
@@ -39,7 +42,7 @@ impl Tally {
 
     /// The departments and the jobs the counted hires reference, each id with its number of
     /// hires, smallest id first.
-    pub(crate) fn parent_ids(&self) -> [BTreeMap<i32, i64>; 2] {
+    pub(crate) fn parent_ids(&self) -> ParentIds {
         let mut parents = [BTreeMap::new(), BTreeMap::new()];
         for (&(_, _, department, job), &n) in &self.0 {
             *parents[0].entry(department).or_default() += n;

@@ -5,6 +5,7 @@
 use super::bulk::BulkLoadOps;
 use super::dialect::Dialect;
 use super::error::{repo_error, StoreError};
+use super::hire_counts::ParentIds;
 use super::rows::row_count;
 use super::store::Store;
 use super::streaming::{fill_table, stream_table};
@@ -92,6 +93,37 @@ pub(crate) fn missing_parents(rows: Vec<MissingParentRow>) -> Vec<MissingParents
     grouped
 }
 
+/// The departments and jobs of `parents` (the parents some hires reference) that are not
+/// stored, grouped as [`missing_parents`] does: one lookup per distinct id instead of a scan of
+/// the hires.
+pub(crate) fn missing_parents_of<D: Dialect>(
+    conn: &mut D::Conn,
+    parents: ParentIds,
+) -> Result<Vec<MissingParents>, StoreError>
+where
+    Department: TableOps<D>,
+    Job: TableOps<D>,
+{
+    let mut missing = Vec::new();
+    let [departments, jobs] = parents;
+    for (parent, hires) in [(Table::Departments, departments), (Table::Jobs, jobs)] {
+        let ids: Vec<i32> = hires.keys().copied().collect();
+        let stored: std::collections::BTreeSet<i32> = match parent {
+            Table::Departments => <Department as TableOps<D>>::existing(conn, &ids)?,
+            _ => <Job as TableOps<D>>::existing(conn, &ids)?,
+        }
+        .into_iter()
+        .collect();
+        missing.extend(
+            hires
+                .into_iter()
+                .filter(|(id, _)| !stored.contains(id))
+                .map(|(id, n)| MissingParentRow::new(parent, id, n)),
+        );
+    }
+    Ok(missing_parents(missing))
+}
+
 /// Runs `statements` in order.
 fn run_statements<C: Connection>(conn: &mut C, statements: &[String]) -> Result<(), StoreError> {
     for statement in statements {
@@ -152,12 +184,19 @@ where
                 }
                 let mut counts = Vec::with_capacity(tables.len());
                 let unindexed = set_aside.is_some();
+                // The parents of the new hires, when `hired_employees` is replaced.
+                let mut hire_parents = None;
                 for table in tables {
                     counts.push(match table {
-                        Table::Departments => fill_table::<D, Department>(conn, source, unindexed)?,
-                        Table::Jobs => fill_table::<D, Job>(conn, source, unindexed)?,
+                        Table::Departments => {
+                            fill_table::<D, Department>(conn, source, unindexed)?.0
+                        }
+                        Table::Jobs => fill_table::<D, Job>(conn, source, unindexed)?.0,
                         Table::HiredEmployees => {
-                            fill_table::<D, HiredEmployee>(conn, source, unindexed)?
+                            let (rows, parents) =
+                                fill_table::<D, HiredEmployee>(conn, source, unindexed)?;
+                            hire_parents = Some(parents);
+                            rows
                         }
                     });
                 }
@@ -174,7 +213,11 @@ where
                         }
                     }
                 }
-                let missing = D::missing_parents(conn)?;
+                let missing = match hire_parents {
+                    // Every stored hire is a new one: its parents are those counted.
+                    Some(parents) => missing_parents_of::<D>(conn, parents)?,
+                    None => D::missing_parents(conn)?,
+                };
                 match (missing.is_empty(), refused) {
                     (false, _) => Err(StoreError::MissingParents(missing)),
                     (true, Some(e)) => Err(e),

@@ -3,7 +3,7 @@
 
 use super::dialect::Dialect;
 use super::error::StoreError;
-use super::hire_counts::Tally;
+use super::hire_counts::{ParentIds, Tally};
 use super::tables::TableOps;
 use hiring_domain::{Department, HiredEmployee, Job, Record};
 use hiring_ports::{AnyRow, RepoError, RowSource, SnapshotSink};
@@ -112,12 +112,13 @@ fn read_pages<D: Dialect, E: TableOps<D>>(
 /// Inserts the rows `source` gives for the entity's table, in chunks. Each chunk is written on
 /// a second thread while this one reads the next, so that reading and checking the rows and
 /// writing them overlap; at most three chunks are in memory. `unindexed`: the table's secondary
-/// indexes are set aside, and the rows go in with [`TableOps::insert_unindexed`].
+/// indexes are set aside, and the rows go in with [`TableOps::insert_unindexed`]. Returns the
+/// rows stored and the parents they reference (none but for hires).
 pub(crate) fn fill_table<D: Dialect, E: TableOps<D> + FromAnyRow>(
     conn: &mut D::Conn,
     source: &mut dyn RowSource,
     unindexed: bool,
-) -> Result<u64, StoreError> {
+) -> Result<(u64, ParentIds), StoreError> {
     std::thread::scope(|scope| {
         let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<E>>(1);
         let writer = scope.spawn(move || {
@@ -132,8 +133,9 @@ pub(crate) fn fill_table<D: Dialect, E: TableOps<D> + FromAnyRow>(
                 };
                 E::tally(&chunk, &mut tally);
             }
+            let parents = tally.parent_ids();
             E::add_tally(conn, &mut tally)?;
-            Ok::<u64, StoreError>(stored)
+            Ok::<_, StoreError>((stored, parents))
         });
         let read = read_chunks::<E>(source, |chunk| chunks.send(chunk).is_ok());
         drop(chunks);

@@ -29,7 +29,8 @@
 //!
 //! A restore ([`set_aside_for_replace`]) sets the same indexes aside inside the store's
 //! replacement transaction; the store creates them again before its foreign-key check, which
-//! is set-wise: the row-by-row checks are off while it lasts ([`without_row_foreign_keys`]).
+//! is done once per parent: the row-by-row checks are off while it lasts
+//! ([`without_row_foreign_keys`]).
 //!
 //! Readers are never blocked: in WAL mode other connections (the store's key lookups among
 //! them) keep reading the last committed state, indexes included, until the load commits.
@@ -41,13 +42,13 @@ use crate::db::dialect::Dialect;
 use crate::db::error::{repo_error, StoreError};
 use crate::db::hire_counts::Tally;
 use crate::db::rejects::RejectOps;
-use crate::db::replace::{missing_parents, MissingParentRow};
+use crate::db::replace::missing_parents_of;
 use crate::db::tables::{id_bit, stored_ids, TableOps};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel::sql_types::Text;
 use diesel::{RunQueryDsl, SqliteConnection};
-use hiring_domain::{Department, HiredEmployee, Id, Job, Record, Rejection, Table};
+use hiring_domain::{HiredEmployee, Id, Record, Rejection, Table};
 use hiring_ports::{BulkLoad, LoadStage, RepoError, StageListener};
 use roaring::RoaringBitmap;
 use std::cell::{Cell, RefCell};
@@ -358,25 +359,9 @@ fn check_references(
     tally: &Tally,
     runs: &BTreeSet<i64>,
 ) -> Result<(), StoreError> {
-    let mut missing = Vec::new();
-    let [departments, jobs] = tally.parent_ids();
-    for (parent, hires) in [(Table::Departments, departments), (Table::Jobs, jobs)] {
-        let ids: Vec<i32> = hires.keys().copied().collect();
-        let stored: BTreeSet<i32> = match parent {
-            Table::Departments => <Department as TableOps<SqliteDialect>>::existing(conn, &ids)?,
-            _ => <Job as TableOps<SqliteDialect>>::existing(conn, &ids)?,
-        }
-        .into_iter()
-        .collect();
-        missing.extend(
-            hires
-                .into_iter()
-                .filter(|(id, _)| !stored.contains(id))
-                .map(|(id, n)| MissingParentRow::new(parent, id, n)),
-        );
-    }
+    let missing = missing_parents_of::<SqliteDialect>(conn, tally.parent_ids())?;
     if !missing.is_empty() {
-        return Err(StoreError::MissingParents(missing_parents(missing)));
+        return Err(StoreError::MissingParents(missing));
     }
     let named: Vec<i64> = runs.iter().copied().collect();
     let stored: BTreeSet<i64> = {
