@@ -106,6 +106,25 @@ pub fn open(url: &str) -> Result<Repositories, OpenError> {
     }
 }
 
+/// Prepares the read replica named by `url`: a PostgreSQL hot standby streaming from the
+/// primary that [`open`] opened. Nothing connects yet and no migration runs; a replica that is
+/// down is found by [`hiring_ports::replica::ReplicaLag::lag`], and its reads go to the primary.
+/// Only PostgreSQL has replicas: any other URL is refused.
+pub fn open_replica(url: &str) -> Result<hiring_ports::replica::Replica, OpenError> {
+    match Backend::from_url(url)? {
+        Backend::Postgres => {
+            let store = PgStore::open_replica(url)?;
+            let description = store.description().to_owned();
+            let lag = Arc::new(store.clone());
+            Ok(hiring_ports::replica::Replica {
+                repos: repositories(store, description),
+                lag,
+            })
+        }
+        Backend::Sqlite => Err(OpenError::ReplicaNotPostgres),
+    }
+}
+
 /// Shares one store between every port.
 fn repositories<S>(store: S, description: String) -> Repositories
 where

@@ -37,6 +37,11 @@ pub enum OpenError {
         /// The scheme, before `://` (never the rest of the URL, which may hold a password).
         scheme: String,
     },
+    /// A read replica was named by a URL of another backend than PostgreSQL.
+    #[error(
+        "a read replica must be a PostgreSQL database (postgres://...): SQLite has no replicas"
+    )]
+    ReplicaNotPostgres,
     /// The schema could not be brought up to date.
     #[error("migrations failed: {0}")]
     Migrations(String),

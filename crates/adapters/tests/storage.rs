@@ -116,3 +116,6 @@ mod url_secrets;
 
 #[path = "s3_backups/mod.rs"]
 mod s3_backups;
+
+#[path = "replica/mod.rs"]
+mod replica;

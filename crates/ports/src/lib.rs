@@ -30,6 +30,7 @@ mod raw_text;
 pub mod record_reader;
 pub mod reject_export;
 pub mod reject_tally;
+pub mod replica;
 pub mod reports;
 mod repository;
 pub mod runs;

@@ -41,6 +41,11 @@ impl<D: Dialect> DbStore<D> {
         Self { store, _kept: kept }
     }
 
+    /// The backend's store, for the queries only one backend has.
+    pub(crate) fn store(&self) -> &Store<D> {
+        &self.store
+    }
+
     /// The storage, as `sqlite <path>` or `postgresql host:port/dbname` (never a password).
     pub fn description(&self) -> &str {
         self.store.description()

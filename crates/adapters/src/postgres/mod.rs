@@ -9,6 +9,7 @@ mod bulk;
 mod create;
 pub(crate) mod dialect;
 mod ops;
+mod replica;
 mod reports;
 mod url;
 
