@@ -73,6 +73,11 @@ impl Ports {
             .backups
             .map(|store| Arc::new(store) as Arc<dyn BackupStore>);
         web::Data::new(AppState {
+            reads: hiring_ports::replica::ReadRouter::new(
+                repos.clone(),
+                None,
+                std::time::Duration::ZERO,
+            ),
             repos,
             auth_failures: AuthFailures::new(config.auth_failures_per_minute),
             config,

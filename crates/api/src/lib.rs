@@ -63,6 +63,7 @@ pub mod openapi;
 mod openapi_tests;
 mod pacing;
 mod problem;
+pub mod read_from;
 mod report_html;
 mod routes;
 mod slow_body;

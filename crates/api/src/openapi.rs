@@ -50,6 +50,7 @@ use utoipa::{Modify, OpenApi};
         dto::AuditRecord,
         dto::UploadSummary,
         dto::Health,
+        dto::ReplicaHealth,
         dto::TableName,
         dto::TableRows,
         dto::CodecName,

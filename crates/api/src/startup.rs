@@ -14,6 +14,7 @@ use actix_web::http::header;
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use hiring_ports::health::HealthCheck;
+use hiring_ports::replica::ReadRouter;
 use hiring_ports::{BackupStore, Repositories};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -45,6 +46,25 @@ impl Application {
         backups: Option<Arc<dyn BackupStore>>,
         address: &str,
     ) -> std::io::Result<Application> {
+        Self::build_routed(
+            config,
+            ReadRouter::new(repos, None, Duration::ZERO),
+            backups,
+            address,
+        )
+    }
+
+    /// Like [`Application::build`], with the reads that may lag (reports, the reject log's
+    /// pages, backups' snapshots) routed by `reads`: to its read replica while it is fit, each
+    /// answer saying where it was read (`Read-From`, `Replica-Lag-Ms`). Every write goes to
+    /// its primary.
+    pub fn build_routed(
+        config: ApiConfig,
+        reads: ReadRouter,
+        backups: Option<Arc<dyn BackupStore>>,
+        address: &str,
+    ) -> std::io::Result<Application> {
+        let repos = reads.primary().clone();
         let listener = TcpListener::bind(address)?;
         let port = listener.local_addr()?.port();
         if config.tokens.is_empty() {
@@ -63,6 +83,7 @@ impl Application {
             url = %format!("{scheme}://{address}"),
             scheme,
             database = %repos.description,
+            replica = reads.has_replica(),
             tokens = config.tokens.len(),
             protect_reads = config.protect_reads,
             backups = backups.is_some(),
@@ -77,6 +98,7 @@ impl Application {
         let tls = config.tls.clone();
         let state = web::Data::new(AppState {
             repos,
+            reads,
             auth_failures: AuthFailures::new(config.auth_failures_per_minute),
             config,
             backups,
@@ -138,16 +160,17 @@ impl Application {
     }
 }
 
-/// Opens an actix system on this thread and serves on `address` until a stop signal; the backup
-/// endpoints work when `backups` is given.
+/// Opens an actix system on this thread and serves on `address` until a stop signal, reads
+/// routed by `reads` ([`Application::build_routed`]); the backup endpoints work when `backups`
+/// is given.
 pub fn serve(
     config: ApiConfig,
-    repos: Repositories,
+    reads: ReadRouter,
     backups: Option<Arc<dyn BackupStore>>,
     address: &str,
 ) -> std::io::Result<()> {
     actix_web::rt::System::new().block_on(async move {
-        let application = Application::build(config, repos, backups, address)?;
+        let application = Application::build_routed(config, reads, backups, address)?;
         application.run_until_stopped().await?;
         tracing::info!("HTTP API stopped");
         Ok(())

@@ -8,13 +8,16 @@ use crate::metrics::Metrics;
 use crate::ApiConfig;
 use hiring_ports::backup::Backups;
 use hiring_ports::health::HealthCheck;
-use hiring_ports::{BackupStore, Repositories};
+use hiring_ports::replica::{ReadRouter, ReadSource};
+use hiring_ports::{BackupStore, RepoError, Repositories};
 use std::sync::Arc;
 
 /// What every handler shares.
 pub struct AppState {
-    /// The storage ports.
+    /// The storage ports (the primary's, when there is a read replica): every write.
     pub repos: Repositories,
+    /// Where the reads that may lag go: the read replica while it is fit, else `repos`.
+    pub reads: ReadRouter,
     /// Tokens, read protection, body limit.
     pub config: ApiConfig,
     /// The backup folder (names from requests are resolved strictly inside it); `None` when the
@@ -31,6 +34,41 @@ pub struct AppState {
 impl AppState {
     /// Runs `job` on the backup use case (the storage's whole tables and the backup folder) off
     /// the async workers; a 503 answer when the server has no backup folder.
+    /// Runs `job` off the async workers on the ports reads should use now (the read replica's
+    /// while it is fit, else the primary's), and says where they led.
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&Repositories) -> Result<T, RepoError> + Send + 'static,
+    ) -> Result<(T, ReadSource), ApiError> {
+        let reads = self.reads.clone();
+        spawn_blocking_with_tracing(move || {
+            let (repos, source) = reads.reads();
+            job(repos).map(|value| (value, source))
+        })
+        .await?
+        .map_err(ApiError::Storage)
+    }
+
+    /// Runs `job` on the backup use case like [`AppState::run_backups`], with the snapshot read
+    /// where [`AppState::reads`] sends reads; says where that was.
+    pub(crate) async fn run_backup_reads<T, E>(
+        &self,
+        job: impl FnOnce(Backups<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<(T, ReadSource), ApiError>
+    where
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+    {
+        let files = self.backups.clone().ok_or(ApiError::BackupsDisabled)?;
+        let reads = self.reads.clone();
+        spawn_blocking_with_tracing(move || {
+            let (repos, source) = reads.reads();
+            job(Backups::new(&*repos.bulk, &*files)).map(|value| (value, source))
+        })
+        .await?
+        .map_err(Into::into)
+    }
+
     pub(crate) async fn run_backups<T, E>(
         &self,
         job: impl FnOnce(Backups<'_>) -> Result<T, E> + Send + 'static,

@@ -16,6 +16,7 @@ mod idempotency;
 mod legacy;
 mod metrics;
 mod readme;
+mod replica;
 mod runs;
 mod service;
 mod tables;
@@ -25,6 +26,7 @@ use actix_web::dev::ServerHandle;
 use hiring_adapters::AvroBackupStore;
 use hiring_api::{ApiConfig, Application, Tokens};
 use hiring_generate::{generate, GenerateOptions};
+use hiring_ports::replica::ReadRouter;
 use hiring_ports::BackupStore;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header::CONTENT_TYPE;
@@ -60,12 +62,18 @@ impl TestApp {
 
     fn spawn_with(db: &TestDb, config: ApiConfig) -> Self {
         let repos = hiring_adapters::open(&db.url).unwrap();
+        Self::spawn_routed(ReadRouter::new(repos, None, Duration::ZERO), config)
+    }
+
+    /// A server whose reads are routed by `reads` (a read replica, when it has one).
+    fn spawn_routed(reads: ReadRouter, config: ApiConfig) -> Self {
         let backup_dir = tempfile::tempdir().unwrap();
         let backups: Arc<dyn BackupStore> = Arc::new(AvroBackupStore::new(backup_dir.path()));
         let (sender, receiver) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let app = Application::build(config, repos, Some(backups), "127.0.0.1:0").unwrap();
+                let app =
+                    Application::build_routed(config, reads, Some(backups), "127.0.0.1:0").unwrap();
                 sender.send((app.port(), app.handle())).unwrap();
                 app.run_until_stopped().await.unwrap();
             });

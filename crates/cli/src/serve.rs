@@ -38,6 +38,17 @@ pub struct Args {
     )]
     backup_dir: Option<PathBuf>,
 
+    /// A streaming read replica of the PostgreSQL database: reports, reject pages and backups'
+    /// snapshots are read there while it answers and lags at most database.replica_max_lag_ms
+    /// [default: database.replica_url of the config]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "HIRING_REPLICA_URL",
+        hide_env_values = true
+    )]
+    replica_url: Option<String>,
+
     /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C; those still running
     /// then are cut [default: api.shutdown_grace of the config, 30]
     #[arg(long, value_name = "SECONDS")]
@@ -59,6 +70,7 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
     let tokens = tokens(settings)?;
     let tls = tls(&args, settings).context("cannot serve HTTPS")?;
     let repos = wiring.storage()?;
+    let reads = wiring.reads(repos, args.replica_url.as_deref())?;
     let backups = wiring.backup_folder(args.backup_dir.as_deref())?;
     tracing::info!(dir = %wiring.backup_location(args.backup_dir.as_deref()), "backup folder of the API");
     let api = &settings.api;
@@ -82,7 +94,7 @@ pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
         );
     }
     let bind = args.bind.unwrap_or_else(|| settings.api.bind.clone());
-    hiring_api::serve(config, repos, Some(backups), &bind)
+    hiring_api::serve(config, reads, Some(backups), &bind)
         .with_context(|| format!("cannot serve on {bind}"))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -79,6 +79,11 @@ impl BackupSettings {
 pub struct DatabaseSettings {
     /// `postgres://...` or an SQLite file path.
     pub url: SecretString,
+    /// A streaming read replica of the PostgreSQL database (`postgres://...`): `hiring serve`
+    /// reads reports, the reject log and backups' snapshots there.
+    pub replica_url: Option<SecretString>,
+    /// Most milliseconds the replica may lag behind its primary and still be read.
+    pub replica_max_lag_ms: u64,
 }
 
 /// Log output.
@@ -181,6 +186,7 @@ pub fn layered(file: Option<&Path>) -> Result<config::Config, config::ConfigErro
     };
     config::Config::builder()
         .set_default("database.url", "data/hiring.db")?
+        .set_default("database.replica_max_lag_ms", 10_000)?
         .set_default("log.format", "text")?
         .set_default("migrate.dir", "csv_files")?
         .set_default("migrate.batch_size", 10_000)?
@@ -231,6 +237,8 @@ mod tests {
         let settings = Settings {
             database: DatabaseSettings {
                 url: SecretString::from("postgres://app:hunter2@db/hiring"),
+                replica_url: Some(SecretString::from("postgres://app:hunter4@replica/hiring")),
+                replica_max_lag_ms: 10_000,
             },
             log: LogSettings {
                 format: LogFormat::Text,
@@ -265,6 +273,7 @@ mod tests {
         let shown = format!("{settings:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(!shown.contains("hunter3"), "{shown}");
+        assert!(!shown.contains("hunter4"), "{shown}");
         assert_eq!(
             settings.database_url(None),
             "postgres://app:hunter2@db/hiring"

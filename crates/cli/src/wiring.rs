@@ -4,7 +4,9 @@
 use crate::output;
 use crate::settings::Settings;
 use hiring_adapters::{backup_store_at, Backend, OpenError};
+use hiring_ports::replica::ReadRouter;
 use hiring_ports::{BackupStore, Repositories};
+use secrecy::ExposeSecret;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -58,6 +60,23 @@ impl Wiring {
             );
         }
         Ok(repos)
+    }
+
+    /// Where reads may go: the read replica of `flag` (`--replica-url`, `HIRING_REPLICA_URL`),
+    /// else of `database.replica_url`, while it answers and lags at most
+    /// `database.replica_max_lag_ms`; `primary` otherwise, and for every write.
+    pub fn reads(&self, primary: Repositories, flag: Option<&str>) -> anyhow::Result<ReadRouter> {
+        let database = &self.settings.database;
+        let url = flag.or(database.replica_url.as_ref().map(|url| url.expose_secret()));
+        let replica = url
+            .map(hiring_adapters::open_replica)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("cannot use the read replica: {e}"))?;
+        if let Some(replica) = &replica {
+            tracing::info!(replica = %replica.repos.description, "reads go to the read replica while it is fit");
+        }
+        let max_lag = std::time::Duration::from_millis(database.replica_max_lag_ms);
+        Ok(ReadRouter::new(primary, replica, max_lag))
     }
 
     /// The backup folder: `flag` (`--dir`, `HIRING_BACKUP_DIR`), else `backup.dir` of the

@@ -18,7 +18,7 @@ pub use audit::{AuditQuery, AuditRecord, AuditResponse};
 pub use backups::{
     BackupFile, BackupList, BackupRequest, BackupResponse, BackupSet, BackupSetFile, CodecName,
 };
-pub use health::Health;
+pub use health::{Health, ReplicaHealth};
 pub use ingest::{FieldProblem, IngestQuery, IngestResponse, RejectedRow, RowObject};
 pub use prune::{PruneRequest, PruneResponse};
 pub use rejects::{

@@ -52,13 +52,14 @@ pub async fn create_backup(
     let body: BackupRequest = optional_json(&req, payload, state.config.body_limit).await?;
     let tables: Vec<Table> = body.tables.into_iter().map(Table::from).collect();
     let retention = state.config.backup_retention;
-    let done = state
-        .run_backups(move |backups| {
+    let (done, source) = state
+        .run_backup_reads(move |backups| {
             backups.backup_retained(&tables, body.codec.into(), &retention, SystemTime::now())
         })
         .await?;
     crate::audit::note(&req, &done);
-    Ok(HttpResponse::Created().json(BackupResponse::from(done)))
+    let created = HttpResponse::Created().json(BackupResponse::from(done));
+    Ok(crate::read_from::mark(created, &source))
 }
 
 problems!(ListBackupsProblems {

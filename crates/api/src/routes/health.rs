@@ -2,7 +2,7 @@
 
 use super::problems::{problems, READS_PROTECTED};
 use crate::blocking::spawn_blocking_with_tracing;
-use crate::dto::Health;
+use crate::dto::{Health, ReplicaHealth};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
@@ -21,6 +21,8 @@ problems!(HealthProblems {
 /// Health of the service and its database.
 ///
 /// 200 when the database answers, 503 when it fails or has not answered within [`TIME_LIMIT`].
+/// With a read replica, `replica` says whether it serves reads, its lag, or why it is skipped
+/// (reads then go to the primary; the service stays healthy).
 #[utoipa::path(
     get,
     path = "/health",
@@ -34,12 +36,17 @@ problems!(HealthProblems {
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let repos = state.repos.clone();
     let health = state.health.clone();
-    spawn_blocking_with_tracing(move || health.check(&repos))
-        .await?
-        // Whatever the failure, the database is not usable now.
-        .map_err(|e| ApiError::Storage(RepoError::Unavailable(e.to_string())))?;
+    let reads = state.reads.clone();
+    let replica = spawn_blocking_with_tracing(move || {
+        health.check(&repos)?;
+        Ok::<_, RepoError>(ReplicaHealth::of(&reads.reads().1))
+    })
+    .await?
+    // Whatever the failure, the database is not usable now.
+    .map_err(|e| ApiError::Storage(RepoError::Unavailable(e.to_string())))?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ok".into(),
         database: "reachable".into(),
+        replica,
     }))
 }

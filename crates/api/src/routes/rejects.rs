@@ -3,17 +3,17 @@
 
 use super::problems::{problems, DATABASE_UNAVAILABLE, READS_PROTECTED};
 use super::request;
-use crate::blocking::spawn_blocking_with_tracing;
 use crate::dto::{
     ExportFormatName, RejectEntry, RejectsExportQuery, RejectsQuery, RejectsResponse,
 };
 use crate::error::ApiError;
+use crate::read_from;
 use crate::state::AppState;
 use crate::streamed;
 use actix_web::{web, HttpResponse};
 use hiring_domain::RunId;
 use hiring_ports::reject_export::{export_rejects, ExportFormat};
-use hiring_ports::{PageLimit, RejectFilter, RepoError};
+use hiring_ports::{PageLimit, RejectFilter};
 
 problems!(ListRejectsProblems {
     400 => "Unknown table, limit out of range or a malformed filter",
@@ -47,18 +47,18 @@ pub async fn list_rejects(
         ..filter
     };
     let limit = filter.limit.get() as usize;
-    let repos = state.repos.clone();
-    let (total, rejects) = spawn_blocking_with_tracing(move || {
-        let rejects = repos.rejects.list(&filter)?;
-        let every_page = RejectFilter {
-            before: None,
-            ..filter
-        };
-        Ok::<_, RepoError>((repos.rejects.count(&every_page)?, rejects))
-    })
-    .await?
-    .map_err(ApiError::Storage)?;
-    Ok(HttpResponse::Ok().json(RejectsResponse::page(total, rejects, limit)))
+    let ((total, rejects), source) = state
+        .read(move |repos| {
+            let rejects = repos.rejects.list(&filter)?;
+            let every_page = RejectFilter {
+                before: None,
+                ..filter
+            };
+            Ok((repos.rejects.count(&every_page)?, rejects))
+        })
+        .await?;
+    let page = HttpResponse::Ok().json(RejectsResponse::page(total, rejects, limit));
+    Ok(read_from::mark(page, &source))
 }
 
 problems!(ExportRejectsProblems {

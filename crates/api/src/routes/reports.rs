@@ -2,10 +2,10 @@
 //! two reports over the hires of one year, as JSON, CSV or an SVG chart.
 
 use super::problems::{problems, DATABASE_UNAVAILABLE, READS_PROTECTED, REPORT_NOT_ACCEPTABLE};
-use crate::blocking::spawn_blocking_with_tracing;
 use crate::charts;
 use crate::dto::{DepartmentHiresRow, QuarterHiresRow, ReportFormat, ReportQuery};
 use crate::error::ApiError;
+use crate::read_from;
 use crate::report_html;
 use crate::state::AppState;
 use actix_web::http::header::{self, Header};
@@ -165,11 +165,10 @@ async fn report<T: Send + 'static>(
     render: impl FnOnce(T, ReportFormat, ReportYear) -> Result<HttpResponse, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let (year, format) = parse(req, query)?;
-    let port = state.repos.reports.clone();
-    let report = spawn_blocking_with_tracing(move || fetch(&*port, year))
-        .await?
-        .map_err(ApiError::Storage)?;
-    render(report, format, year)
+    let (report, source) = state
+        .read(move |repos| fetch(&*repos.reports, year))
+        .await?;
+    Ok(read_from::mark(render(report, format, year)?, &source))
 }
 
 /// The year (default 2021) and the format: `?format=` first, else the `Accept` header.
