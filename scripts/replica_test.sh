@@ -6,13 +6,23 @@
 #   2. a hot standby made from it by `pg_basebackup -R`, on another free port;
 #   3. the adapter's replica test (`cargo test --test storage replica::`): reads on the standby
 #      equal the primary's once it caught up, writes refused there, and once the standby is
-#      stopped, reads served by the primary within the time limit.
+#      stopped, reads served by the primary within the time limit;
+#   4. `hiring serve --replica-url` on the two, after `hiring migrate` of csv_files/ into the
+#      primary: once /health says the replica serves, the hires-by-quarter report answers with
+#      `Read-From: replica`; the standby stopped, /health says it is skipped and the same report
+#      comes from the primary (`Read-From: primary`), equal.
 #
 # Both clusters are dropped at the end, whatever happens.
 #
-#   scripts/replica_test.sh
+#   scripts/replica_test.sh [target/debug/hiring]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+binary="${1:-target/debug/hiring}"
+[ -x "$binary" ] || { echo "replica_test: no binary at $binary" >&2; exit 1; }
+hiring="$(realpath "$binary")"
+work="$(mktemp -d)"
+server=""
 
 version="$(ls /etc/postgresql | sort -n | tail -1)"
 bin="/usr/lib/postgresql/$version/bin"
@@ -25,6 +35,8 @@ free_port() {
 }
 
 cleanup() {
+    if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+    rm -rf "$work"
     for cluster in "$standby" "$primary"; do
         if pg_lsclusters -h | awk '{print $2}' | grep -qx "$cluster"; then
             pg_dropcluster --stop "$version" "$cluster" || true
@@ -67,4 +79,43 @@ HIRING_TEST_PRIMARY_URL="postgres://postgres@127.0.0.1:$primary_port/hiring" \
 HIRING_TEST_REPLICA_URL="postgres://postgres@127.0.0.1:$standby_port/hiring" \
 HIRING_TEST_REPLICA_STOP="pg_ctlcluster --skip-systemctl-redirect $version $standby stop -m fast" \
     cargo test -q -p hiring-adapters --test storage replica:: -- --nocapture
+echo "PASS 3 the adapter's replica test"
+
+# 4. The server on the primary and the standby (started again: the adapter test stopped it).
+pg_ctlcluster --skip-systemctl-redirect "$version" "$standby" start
+primary_url="postgres://postgres@127.0.0.1:$primary_port/hiring"
+"$hiring" --database-url "$primary_url" migrate --dir csv_files >/dev/null 2>"$work/migrate.log" \
+    || { cat "$work/migrate.log"; exit 1; }
+port="$(free_port)"
+HIRING_API_TOKEN=replica-test-token-0123456789 "$hiring" --database-url "$primary_url" serve \
+    --bind "127.0.0.1:$port" --backup-dir "$work/avro" \
+    --replica-url "postgres://postgres@127.0.0.1:$standby_port/hiring" 2>"$work/serve.log" &
+server=$!
+base="http://127.0.0.1:$port"
+# health PATTERN: waits (30 s at most) until /health's replica object matches PATTERN.
+health() {
+    for _ in $(seq 1 300); do
+        if curl -s --max-time 1 "$base/health" | grep -q "$1"; then return 0; fi
+        sleep 0.1
+    done
+    echo "FAIL /health never matched $1: $(curl -s --max-time 1 "$base/health")"
+    cat "$work/serve.log"
+    return 1
+}
+# report NAME: the hires-by-quarter report of 2021 into NAME.json, its headers into NAME.head.
+report() {
+    curl -s -D "$work/$1.head" -o "$work/$1.json" "$base/api/v1/reports/hires-by-quarter?year=2021"
+}
+health '"replica":{"status":"serving"'
+report replica
+grep -qi '^read-from: replica' "$work/replica.head" || { echo "FAIL no Read-From: replica"; cat "$work/replica.head"; exit 1; }
+grep -qi '^replica-lag-ms: [0-9]' "$work/replica.head" || { echo "FAIL no Replica-Lag-Ms"; exit 1; }
+[ "$(head -c 1 "$work/replica.json")" = "[" ] && [ "$(wc -c < "$work/replica.json")" -gt 100 ] \
+    || { echo "FAIL the replica's report: $(head -c 300 "$work/replica.json")"; exit 1; }
+pg_ctlcluster --skip-systemctl-redirect "$version" "$standby" stop -m fast
+health '"replica":{"status":"skipped"'
+report primary
+grep -qi '^read-from: primary' "$work/primary.head" || { echo "FAIL no Read-From: primary"; cat "$work/primary.head"; exit 1; }
+cmp -s "$work/replica.json" "$work/primary.json" || { echo "FAIL the reports differ"; exit 1; }
+echo "PASS 4 hiring serve reads on the replica, then on the primary once it stopped"
 echo "PASS replica_test"
