@@ -109,8 +109,11 @@ for engine in ${ENGINES:-sqlite postgresql}; do
     ratio="$(python3 -c "print(f'{$api_rate / $bulk_rate:.2f}')")"
     batch_ratio="$(python3 -c "print(f'{$api_rate / $batch_rate:.2f}')")"
     import_ratio="$(python3 -c "print(f'{$api_rate / $import_rate:.2f}')")"
-    echo "$engine: migrate $bulk_rate rows/s (--no-bulk $batch_rate), import $import_rate, API $api_rate rows/s ($ratio; $batch_ratio; $import_ratio), p99 $p99, non-2xx $non2xx"
-    results+=("| $engine | $bulk_rate | $batch_rate | $import_rate | $api_rate | $ratio | $batch_ratio | $import_ratio | $p99 | $non2xx |")
+    # Little's law: with every client always waiting on one batch, the mean time per batch is
+    # the number of clients over the batches answered per second.
+    mean_ms="$(python3 -c "print(f'{$connections * 1000 / ($api_rate / 1000):.0f}ms')")"
+    echo "$engine: migrate $bulk_rate rows/s (--no-bulk $batch_rate), import $import_rate, API $api_rate rows/s ($ratio; $batch_ratio; $import_ratio), p99 $p99 (mean $mean_ms), non-2xx $non2xx"
+    results+=("| $engine | $bulk_rate | $batch_rate | $import_rate | $api_rate | $ratio | $batch_ratio | $import_ratio | $mean_ms | $p99 | $non2xx |")
 done
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || echo unknown)"
@@ -133,10 +136,13 @@ section="$(
     echo "  \`wrk -t$threads -c$connections -d$duration --latency -s scripts/bench_api.lua http://127.0.0.1:PORT\`:"
     echo "  every request posts 1,000 new, valid hires as JSON to \`POST /api/v1/hired_employees\`."
     echo "  rows/s = rows stored (counted in the database) / wall time of the wrk run."
-    echo "- Target: the API sustains at least half of migrate's rows/s (API / migrate ≥ 0.50)."
+    echo "- Targets: the API sustains at least 0.8× the import's rows/s (API / import ≥ 0.80), with a"
+    echo "  p99 per 1,000-row batch of at most 150 ms under $connections clients. *mean per batch* is"
+    echo "  $connections clients / batches answered per second (Little's law: each client always waits on"
+    echo "  one batch), the mean that the p99 cannot be below."
     echo
-    echo "| database | migrate rows/s | migrate --no-bulk rows/s | import rows/s | API rows/s | API / migrate | API / --no-bulk | API / import | p99 per batch | non-2xx answers |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| database | migrate rows/s | migrate --no-bulk rows/s | import rows/s | API rows/s | API / migrate | API / --no-bulk | API / import | mean per batch | p99 per batch | non-2xx answers |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${results[@]}"
     echo
     echo "<!-- api:end -->"
