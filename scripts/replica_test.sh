@@ -10,7 +10,9 @@
 #   4. `hiring serve --replica-url` on the two, after `hiring migrate` of csv_files/ into the
 #      primary: once /health says the replica serves, the hires-by-quarter report answers with
 #      `Read-From: replica`; the standby stopped, /health says it is skipped and the same report
-#      comes from the primary (`Read-From: primary`), equal.
+#      comes from the primary (`Read-From: primary`), equal; `hiring report` with
+#      HIRING__DATABASE__REPLICA_URL reads on the replica, then, the standby stopped, warns that
+#      it is skipped and reads the primary: the same JSON as the API's both times.
 #
 # Both clusters are dropped at the end, whatever happens.
 #
@@ -112,10 +114,26 @@ grep -qi '^read-from: replica' "$work/replica.head" || { echo "FAIL no Read-From
 grep -qi '^replica-lag-ms: [0-9]' "$work/replica.head" || { echo "FAIL no Replica-Lag-Ms"; exit 1; }
 [ "$(head -c 1 "$work/replica.json")" = "[" ] && [ "$(wc -c < "$work/replica.json")" -gt 100 ] \
     || { echo "FAIL the replica's report: $(head -c 300 "$work/replica.json")"; exit 1; }
+# cli NAME: `hiring report` with the replica configured, into NAME.json and NAME.log.
+cli() {
+    HIRING__DATABASE__REPLICA_URL="postgres://postgres@127.0.0.1:$standby_port/hiring" \
+        "$hiring" -v --database-url "$primary_url" report hires-by-quarter --year 2021 --format json \
+        >"$work/$1.json" 2>"$work/$1.log"
+}
+cli cli_replica
+grep -q "reading on the read replica" "$work/cli_replica.log" \
+    || { echo "FAIL hiring report did not read the replica"; cat "$work/cli_replica.log"; exit 1; }
+python3 -c 'import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); sys.exit(a != b)' \
+    "$work/cli_replica.json" "$work/replica.json" || { echo "FAIL hiring report differs from the API's"; exit 1; }
 pg_ctlcluster --skip-systemctl-redirect "$version" "$standby" stop -m fast
 health '"replica":{"status":"skipped"'
+cli cli_primary
+grep -q "the read replica is skipped" "$work/cli_primary.log" \
+    || { echo "FAIL hiring report did not say the replica is skipped"; cat "$work/cli_primary.log"; exit 1; }
+python3 -c 'import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); sys.exit(a != b)' \
+    "$work/cli_primary.json" "$work/replica.json" || { echo "FAIL hiring report differs once on the primary"; exit 1; }
 report primary
 grep -qi '^read-from: primary' "$work/primary.head" || { echo "FAIL no Read-From: primary"; cat "$work/primary.head"; exit 1; }
 cmp -s "$work/replica.json" "$work/primary.json" || { echo "FAIL the reports differ"; exit 1; }
-echo "PASS 4 hiring serve reads on the replica, then on the primary once it stopped"
+echo "PASS 4 hiring serve and hiring report read on the replica, then on the primary once it stopped"
 echo "PASS replica_test"

@@ -112,12 +112,12 @@ fn parse_set(text: &str) -> Result<SetId, String> {
 
 /// Runs `hiring backup`.
 pub fn backup(args: BackupArgs, wiring: &Wiring) -> anyhow::Result<ExitCode> {
-    let storage = wiring.storage()?;
+    let (storage, reads) = wiring.storage_and_reads()?;
     let files = wiring.backup_folder(args.folder.dir.as_deref())?;
     let started = Instant::now();
     let progress = TransferBar::new("backing up");
     let retention = wiring.settings().backup.retention(false)?;
-    let backed_up = Backups::new(&*storage.bulk, &*files)
+    let backed_up = Backups::new(&*reads.bulk, &*files)
         .with_progress(&progress)
         .backup_retained(&args.tables, args.codec, &retention, SystemTime::now());
     drop(progress);

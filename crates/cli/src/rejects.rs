@@ -71,7 +71,7 @@ struct Page<'a> {
 
 /// Runs the command.
 pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
-    let repos = wiring.storage()?;
+    let (_, repos) = wiring.storage_and_reads()?;
     let mut filter = RejectFilter {
         table: args.table,
         run: args.run,

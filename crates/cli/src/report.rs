@@ -48,7 +48,7 @@ fn parse_year(text: &str) -> Result<ReportYear, String> {
 
 /// Runs the command.
 pub fn run(args: Args, wiring: &Wiring) -> anyhow::Result<ExitCode> {
-    let repos = wiring.storage()?;
+    let (_, repos) = wiring.storage_and_reads()?;
     match args.report {
         Report::HiresByQuarter => {
             let rows = reports::hires_by_quarter(&*repos.reports, args.year)?;

@@ -4,7 +4,7 @@
 use crate::output;
 use crate::settings::Settings;
 use hiring_adapters::{backup_store_at, Backend, OpenError};
-use hiring_ports::replica::ReadRouter;
+use hiring_ports::replica::{ReadRouter, ReadSource};
 use hiring_ports::{BackupStore, Repositories};
 use secrecy::ExposeSecret;
 use std::path::Path;
@@ -77,6 +77,26 @@ impl Wiring {
         }
         let max_lag = std::time::Duration::from_millis(database.replica_max_lag_ms);
         Ok(ReadRouter::new(primary, replica, max_lag))
+    }
+
+    /// The primary's ports (every write, the audit trail among them) and the ports a command's
+    /// reads use: the read replica's of `database.replica_url` while it is fit ([`Wiring::reads`]),
+    /// else the primary's. Where the reads go is logged (a skipped replica at WARN, with why).
+    pub fn storage_and_reads(&self) -> anyhow::Result<(Repositories, Repositories)> {
+        let primary = self.storage()?;
+        let router = self.reads(primary.clone(), None)?;
+        let (reads, source) = router.reads();
+        match &source {
+            ReadSource::Primary => {}
+            ReadSource::Replica { lag } => {
+                tracing::info!(lag_ms = lag.as_millis(), "reading on the read replica");
+            }
+            ReadSource::ReplicaSkipped { reason } => {
+                tracing::warn!(%reason, "the read replica is skipped: reading the primary");
+            }
+        }
+        let reads = reads.clone();
+        Ok((primary, reads))
     }
 
     /// The backup folder: `flag` (`--dir`, `HIRING_BACKUP_DIR`), else `backup.dir` of the

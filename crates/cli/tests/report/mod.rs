@@ -5,6 +5,7 @@ use super::{hiring, migrate_json, stderr_of, stdout_json};
 use crate::support::TestDb;
 use serde_json::json;
 use std::path::PathBuf;
+use std::process::Command;
 
 fn fixture() -> PathBuf {
     crate::support::reports_fixture_dir()
@@ -133,6 +134,30 @@ fn a_year_out_of_range_is_a_usage_error() {
             stderr_of(&output)
         );
     }
+}
+
+#[test]
+fn a_read_replica_that_is_not_postgresql_is_refused_saying_so() {
+    let folder = tempfile::tempdir().unwrap();
+    let db = folder.path().join("hiring.db");
+    let output = Command::new(env!("CARGO_BIN_EXE_hiring"))
+        .args(["report", "hires-by-quarter"])
+        .env("DATABASE_URL", &db)
+        .env(
+            "HIRING__DATABASE__REPLICA_URL",
+            folder.path().join("copy.db"),
+        )
+        .env("HIRING_CONFIG", super::config_file())
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr
+            .contains("cannot use the read replica: a read replica must be a PostgreSQL database"),
+        "{stderr}"
+    );
 }
 
 on_every_backend!(reports_print_as_table_csv_and_json);
