@@ -106,6 +106,21 @@ pub fn open(url: &str) -> Result<Repositories, OpenError> {
     }
 }
 
+/// Like [`open`] for a PostgreSQL database reached through a connection pooler: `url` names
+/// the pooler (PgBouncer in transaction pooling mode), `direct_url` the database itself, on
+/// which the migrations, bulk loads and restores run ([`PgStore::open_pooled`]). Only
+/// PostgreSQL has poolers: an SQLite `url` is refused.
+pub fn open_pooled(url: &str, direct_url: &str) -> Result<Repositories, OpenError> {
+    match (Backend::from_url(url)?, Backend::from_url(direct_url)?) {
+        (Backend::Postgres, Backend::Postgres) => {
+            let store = PgStore::open_pooled(url, direct_url)?;
+            let description = store.description().to_owned();
+            Ok(repositories(store, description))
+        }
+        _ => Err(OpenError::PoolerNotPostgres),
+    }
+}
+
 /// Prepares the read replica named by `url`: a PostgreSQL hot standby streaming from the
 /// primary that [`open`] opened. Nothing connects yet and no migration runs; a replica that is
 /// down is found by [`hiring_ports::replica::ReplicaLag::lag`], and its reads go to the primary.

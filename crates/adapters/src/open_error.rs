@@ -37,6 +37,10 @@ pub enum OpenError {
         /// The scheme, before `://` (never the rest of the URL, which may hold a password).
         scheme: String,
     },
+    /// A direct URL (for a database behind a pooler) was given with a URL of another backend
+    /// than PostgreSQL.
+    #[error("database.direct_url is for a PostgreSQL database behind a connection pooler: both URLs must be postgres://...")]
+    PoolerNotPostgres,
     /// A read replica was named by a URL of another backend than PostgreSQL.
     #[error(
         "a read replica must be a PostgreSQL database (postgres://...): SQLite has no replicas"

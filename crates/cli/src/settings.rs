@@ -79,6 +79,9 @@ impl BackupSettings {
 pub struct DatabaseSettings {
     /// `postgres://...` or an SQLite file path.
     pub url: SecretString,
+    /// The PostgreSQL database itself when `url` names a connection pooler (PgBouncer in
+    /// transaction pooling mode): migrations, bulk loads and restores connect here.
+    pub direct_url: Option<SecretString>,
     /// A streaming read replica of the PostgreSQL database (`postgres://...`): `hiring serve`
     /// reads reports, the reject log and backups' snapshots there.
     pub replica_url: Option<SecretString>,
@@ -237,6 +240,7 @@ mod tests {
         let settings = Settings {
             database: DatabaseSettings {
                 url: SecretString::from("postgres://app:hunter2@db/hiring"),
+                direct_url: Some(SecretString::from("postgres://app:hunter5@db:5432/hiring")),
                 replica_url: Some(SecretString::from("postgres://app:hunter4@replica/hiring")),
                 replica_max_lag_ms: 10_000,
             },
@@ -274,6 +278,7 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(!shown.contains("hunter3"), "{shown}");
         assert!(!shown.contains("hunter4"), "{shown}");
+        assert!(!shown.contains("hunter5"), "{shown}");
         assert_eq!(
             settings.database_url(None),
             "postgres://app:hunter2@db/hiring"

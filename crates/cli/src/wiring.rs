@@ -47,7 +47,12 @@ impl Wiring {
         {
             tracing::info!("created the PostgreSQL database the URL names");
         }
-        let repos = hiring_adapters::open(&self.database_url).map_err(|e| match e {
+        let direct_url = self.settings.database.direct_url.as_ref();
+        let opened = match direct_url {
+            Some(direct) => hiring_adapters::open_pooled(&self.database_url, direct.expose_secret()),
+            None => hiring_adapters::open(&self.database_url),
+        };
+        let repos = opened.map_err(|e| match e {
             OpenError::NoSuchDatabase { .. } => {
                 anyhow::anyhow!("{e}; or run again with --create-database to create it")
             }

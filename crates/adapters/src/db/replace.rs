@@ -167,7 +167,7 @@ where
         source: &mut dyn RowSource,
     ) -> Result<Vec<u64>, ReplaceError> {
         let mut conn = self
-            .pool
+            .bulk_pool
             .get()
             .map_err(|e| repo_error(StoreError::Pool(e.to_string())))?;
         D::replacing(&mut conn, |conn| {

@@ -62,7 +62,7 @@ where
     pub(crate) fn bulk_load<E: TableOps<D>>(
         &self,
     ) -> Result<Option<Box<dyn BulkLoad<E>>>, RepoError> {
-        D::bulk_load_holding::<E>(&self.pool, &self.held)
+        D::bulk_load_holding::<E>(&self.bulk_pool, &self.held)
     }
 
     /// See [`hiring_ports::TableRepository::count`].

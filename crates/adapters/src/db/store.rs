@@ -11,6 +11,9 @@ use hiring_ports::RepoError;
 /// A pool of one backend's connections and the port methods written once over [`Dialect`].
 pub(crate) struct Store<D: Dialect> {
     pub(super) pool: Pool<ConnectionManager<D::Conn>>,
+    /// The connections of bulk loads and restores: `pool`, unless they must bypass a
+    /// connection pooler ([`Store::with_bulk_pool`]).
+    pub(super) bulk_pool: Pool<ConnectionManager<D::Conn>>,
     description: String,
     pub(super) held: HeldKeys,
 }
@@ -19,6 +22,7 @@ impl<D: Dialect> Clone for Store<D> {
     fn clone(&self) -> Self {
         Self {
             pool: self.pool.clone(),
+            bulk_pool: self.bulk_pool.clone(),
             description: self.description.clone(),
             held: self.held.clone(),
         }
@@ -37,10 +41,23 @@ impl<D: Dialect> Store<D> {
     /// Wraps a pool; `description` names the storage without secrets.
     pub(crate) fn new(pool: Pool<ConnectionManager<D::Conn>>, description: String) -> Self {
         Self {
+            bulk_pool: pool.clone(),
             pool,
             description,
             held: HeldKeys::default(),
         }
+    }
+
+    /// The same store, with bulk loads and restores on `bulk_pool` (direct connections to the
+    /// database when `pool` goes through a transaction-pooling PgBouncer).
+    pub(crate) fn with_bulk_pool(mut self, bulk_pool: Pool<ConnectionManager<D::Conn>>) -> Self {
+        self.bulk_pool = bulk_pool;
+        self
+    }
+
+    /// The pool of every statement but the bulk paths'.
+    pub(crate) fn pool(&self) -> &Pool<ConnectionManager<D::Conn>> {
+        &self.pool
     }
 
     /// The storage, as `sqlite data/hiring.db` or `postgresql host:port/dbname`.

@@ -37,6 +37,17 @@ const POOL_SIZE: u32 = 8;
 /// How long to wait for a free pooled connection (or a new one) before giving up.
 const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Turns diesel's prepared-statement cache off on each connection through a pooler.
+#[derive(Debug)]
+struct UnnamedStatements;
+
+impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for UnnamedStatements {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);
+        Ok(())
+    }
+}
+
 /// Every storage port on one PostgreSQL database. Cloning shares the connection pool.
 pub type PgStore = DbStore<PgDialect>;
 
@@ -44,6 +55,49 @@ impl DbStore<PgDialect> {
     /// Connects to the database at `url` (`postgres://user:password@host:port/dbname`) and
     /// applies the migrations it lacks. Error messages never show the password.
     pub fn open(url: &str) -> Result<Self, OpenError> {
+        Self::open_via(url, None)
+    }
+
+    /// Like [`PgStore::open`], through a connection pooler: `url` names a PgBouncer in
+    /// transaction pooling mode, `direct_url` the database behind it. The migrations (whose
+    /// lock is held by a session) and the bulk loads and restores (one long transaction that
+    /// locks and alters tables) use direct connections; every other statement goes through the
+    /// pooler as an unnamed prepared statement (diesel's statement cache is off on those
+    /// connections): a named one could be looked for on another server connection than the one
+    /// that prepared it, and PgBouncer before 1.21 does not track them.
+    pub fn open_pooled(url: &str, direct_url: &str) -> Result<Self, OpenError> {
+        Self::open_via(url, Some(direct_url))
+    }
+
+    fn open_via(url: &str, direct_url: Option<&str>) -> Result<Self, OpenError> {
+        let store = Self::connect(direct_url.unwrap_or(url))?;
+        if direct_url.is_none() {
+            return Ok(store);
+        }
+        let parts = UrlParts::parse(url);
+        if let Some(reason) = malformed(url) {
+            return Err(OpenError::Postgres {
+                url: scrub(&parts.redacted(), url),
+                reason: format!("malformed URL: {reason}"),
+            });
+        }
+        let pooled = Pool::builder()
+            .max_size(POOL_SIZE)
+            .min_idle(Some(0))
+            .connection_timeout(POOL_TIMEOUT)
+            .connection_customizer(Box::new(UnnamedStatements))
+            .build_unchecked(ConnectionManager::new(with_connect_timeout(url)));
+        // The pool of `connect`: direct connections, for bulk loads and restores.
+        let direct = store.store().pool().clone();
+        Ok(Self::new(
+            Store::new(pooled, format!("{} via a pooler", parts.description())).with_bulk_pool(direct),
+            (),
+        ))
+    }
+
+    /// Connects to the database at `url` directly, applies the migrations it lacks and pools
+    /// connections to it.
+    fn connect(url: &str) -> Result<Self, OpenError> {
         let parts = UrlParts::parse(url);
         let fail = |reason: &str| OpenError::Postgres {
             url: scrub(&parts.redacted(), url),

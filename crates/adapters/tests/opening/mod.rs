@@ -110,3 +110,24 @@ fn unreachable_postgres_fails_fast_without_showing_the_password() {
     assert!(!message.contains("a-long-random-secret"), "{message}");
     assert!(!format!("{error:?}").contains("a-long-random-secret"));
 }
+
+#[test]
+fn a_pooler_and_a_replica_must_be_postgresql() {
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("hiring.db");
+    let file = file.to_str().unwrap();
+    let postgres = "postgres://app@127.0.0.1:1/hiring";
+    for (url, direct) in [(file, postgres), (postgres, file)] {
+        match hiring_adapters::open_pooled(url, direct) {
+            Err(OpenError::PoolerNotPostgres) => {}
+            other => panic!("{url} + {direct}: {:?}", other.map(|r| r.description)),
+        }
+    }
+    assert!(matches!(
+        hiring_adapters::open_replica(file),
+        Err(OpenError::ReplicaNotPostgres)
+    ));
+    // A replica is not connected to when opened: one that is down is found by its lag.
+    let replica = hiring_adapters::open_replica(postgres).unwrap();
+    assert!(replica.lag.lag().is_err());
+}
