@@ -49,7 +49,9 @@ impl Wiring {
         }
         let direct_url = self.settings.database.direct_url.as_ref();
         let opened = match direct_url {
-            Some(direct) => hiring_adapters::open_pooled(&self.database_url, direct.expose_secret()),
+            Some(direct) => {
+                hiring_adapters::open_pooled(&self.database_url, direct.expose_secret())
+            }
             None => hiring_adapters::open(&self.database_url),
         };
         let repos = opened.map_err(|e| match e {

@@ -90,7 +90,8 @@ impl DbStore<PgDialect> {
         // The pool of `connect`: direct connections, for bulk loads and restores.
         let direct = store.store().pool().clone();
         Ok(Self::new(
-            Store::new(pooled, format!("{} via a pooler", parts.description())).with_bulk_pool(direct),
+            Store::new(pooled, format!("{} via a pooler", parts.description()))
+                .with_bulk_pool(direct),
             (),
         ))
     }
