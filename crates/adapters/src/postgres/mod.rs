@@ -37,6 +37,20 @@ const POOL_SIZE: u32 = 8;
 /// How long to wait for a free pooled connection (or a new one) before giving up.
 const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The parts of `url`, or the error that refuses it. libpq quotes the URL, or a piece of it, in
+/// some of its parse errors: a URL it would quote or misread is refused before it sees it (and
+/// whatever it says later is scrubbed).
+fn well_formed(url: &str) -> Result<UrlParts<'_>, OpenError> {
+    let parts = UrlParts::parse(url);
+    match malformed(url) {
+        Some(reason) => Err(OpenError::Postgres {
+            url: scrub(&parts.redacted(), url),
+            reason: format!("malformed URL: {reason}"),
+        }),
+        None => Ok(parts),
+    }
+}
+
 /// Turns diesel's prepared-statement cache off on each connection through a pooler.
 #[derive(Debug)]
 struct UnnamedStatements;
@@ -74,13 +88,7 @@ impl DbStore<PgDialect> {
         if direct_url.is_none() {
             return Ok(store);
         }
-        let parts = UrlParts::parse(url);
-        if let Some(reason) = malformed(url) {
-            return Err(OpenError::Postgres {
-                url: scrub(&parts.redacted(), url),
-                reason: format!("malformed URL: {reason}"),
-            });
-        }
+        let parts = well_formed(url)?;
         let pooled = Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(0))
@@ -99,19 +107,11 @@ impl DbStore<PgDialect> {
     /// Connects to the database at `url` directly, applies the migrations it lacks and pools
     /// connections to it.
     fn connect(url: &str) -> Result<Self, OpenError> {
-        let parts = UrlParts::parse(url);
+        let parts = well_formed(url)?;
         let fail = |reason: &str| OpenError::Postgres {
             url: scrub(&parts.redacted(), url),
             reason: scrub(&one_line(reason), url),
         };
-        // libpq quotes the URL, or a piece of it, in some of its parse errors: a URL it would
-        // quote or misread is refused before it sees it, and whatever it says is scrubbed.
-        if let Some(reason) = malformed(url) {
-            return Err(OpenError::Postgres {
-                url: scrub(&parts.redacted(), url),
-                reason: format!("malformed URL: {reason}"),
-            });
-        }
         let url_with_timeout = with_connect_timeout(url);
         // One connection of our own first: it reports an unreachable server at once (a pool
         // would retry until its timeout) and runs the migrations.

@@ -1,8 +1,8 @@
 //! A streaming read replica of a PostgreSQL primary (a hot standby): opened without migrating,
 //! since it refuses writes and its schema is its primary's, and asked for its lag.
 
-use super::url::{malformed, scrub, with_connect_timeout, UrlParts};
-use super::PgStore;
+use super::url::with_connect_timeout;
+use super::{well_formed, PgStore};
 use crate::db::error::StoreError;
 use crate::db::store::Store;
 use crate::open_error::OpenError;
@@ -34,13 +34,7 @@ impl PgStore {
     /// the process starts is skipped until it answers. No migration runs. A malformed URL is
     /// refused at once; error messages never show the password.
     pub fn open_replica(url: &str) -> Result<Self, OpenError> {
-        let parts = UrlParts::parse(url);
-        if let Some(reason) = malformed(url) {
-            return Err(OpenError::Postgres {
-                url: scrub(&parts.redacted(), url),
-                reason: format!("malformed URL: {reason}"),
-            });
-        }
+        let parts = well_formed(url)?;
         let pool = Pool::builder()
             .max_size(REPLICA_POOL_SIZE)
             .min_idle(Some(0))
