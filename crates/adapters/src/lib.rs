@@ -26,7 +26,7 @@ use std::sync::Arc;
 pub use backup_store::s3::{S3BackupStore, S3Location};
 pub use backup_store::{backup_store_at, AvroBackupStore};
 pub use open_error::{OpenError, ACCEPTED_URLS};
-pub use postgres::{create_database, PgStore};
+pub use postgres::{create_database, HiresLayout, PgStore};
 pub use sqlite::SqliteStore;
 
 /// The database engines a storage URL can name.
@@ -137,6 +137,21 @@ pub fn open_replica(url: &str) -> Result<hiring_ports::replica::Replica, OpenErr
             })
         }
         Backend::Sqlite => Err(OpenError::ReplicaNotPostgres),
+    }
+}
+
+/// Chooses the layout of `hired_employees` partitioned by hire year (one partition per UTC
+/// year, made as hires of that year arrive; ids kept unique across them by
+/// `hired_employee_ids`) for the PostgreSQL database at `url`, before its first hire: brings
+/// the schema up to date, then converts the empty table. `Ok(true)` when it did, `Ok(false)`
+/// when the table was partitioned already; refused once the table holds a hire, and for
+/// SQLite. `url` must reach the database directly (not through a pooler).
+pub fn partition_hires_by_year(url: &str) -> Result<bool, OpenError> {
+    match Backend::from_url(url)? {
+        Backend::Postgres => PgStore::open(url)?
+            .partition_hires_by_year()
+            .map_err(OpenError::Layout),
+        Backend::Sqlite => Err(OpenError::PartitionsNotPostgres),
     }
 }
 

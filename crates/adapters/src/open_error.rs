@@ -46,6 +46,14 @@ pub enum OpenError {
         "a read replica must be a PostgreSQL database (postgres://...): SQLite has no replicas"
     )]
     ReplicaNotPostgres,
+    /// The layout partitioned by hire year was asked of a database other than PostgreSQL.
+    #[error(
+        "partitioning hired_employees by hire year needs PostgreSQL: SQLite has no partitions"
+    )]
+    PartitionsNotPostgres,
+    /// The layout of `hired_employees` could not be chosen (it already holds hires, say).
+    #[error("cannot partition hired_employees by hire year: {0}")]
+    Layout(String),
     /// The schema could not be brought up to date.
     #[error("migrations failed: {0}")]
     Migrations(String),

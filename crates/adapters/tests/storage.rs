@@ -119,3 +119,6 @@ mod s3_backups;
 
 #[path = "replica/mod.rs"]
 mod replica;
+
+#[path = "partitions/mod.rs"]
+mod partitions;

@@ -60,6 +60,11 @@ impl<D: Dialect> Store<D> {
         &self.pool
     }
 
+    /// The pool of bulk loads and restores (direct connections, see [`Store::with_bulk_pool`]).
+    pub(crate) fn bulk_pool(&self) -> &Pool<ConnectionManager<D::Conn>> {
+        &self.bulk_pool
+    }
+
     /// The storage, as `sqlite data/hiring.db` or `postgresql host:port/dbname`.
     pub(crate) fn description(&self) -> &str {
         &self.description

@@ -183,6 +183,9 @@ pub(crate) fn set_aside_for_replace(
     let put_back = set_aside(conn, tables, true, true, false)?;
     let names: Vec<&str> = tables.iter().map(|t| t.name()).collect();
     conn.batch_execute(&TRUNCATE.replace("{tables}", &names.join(", ")))?;
+    if tables.contains(&Table::HiredEmployees) {
+        super::partitions::drop_emptied(conn)?;
+    }
     Ok(Some(SetAside {
         indexes: put_back.keys_and_indexes(),
         foreign_keys: put_back.foreign_keys,

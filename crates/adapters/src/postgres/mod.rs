@@ -9,6 +9,7 @@ mod bulk;
 mod create;
 pub(crate) mod dialect;
 mod ops;
+mod partitions;
 mod replica;
 mod reports;
 mod url;
@@ -25,6 +26,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 use std::time::Duration;
 
 pub use create::create_database;
+pub use partitions::HiresLayout;
 use url::{malformed, missing_database, one_line, scrub, with_connect_timeout, UrlParts};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");

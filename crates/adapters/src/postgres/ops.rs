@@ -79,6 +79,8 @@ table_ops! {
                 )
             })
             .collect();
+        // Partitioned by year: a year's first hires get its partition first.
+        super::partitions::make_room(conn, rows)?;
         Ok(diesel::copy_from(t::table).from_insertable(values).execute(conn)?)
     },
 }

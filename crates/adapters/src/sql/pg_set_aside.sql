@@ -12,6 +12,9 @@
 -- $2 true, a replacement that empties the tables: also their primary keys and unique
 -- constraints, their other indexes, and the foreign keys of other tables that reference them.
 --
+-- A partition's constraints that come from its partitioned table (conparentid set) go and come
+-- back with the parent's, so only the parent's are listed.
+--
 -- Comments on constraints and indexes, and an index's tablespace, are not carried over (the
 -- migrations set none).
 WITH target AS (
@@ -24,7 +27,7 @@ FROM (
         format('ALTER TABLE %s ADD CONSTRAINT %I %s',
             c.conrelid::regclass, c.conname, pg_get_constraintdef(c.oid)) AS create_sql
     FROM pg_constraint c
-    WHERE c.contype = 'f'
+    WHERE c.contype = 'f' AND c.conparentid = 0
         AND (c.conrelid IN (SELECT oid FROM target)
             OR ($2 AND c.confrelid IN (SELECT oid FROM target)))
     UNION ALL
@@ -33,14 +36,16 @@ FROM (
         format('ALTER TABLE %s ADD CONSTRAINT %I %s',
             c.conrelid::regclass, c.conname, pg_get_constraintdef(c.oid))
     FROM pg_constraint c
-    WHERE c.contype IN ('p', 'u') AND c.conrelid IN (SELECT oid FROM target)
+    WHERE c.contype IN ('p', 'u') AND c.conparentid = 0 AND c.conrelid IN (SELECT oid FROM target)
         AND ($2 OR ($3 AND NOT EXISTS (
             SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.confrelid = c.conrelid
         )))
     UNION ALL
     SELECT 3, 'index', i.indexrelid::regclass::text,
         format('DROP INDEX %s', i.indexrelid::regclass),
-        pg_get_indexdef(i.indexrelid)
+        -- A partitioned table's index is shown `ON ONLY` the parent: re-created without it, it
+        -- is built on every partition again.
+        regexp_replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ')
     FROM pg_index i
     WHERE i.indrelid IN (SELECT oid FROM target)
         AND ($2 OR NOT i.indisunique)

@@ -26,8 +26,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// The server used when `TEST_DATABASE_URL` is not set.
 pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-/// Writes, for every listed `fn name(db: &TestDb)`, one test per backend:
-/// `sqlite::name` and `postgres::name`.
+/// Writes, for every listed `fn name(db: &TestDb)`, one test per backend and layout:
+/// `sqlite::name`, `postgres::name` and `postgres_by_year::name` (`hired_employees`
+/// partitioned by hire year).
 macro_rules! on_every_backend {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -44,6 +45,17 @@ macro_rules! on_every_backend {
                 #[test]
                 fn $name() {
                     if let Some(db) = $crate::support::TestDb::postgres() {
+                        super::$name(&db);
+                    }
+                }
+            )+
+        }
+
+        mod postgres_by_year {
+            $(
+                #[test]
+                fn $name() {
+                    if let Some(db) = $crate::support::TestDb::postgres_by_year() {
                         super::$name(&db);
                     }
                 }
@@ -99,6 +111,16 @@ impl TestDb {
         admin
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("CREATE DATABASE");
+        Some(db)
+    }
+
+    /// Like [`TestDb::postgres`], with `hired_employees` partitioned by hire year
+    /// (`hiring_adapters::partition_hires_by_year`).
+    pub fn postgres_by_year() -> Option<Self> {
+        let db = Self::postgres()?;
+        let converted = hiring_adapters::partition_hires_by_year(&db.url)
+            .unwrap_or_else(|e| panic!("partition {}: {e}", db.url));
+        assert!(converted, "a new database's hired_employees is plain");
         Some(db)
     }
 
