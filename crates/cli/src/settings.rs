@@ -87,6 +87,10 @@ pub struct DatabaseSettings {
     pub replica_url: Option<SecretString>,
     /// Most milliseconds the replica may lag behind its primary and still be read.
     pub replica_max_lag_ms: u64,
+    /// PostgreSQL: lay `hired_employees` out partitioned by hire year, while it is still empty
+    /// (refused once it holds a hire). `false` never undoes it.
+    #[serde(default)]
+    pub partition_hires_by_year: bool,
 }
 
 /// Log output.
@@ -243,6 +247,7 @@ mod tests {
                 direct_url: Some(SecretString::from("postgres://app:hunter5@db:5432/hiring")),
                 replica_url: Some(SecretString::from("postgres://app:hunter4@replica/hiring")),
                 replica_max_lag_ms: 10_000,
+                partition_hires_by_year: false,
             },
             log: LogSettings {
                 format: LogFormat::Text,

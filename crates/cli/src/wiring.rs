@@ -43,6 +43,14 @@ impl Wiring {
             .filter(|path| !path.exists())
             .map(|path| std::path::absolute(&path).unwrap_or(path));
         let postgres = Backend::from_url(&self.database_url) == Ok(Backend::Postgres);
+        let by_year = self.settings.database.partition_hires_by_year;
+        if by_year && !postgres {
+            // Refused before an SQLite file is made.
+            anyhow::bail!(
+                "database.partition_hires_by_year is set: {}",
+                OpenError::PartitionsNotPostgres
+            );
+        }
         if self.create_database && postgres && hiring_adapters::create_database(&self.database_url)?
         {
             tracing::info!("created the PostgreSQL database the URL names");
@@ -60,6 +68,15 @@ impl Wiring {
             }
             e => e.into(),
         })?;
+        // Once the schema is there: the layout is chosen on the table the migrations made.
+        if by_year {
+            let url = direct_url.map_or(self.database_url.as_str(), |u| u.expose_secret());
+            if hiring_adapters::partition_hires_by_year(url)
+                .map_err(|e| anyhow::anyhow!("database.partition_hires_by_year is set: {e}"))?
+            {
+                tracing::info!("hired_employees is now partitioned by hire year");
+            }
+        }
         if let Some(path) = new_file {
             tracing::warn!(
                 path = %path.display(),

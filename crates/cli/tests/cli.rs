@@ -401,6 +401,8 @@ mod inputs;
 
 #[path = "hostile/mod.rs"]
 mod hostile;
+#[path = "partitions/mod.rs"]
+mod partitions;
 #[path = "quiet/mod.rs"]
 mod quiet;
 #[path = "runs/mod.rs"]
