@@ -20,13 +20,15 @@ const REPLICA_LAG: &str = include_str!("../sql/pg_replica_lag.sql");
 const REPLICA_POOL_SIZE: u32 = 4;
 const REPLICA_POOL_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// An idle primary still writes a WAL record now and then (checkpoints, snapshots of running
-/// transactions): for a moment the replica has received it and not replayed it yet, and the age
-/// of the newest transaction it replayed is then how long the primary has been idle, not a lag.
-/// A replica found behind by more than [`SETTLE_OVER`] (or having replayed nothing yet) is
-/// therefore asked again, up to [`SETTLE_ASKS`] times [`SETTLE_PAUSE`] apart: one that catches
-/// up is read at lag zero, a real backlog stays. Behind by less, its lag is taken at once.
-const SETTLE_ASKS: u32 = 3;
+/// The age of the newest transaction the replica replayed is its lag only while it replays a
+/// backlog. WAL without commits (an idle primary's checkpoints and snapshots of running
+/// transactions, a vacuum after a load) also leaves it, for a moment, with WAL received and not
+/// replayed, and that age is then how long the primary has gone without a commit. So a replica
+/// found behind by more than [`SETTLE_OVER`] seconds (or having replayed nothing yet) is asked
+/// again, up to [`SETTLE_ASKS`] times [`SETTLE_PAUSE`] apart: once it has replayed all it had
+/// received when first asked, it keeps up, and its lag is the time that took. Behind by less,
+/// its lag is taken at once.
+const SETTLE_ASKS: u32 = 5;
 const SETTLE_PAUSE: Duration = Duration::from_millis(10);
 const SETTLE_OVER: f64 = 1.0;
 
@@ -35,43 +37,59 @@ const SETTLE_OVER: f64 = 1.0;
 struct LagRow {
     #[diesel(sql_type = Nullable<Text>)]
     problem: Option<String>,
-    #[diesel(sql_type = Bool)]
-    caught_up: bool,
+    #[diesel(sql_type = Nullable<Double>)]
+    received: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    replayed: Option<f64>,
     #[diesel(sql_type = Nullable<Double>)]
     replayed_seconds: Option<f64>,
+    #[diesel(sql_type = Bool)]
+    waiting_for_wal: bool,
 }
 
 impl LagRow {
-    /// Whether the answer may be a passing WAL record of an idle primary (see [`SETTLE_ASKS`]).
+    /// Whether it has replayed up to `position` (bytes of WAL).
+    fn replayed_up_to(&self, position: Option<f64>) -> bool {
+        matches!((self.replayed, position), (Some(done), Some(to)) if done >= to)
+    }
+
+    /// Whether it has replayed all it can.
+    fn caught_up(&self) -> bool {
+        self.waiting_for_wal || self.replayed_up_to(self.received)
+    }
+
+    /// Whether its answer may be WAL without commits passing through (see [`SETTLE_ASKS`]).
     fn unsettled(&self) -> bool {
         self.problem.is_none()
-            && !self.caught_up
+            && !self.caught_up()
             && self.replayed_seconds.is_none_or(|s| s > SETTLE_OVER)
     }
 }
 
-/// The replica's lag from the rows `ask` returns, asking again while [`LagRow::unsettled`],
-/// after `pause`.
+/// The replica's lag from the rows `ask` returns, asking again after `pause` while the first
+/// answer is [`LagRow::unsettled`] and the WAL it had received is not replayed.
 fn settled_lag(
     mut ask: impl FnMut() -> Result<LagRow, StoreError>,
     pause: impl Fn(),
 ) -> Result<Duration, StoreError> {
-    let mut row = ask()?;
-    for _ in 1..SETTLE_ASKS {
-        if !row.unsettled() {
-            break;
+    let first = ask()?;
+    let mut row = first.clone();
+    if first.unsettled() {
+        for asked in 1..SETTLE_ASKS {
+            pause();
+            row = ask()?;
+            if row.problem.is_none() && (row.waiting_for_wal || row.replayed_up_to(first.received))
+            {
+                return Ok(SETTLE_PAUSE * asked);
+            }
         }
-        pause();
-        row = ask()?;
     }
     match row {
         LagRow {
             problem: Some(problem),
             ..
         } => Err(StoreError::Port(RepoError::Unavailable(problem))),
-        LagRow {
-            caught_up: true, ..
-        } => Ok(Duration::ZERO),
+        row if row.caught_up() => Ok(Duration::ZERO),
         LagRow {
             replayed_seconds: Some(seconds),
             ..
@@ -119,11 +137,15 @@ mod tests {
     use super::*;
     use std::cell::Cell;
 
-    fn row(caught_up: bool, replayed_seconds: Option<f64>) -> LagRow {
+    /// An answer: WAL received and replayed up to those positions, the newest transaction
+    /// replayed that many seconds ago.
+    fn row(received: f64, replayed: f64, replayed_seconds: Option<f64>) -> LagRow {
         LagRow {
             problem: None,
-            caught_up,
+            received: Some(received),
+            replayed: Some(replayed),
             replayed_seconds,
+            waiting_for_wal: false,
         }
     }
 
@@ -141,41 +163,61 @@ mod tests {
     }
 
     #[test]
-    fn an_idle_primarys_passing_record_is_no_lag() {
+    fn wal_without_commits_passing_through_is_no_lag() {
         // Idle for an hour, a record received and not replayed yet, then replayed.
-        let (lag, asked) = lag_of(&[row(false, Some(3600.0)), row(true, Some(3600.0))]);
-        assert_eq!(lag, Ok(Duration::ZERO));
-        assert_eq!(asked, 2);
-        // Nothing replayed since the replica started, caught up at the next ask.
-        let (lag, _) = lag_of(&[row(false, None), row(true, None)]);
-        assert_eq!(lag, Ok(Duration::ZERO));
+        let (lag, asked) = lag_of(&[
+            row(200.0, 100.0, Some(3600.0)),
+            row(200.0, 200.0, Some(3600.0)),
+        ]);
+        assert_eq!((lag, asked), (Ok(SETTLE_PAUSE), 2));
+        // A vacuum streaming: never caught up when asked, but keeping up with what it received.
+        let rows = [
+            row(200.0, 100.0, None),
+            row(300.0, 150.0, None),
+            row(400.0, 250.0, None),
+        ];
+        assert_eq!(lag_of(&rows), (Ok(SETTLE_PAUSE * 2), 3));
     }
 
     #[test]
-    fn a_backlog_that_stays_is_the_lag() {
-        let rows = [
-            row(false, Some(30.0)),
-            row(false, Some(30.0)),
-            row(false, Some(30.5)),
-        ];
+    fn a_replica_waiting_for_wal_has_replayed_all_it_can() {
+        // Received up to a page boundary past the last record, nothing replayed since it
+        // started, waiting for more: caught up, for as long as the primary stays idle.
+        let waiting = LagRow {
+            waiting_for_wal: true,
+            ..row(16384.0, 14768.0, None)
+        };
+        assert_eq!(lag_of(&[waiting]), (Ok(Duration::ZERO), 1));
+    }
+
+    #[test]
+    fn a_backlog_that_stays_is_the_age_of_the_newest_replayed_transaction() {
+        let rows: Vec<_> = (0..5)
+            .map(|i| row(1000.0, 100.0 + f64::from(i), Some(30.0)))
+            .collect();
         let (lag, asked) = lag_of(&rows);
-        assert_eq!(lag, Ok(Duration::from_secs_f64(30.5)));
-        assert_eq!(asked, 3);
-        let (lag, _) = lag_of(&[row(false, None), row(false, None), row(false, None)]);
+        assert_eq!(lag, Ok(Duration::from_secs(30)));
+        assert_eq!(asked, 5);
+        let rows: Vec<_> = (0..5).map(|_| row(1000.0, 100.0, None)).collect();
+        let (lag, _) = lag_of(&rows);
         assert!(lag.unwrap_err().contains("replayed no transaction yet"));
     }
 
     #[test]
     fn a_small_lag_or_a_caught_up_replica_is_taken_at_once() {
+        let small = row(200.0, 100.0, Some(0.25));
+        assert_eq!(lag_of(&[small]), (Ok(Duration::from_millis(250)), 1));
         assert_eq!(
-            lag_of(&[row(false, Some(0.25))]),
-            (Ok(Duration::from_millis(250)), 1)
+            lag_of(&[row(200.0, 200.0, Some(90.0))]),
+            (Ok(Duration::ZERO), 1)
         );
-        assert_eq!(lag_of(&[row(true, Some(90.0))]), (Ok(Duration::ZERO), 1));
+        assert_eq!(lag_of(&[row(200.0, 200.0, None)]), (Ok(Duration::ZERO), 1));
         let stopped = LagRow {
             problem: Some("the replica is not receiving from its primary".into()),
-            caught_up: false,
+            received: None,
+            replayed: None,
             replayed_seconds: None,
+            waiting_for_wal: false,
         };
         let (lag, asked) = lag_of(&[stopped]);
         assert!(lag.unwrap_err().contains("not receiving"));
