@@ -36,31 +36,23 @@ while [ $# -gt 0 ]; do
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
-if ! command -v pgbouncer >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null
-fi
+source scripts/pg_nodes.sh
 cargo build --release -q -p hiring-cli
 hiring="$PWD/target/release/hiring"
 
 work="$(mktemp -d)"
 chmod 755 "$work"
-version="$(ls /etc/postgresql | sort -n | tail -1)"
-bin="/usr/lib/postgresql/$version/bin"
 cluster="hiring_bench_$$"
 db="hiring_bench_topologies_$$"
-bouncer=""
+bouncer_pid=""
 cleanup() {
     # The servers, started in command substitutions, left their process ids in a file.
     for pid in $(cat "$work/servers" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
-    if [ -n "$bouncer" ]; then kill "$bouncer" 2>/dev/null || true; fi
+    if [ -n "$bouncer_pid" ]; then kill "$bouncer_pid" 2>/dev/null || true; fi
     for suffix in a b; do
         dropdb -h 127.0.0.1 -U postgres --if-exists --force "${db}_$suffix" 2>/dev/null || true
     done
-    for c in "${cluster}_standby" "${cluster}_primary"; do
-        if pg_lsclusters -h | awk '{print $2}' | grep -qx "$c"; then
-            pg_dropcluster --stop "$version" "$c" || true
-        fi
-    done
+    drop_clusters "${cluster}_standby" "${cluster}_primary"
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -68,9 +60,6 @@ trap cleanup EXIT
 export HIRING_CONFIG="$work/empty.toml" RUST_LOG=warn
 token=bench-topologies-token-0123456789
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 now() { date +%s.%N; }
 since() { python3 -c "import sys; print(f'{$(now) - $1:.3f}')"; }
 # serve URL DIRECT_URL|- [ARGS...]: starts `hiring serve` on URL (with database.direct_url
@@ -128,28 +117,9 @@ done
 createdb -h 127.0.0.1 -U postgres "${db}_b"
 direct="postgres://postgres@127.0.0.1:5432/${db}_b"
 migrate "$direct" csv_files
-bport="$(free_port)"
-cat > "$work/pgbouncer.ini" <<INI
-[databases]
-${db}_b = host=127.0.0.1 port=5432 dbname=${db}_b
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $bport
-unix_socket_dir =
-auth_type = trust
-auth_file = $work/userlist.txt
-pool_mode = transaction
-max_client_conn = 200
-default_pool_size = 10
-ignore_startup_parameters = extra_float_digits
-logfile = $work/pgbouncer.log
-pidfile = $work/pgbouncer.pid
-INI
-echo '"postgres" ""' > "$work/userlist.txt"
-chown -R postgres "$work"
-runuser -u postgres -- pgbouncer "$work/pgbouncer.ini" >/dev/null 2>&1 &
-bouncer=$!
-for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 -p "$bport" && break; sleep 0.1; done
+mkdir "$work/bouncer"
+start_pgbouncer "${db}_b" "$work/bouncer"
+bport="$bouncer_port"
 pooled="postgres://postgres@127.0.0.1:$bport/${db}_b"
 one_direct="$(serve "$direct" -)"
 pooled_servers=()
@@ -176,31 +146,13 @@ for run in $(seq 1 "$runs"); do
 done
 
 # 3. Report latency on a read replica, against the primary alone.
-trust_only() {
-    cat > "/etc/postgresql/$version/$1/pg_hba.conf" <<'HBA'
-local all all trust
-host all all 127.0.0.1/32 trust
-local replication all trust
-host replication all 127.0.0.1/32 trust
-HBA
-}
 primary_port="$(free_port)"
-pg_createcluster -q "$version" "${cluster}_primary" -p "$primary_port" -- --auth=trust >/dev/null
-trust_only "${cluster}_primary"
-pg_ctlcluster --skip-systemctl-redirect "$version" "${cluster}_primary" start
+start_primary "${cluster}_primary" "$primary_port"
 createdb -h 127.0.0.1 -p "$primary_port" -U postgres hiring
 primary_url="postgres://postgres@127.0.0.1:$primary_port/hiring"
 migrate "$primary_url" "$work/csv"
 standby_port="$(free_port)"
-pg_createcluster -q "$version" "${cluster}_standby" -p "$standby_port" -- --auth=trust >/dev/null
-trust_only "${cluster}_standby"
-data="/var/lib/postgresql/$version/${cluster}_standby"
-rm -rf "$data"
-install -d -o postgres -g postgres -m 700 "$data"
-runuser -u postgres -- "$bin/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres \
-    -D "$data" -R -X stream -c fast
-pg_ctlcluster --skip-systemctl-redirect "$version" "${cluster}_standby" start
-for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p "$standby_port" && break; sleep 1; done
+start_standby "${cluster}_standby" "$standby_port" "$primary_port"
 on_primary="$(serve "$primary_url" -)"
 on_replica="$(serve "$primary_url" - --replica-url "postgres://postgres@127.0.0.1:$standby_port/hiring")"
 serving=""

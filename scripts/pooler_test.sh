@@ -22,55 +22,29 @@ binary="${1:-target/debug/hiring}"
 hiring="$(realpath "$binary")"
 batches="${POOLER_TEST_BATCHES:-60}"
 clients="${POOLER_TEST_CLIENTS:-6}"
-if ! command -v pgbouncer >/dev/null; then
-    echo "installing pgbouncer"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null
-fi
+source scripts/pg_nodes.sh
 
 work="$(mktemp -d)"
 chmod 755 "$work"
 db="hiring_pooler_$$"
 servers=()
-bouncer=""
+bouncer_pid=""
 cleanup() {
     for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-    if [ -n "$bouncer" ]; then kill "$bouncer" 2>/dev/null || true; fi
+    if [ -n "$bouncer_pid" ]; then kill "$bouncer_pid" 2>/dev/null || true; fi
     dropdb -h 127.0.0.1 -U postgres --if-exists --force "$db" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 psql_db() { psql -h 127.0.0.1 -U postgres -d "$db" -tAq -c "$1"; }
 fail() { echo "FAIL $*"; exit 1; }
 
 createdb -h 127.0.0.1 -U postgres "$db"
-# 1. PgBouncer, run as the postgres user (it refuses to run as root).
-bport="$(free_port)"
-cat > "$work/pgbouncer.ini" <<INI
-[databases]
-$db = host=127.0.0.1 port=5432 dbname=$db
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $bport
-unix_socket_dir =
-auth_type = trust
-auth_file = $work/userlist.txt
-pool_mode = transaction
-max_client_conn = 200
-default_pool_size = 10
-ignore_startup_parameters = extra_float_digits
-logfile = $work/pgbouncer.log
-pidfile = $work/pgbouncer.pid
-INI
-echo '"postgres" ""' > "$work/userlist.txt"
-chown -R postgres "$work"
-runuser -u postgres -- pgbouncer "$work/pgbouncer.ini" >/dev/null 2>&1 &
-bouncer=$!
-for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 -p "$bport" && break; sleep 0.1; done
+# 1. PgBouncer.
+mkdir "$work/bouncer"
+start_pgbouncer "$db" "$work/bouncer"
+bport="$bouncer_port"
 pooled="postgres://postgres@127.0.0.1:$bport/$db"
 direct="postgres://postgres@127.0.0.1:5432/$db"
 echo "PASS 1 PgBouncer $(pgbouncer --version | head -1 | awk '{print $2}') in transaction pooling on port $bport"

@@ -26,65 +26,32 @@ hiring="$(realpath "$binary")"
 work="$(mktemp -d)"
 server=""
 
-version="$(ls /etc/postgresql | sort -n | tail -1)"
-bin="/usr/lib/postgresql/$version/bin"
+source scripts/pg_nodes.sh
 name="hiring_test_$$"
 primary="${name}_primary"
 standby="${name}_standby"
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 cleanup() {
     if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
     rm -rf "$work"
-    for cluster in "$standby" "$primary"; do
-        if pg_lsclusters -h | awk '{print $2}' | grep -qx "$cluster"; then
-            pg_dropcluster --stop "$version" "$cluster" || true
-        fi
-    done
+    drop_clusters "$standby" "$primary"
 }
 trap cleanup EXIT
 
-# Trust on 127.0.0.1 for connections and replication: these clusters live for this test only.
-trust_only() {
-    cat > "/etc/postgresql/$version/$1/pg_hba.conf" <<'HBA'
-local all all trust
-host all all 127.0.0.1/32 trust
-local replication all trust
-host replication all 127.0.0.1/32 trust
-HBA
-}
-
 primary_port="$(free_port)"
-pg_createcluster -q "$version" "$primary" -p "$primary_port" -- --auth=trust >/dev/null
-trust_only "$primary"
-pg_ctlcluster --skip-systemctl-redirect "$version" "$primary" start
+start_primary "$primary" "$primary_port"
 createdb -h 127.0.0.1 -p "$primary_port" -U postgres hiring
-
 standby_port="$(free_port)"
-pg_createcluster -q "$version" "$standby" -p "$standby_port" -- --auth=trust >/dev/null
-trust_only "$standby"
-data="/var/lib/postgresql/$version/$standby"
-rm -rf "$data"
-install -d -o postgres -g postgres -m 700 "$data"
-runuser -u postgres -- "$bin/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres \
-    -D "$data" -R -X stream -c fast
-pg_ctlcluster --skip-systemctl-redirect "$version" "$standby" start
-for _ in $(seq 1 30); do
-    pg_isready -q -h 127.0.0.1 -p "$standby_port" && break
-    sleep 1
-done
+start_standby "$standby" "$standby_port" "$primary_port"
 
 HIRING_TEST_PRIMARY_URL="postgres://postgres@127.0.0.1:$primary_port/hiring" \
 HIRING_TEST_REPLICA_URL="postgres://postgres@127.0.0.1:$standby_port/hiring" \
-HIRING_TEST_REPLICA_STOP="pg_ctlcluster --skip-systemctl-redirect $version $standby stop -m fast" \
+HIRING_TEST_REPLICA_STOP="pg_ctlcluster --skip-systemctl-redirect $pg_version $standby stop -m fast" \
     cargo test -q -p hiring-adapters --test storage replica:: -- --nocapture
 echo "PASS 3 the adapter's replica test"
 
 # 4. The server on the primary and the standby (started again: the adapter test stopped it).
-pg_ctlcluster --skip-systemctl-redirect "$version" "$standby" start
+pg_ctlcluster --skip-systemctl-redirect "$pg_version" "$standby" start
 primary_url="postgres://postgres@127.0.0.1:$primary_port/hiring"
 "$hiring" --database-url "$primary_url" migrate --dir csv_files >/dev/null 2>"$work/migrate.log" \
     || { cat "$work/migrate.log"; exit 1; }
@@ -125,7 +92,7 @@ grep -q "reading on the read replica" "$work/cli_replica.log" \
     || { echo "FAIL hiring report did not read the replica"; cat "$work/cli_replica.log"; exit 1; }
 python3 -c 'import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); sys.exit(a != b)' \
     "$work/cli_replica.json" "$work/replica.json" || { echo "FAIL hiring report differs from the API's"; exit 1; }
-pg_ctlcluster --skip-systemctl-redirect "$version" "$standby" stop -m fast
+stop_cluster "$standby"
 health '"replica":{"status":"skipped"'
 cli cli_primary
 grep -q "the read replica is skipped" "$work/cli_primary.log" \

@@ -8,7 +8,7 @@ use crate::support::TestDb;
 use crate::{assert_conflict, hire, open_db, seed};
 use hiring_adapters::{partition_hires_by_year, HiresLayout, OpenError, PgStore};
 use hiring_domain::{HiredEmployee, Record, Table};
-use hiring_ports::{AnyRow, RepoError, RowSource};
+use hiring_ports::{AnyRow, RepoError, Repositories, RowSource};
 
 fn layout(db: &TestDb) -> HiresLayout {
     PgStore::open(&db.url).unwrap().hires_layout().unwrap()
@@ -21,6 +21,19 @@ fn by_year(years: &[i32]) -> HiresLayout {
             .map(|y| format!("hired_employees_y{y}"))
             .collect(),
     )
+}
+
+/// A new database partitioned by year, with departments 1..=3 and jobs 1..=2.
+fn seeded_by_year() -> Option<(TestDb, Repositories)> {
+    let db = TestDb::postgres_by_year()?;
+    let repos = open_db(&db);
+    seed(&repos);
+    Some((db, repos))
+}
+
+/// The rows of one table (a partition, the id table).
+fn rows_in(db: &TestDb, table: &str) -> i64 {
+    db.integer(&format!("(SELECT count(*) FROM {table})"))
 }
 
 fn at(id: i32, datetime: &str) -> HiredEmployee {
@@ -79,11 +92,9 @@ fn sqlite_has_no_partitions() {
 
 #[test]
 fn each_year_gets_its_partition_and_ids_stay_unique_across_years() {
-    let Some(db) = TestDb::postgres_by_year() else {
+    let Some((db, repos)) = seeded_by_year() else {
         return;
     };
-    let repos = open_db(&db);
-    seed(&repos);
     let written = [
         at(1, "2021-12-31T23:59:59.999999Z"),
         at(2, "2022-01-01T00:00:00Z"),
@@ -92,14 +103,8 @@ fn each_year_gets_its_partition_and_ids_stay_unique_across_years() {
     ];
     assert_eq!(repos.hired_employees.write_batch(&written, &[]).unwrap(), 3);
     assert_eq!(layout(&db), by_year(&[2021, 2022]));
-    assert_eq!(
-        db.integer("(SELECT count(*) FROM hired_employees_y2021)"),
-        2
-    );
-    assert_eq!(
-        db.integer("(SELECT count(*) FROM hired_employees_y2022)"),
-        1
-    );
+    assert_eq!(rows_in(&db, "hired_employees_y2021"), 2);
+    assert_eq!(rows_in(&db, "hired_employees_y2022"), 1);
 
     // Id 2 again, in another year (a partition of its own): refused, nothing written.
     assert_conflict(repos.hired_employees.write_batch(
@@ -112,17 +117,15 @@ fn each_year_gets_its_partition_and_ids_stay_unique_across_years() {
         &[],
     ));
     assert_eq!(repos.hired_employees.count().unwrap(), 3);
-    assert_eq!(db.integer("(SELECT count(*) FROM hired_employee_ids)"), 3);
+    assert_eq!(rows_in(&db, "hired_employee_ids"), 3);
     assert_eq!(layout(&db), by_year(&[2021, 2022]));
 }
 
 #[test]
 fn a_bulk_load_of_a_new_year_goes_into_a_new_partition() {
-    let Some(db) = TestDb::postgres_by_year() else {
+    let Some((db, repos)) = seeded_by_year() else {
         return;
     };
-    let repos = open_db(&db);
-    seed(&repos);
     repos
         .hired_employees
         .write_batch(&[at(1, "2021-03-01T00:00:00Z")], &[])
@@ -145,11 +148,8 @@ fn a_bulk_load_of_a_new_year_goes_into_a_new_partition() {
     assert_eq!(load.write_batch(&year, &[]).unwrap(), 499);
     assert_eq!(load.finish(&|_| {}).unwrap(), 499);
     assert_eq!(layout(&db), by_year(&[2021, 2022]));
-    assert_eq!(
-        db.integer("(SELECT count(*) FROM hired_employees_y2022)"),
-        499
-    );
-    assert_eq!(db.integer("(SELECT count(*) FROM hired_employee_ids)"), 500);
+    assert_eq!(rows_in(&db, "hired_employees_y2022"), 499);
+    assert_eq!(rows_in(&db, "hired_employee_ids"), 500);
     // The new partition has the parent's indexes, built once the load put them back.
     assert_eq!(db.schema(), schema);
     assert_eq!(
@@ -173,11 +173,9 @@ impl RowSource for Hires {
 
 #[test]
 fn a_restore_keeps_the_partitions_of_the_years_it_holds() {
-    let Some(db) = TestDb::postgres_by_year() else {
+    let Some((db, repos)) = seeded_by_year() else {
         return;
     };
-    let repos = open_db(&db);
-    seed(&repos);
     let old = [at(1, "2019-01-01T00:00:00Z"), at(2, "2020-01-01T00:00:00Z")];
     repos.hired_employees.write_batch(&old, &[]).unwrap();
     let schema = db.schema();
@@ -198,7 +196,7 @@ fn a_restore_keeps_the_partitions_of_the_years_it_holds() {
         .unwrap();
     stored.sort_by_key(|h| h.id());
     assert_eq!(stored, new);
-    assert_eq!(db.integer("(SELECT count(*) FROM hired_employee_ids)"), 2);
+    assert_eq!(rows_in(&db, "hired_employee_ids"), 2);
     assert_conflict(
         repos
             .hired_employees
@@ -217,11 +215,9 @@ fn a_restore_keeps_the_partitions_of_the_years_it_holds() {
 
 #[test]
 fn a_table_left_in_a_partitions_place_is_named() {
-    let Some(db) = TestDb::postgres_by_year() else {
+    let Some((db, repos)) = seeded_by_year() else {
         return;
     };
-    let repos = open_db(&db);
-    seed(&repos);
     db.execute("CREATE TABLE hired_employees_y2024 (LIKE hired_employees)");
     let error = repos
         .hired_employees
