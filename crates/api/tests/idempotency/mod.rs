@@ -122,8 +122,15 @@ fn a_cut_upload_retried_with_its_key_stores_and_logs_every_row_once(db: &TestDb)
         );
     }
     let hires = read("hired_employees");
-    // A key of its own per backend: the captured log is shared by every test.
-    let key = format!("cut-upload-{:?}-{}", db.engine, std::process::id());
+    // A key of its own per database (two layouts share an engine): the captured log is shared
+    // by every test.
+    let mut url = std::collections::hash_map::DefaultHasher::new();
+    std::hash::Hash::hash(&db.url, &mut url);
+    let key = format!(
+        "cut-upload-{:?}-{:016x}",
+        db.engine,
+        std::hash::Hasher::finish(&url)
+    );
     // Past the first batch of 10,000 rows, cut in the middle of a line.
     let sent = hires.len() * 3 / 5 + 7;
     send_cut_upload(&app, "/api/v1/hired_employees/upload", &key, &hires, sent);
