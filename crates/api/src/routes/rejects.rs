@@ -70,7 +70,8 @@ problems!(ExportRejectsProblems {
 ///
 /// Every reject matching the filters (at most `limit`), newest first, as a CSV file (columns
 /// id, run, table, source, raw, reasons, recorded_at) or NDJSON (one listing object per line),
-/// streamed as it is read. A failure while streaming cuts the answer short.
+/// streamed as it is read, from the read replica while it is fit (`Read-From` says where). A
+/// failure while streaming cuts the answer short.
 #[utoipa::path(
     get,
     path = "/api/v1/rejects/export",
@@ -95,17 +96,20 @@ pub async fn export(
         ExportFormatName::Csv => (ExportFormat::Csv, "rejects.csv"),
         ExportFormatName::Ndjson => (ExportFormat::Ndjson, "rejects.ndjson"),
     };
-    let (log, limit) = (state.repos.rejects.clone(), q.limit);
+    // Read where reads go now (the replica while it is fit), for the whole stream.
+    let (log, source) = state.read(|repos| Ok(repos.rejects.clone())).await?;
+    let limit = q.limit;
     let body = streamed::body(move |out| {
         export_rejects(log.as_ref(), &filter, limit, format, out).map(drop)
     });
-    Ok(HttpResponse::Ok()
+    let file = HttpResponse::Ok()
         .content_type(format.media_type())
         .insert_header((
             "Content-Disposition",
             format!("attachment; filename=\"{file}\""),
         ))
-        .streaming(body))
+        .streaming(body);
+    Ok(read_from::mark(file, &source))
 }
 
 /// The filter the query asks for (the page size aside); an empty parameter is no filter.

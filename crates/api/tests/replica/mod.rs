@@ -152,6 +152,33 @@ fn a_replica_too_far_behind_or_down_is_skipped_for_the_primary() {
     assert_eq!(report(app), (2, Some("replica".into()), Some("0".into())));
 }
 
+/// The lines of the rejects export as CSV (its header aside), and where it was read.
+fn exported(app: &TestApp) -> (usize, Option<String>) {
+    let response = app.read("/api/v1/rejects/export?format=csv");
+    let from = response
+        .headers()
+        .get("read-from")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(response.status(), 200);
+    let body = response.text().unwrap();
+    (body.lines().count().saturating_sub(1), from)
+}
+
+#[test]
+fn the_rejects_export_is_read_where_reads_go() {
+    let routed = routed();
+    let app = &routed.app;
+    // A reject logged on the primary only (the replica is behind).
+    let answer = app.post_json(
+        "/api/v1/hired_employees",
+        &json!([{"id": 9, "name": "", "datetime": "2021-01-01T00:00:00Z", "department_id": 1, "job_id": 1}]),
+    );
+    json_of(answer, 200);
+    assert_eq!(exported(app), (0, Some("replica".into())));
+    routed.lag.0.store(u64::MAX, Ordering::SeqCst);
+    assert_eq!(exported(app), (1, Some("primary".into())));
+}
+
 #[test]
 fn without_a_replica_answers_say_nothing_of_one() {
     let db = TestDb::sqlite();
