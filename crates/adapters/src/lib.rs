@@ -122,21 +122,25 @@ pub fn open_pooled(url: &str, direct_url: &str) -> Result<Repositories, OpenErro
 }
 
 /// Prepares the read replica named by `url`: a PostgreSQL hot standby streaming from the
-/// primary that [`open`] opened. Nothing connects yet and no migration runs; a replica that is
-/// down is found by [`hiring_ports::replica::ReplicaLag::lag`], and its reads go to the primary.
-/// Only PostgreSQL has replicas: any other URL is refused.
-pub fn open_replica(url: &str) -> Result<hiring_ports::replica::Replica, OpenError> {
-    match Backend::from_url(url)? {
-        Backend::Postgres => {
+/// primary at `primary_url` (the URL [`open`] opened, or its direct URL). Nothing connects yet
+/// and no migration runs; a replica that is down, or that is not a copy of the primary's
+/// database, is found by [`hiring_ports::replica::ReplicaLag::lag`], and its reads go to the
+/// primary. Only PostgreSQL has replicas: any other URL is refused.
+pub fn open_replica(
+    url: &str,
+    primary_url: &str,
+) -> Result<hiring_ports::replica::Replica, OpenError> {
+    match (Backend::from_url(url)?, Backend::from_url(primary_url)?) {
+        (Backend::Postgres, Backend::Postgres) => {
             let store = PgStore::open_replica(url)?;
             let description = store.description().to_owned();
-            let lag = Arc::new(store.clone());
+            let lag = Arc::new(postgres::ReplicaOf::new(store.clone(), primary_url));
             Ok(hiring_ports::replica::Replica {
                 repos: repositories(store, description),
                 lag,
             })
         }
-        Backend::Sqlite => Err(OpenError::ReplicaNotPostgres),
+        _ => Err(OpenError::ReplicaNotPostgres),
     }
 }
 

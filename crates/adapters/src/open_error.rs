@@ -41,9 +41,9 @@ pub enum OpenError {
     /// than PostgreSQL.
     #[error("database.direct_url is for a PostgreSQL database behind a connection pooler: both URLs must be postgres://...")]
     PoolerNotPostgres,
-    /// A read replica was named by a URL of another backend than PostgreSQL.
+    /// A read replica, or its primary, was named by a URL of another backend than PostgreSQL.
     #[error(
-        "a read replica must be a PostgreSQL database (postgres://...): SQLite has no replicas"
+        "a read replica and its primary must be PostgreSQL databases (postgres://...): SQLite has no replicas"
     )]
     ReplicaNotPostgres,
     /// The layout partitioned by hire year was asked of a database other than PostgreSQL.

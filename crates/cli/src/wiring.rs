@@ -88,12 +88,18 @@ impl Wiring {
 
     /// Where reads may go: the read replica of `flag` (`--replica-url`, `HIRING_REPLICA_URL`),
     /// else of `database.replica_url`, while it answers and lags at most
-    /// `database.replica_max_lag_ms`; `primary` otherwise, and for every write.
+    /// `database.replica_max_lag_ms`, and while it is a copy of the primary's database (a replica
+    /// configured for another database is skipped, saying so); `primary` otherwise, and for every
+    /// write.
     pub fn reads(&self, primary: Repositories, flag: Option<&str>) -> anyhow::Result<ReadRouter> {
         let database = &self.settings.database;
         let url = flag.or(database.replica_url.as_ref().map(|url| url.expose_secret()));
+        let primary_url = database
+            .direct_url
+            .as_ref()
+            .map_or(self.database_url.as_str(), |direct| direct.expose_secret());
         let replica = url
-            .map(hiring_adapters::open_replica)
+            .map(|url| hiring_adapters::open_replica(url, primary_url))
             .transpose()
             .map_err(|e| anyhow::anyhow!("cannot use the read replica: {e}"))?;
         if let Some(replica) = &replica {

@@ -11,6 +11,7 @@ pub(crate) mod dialect;
 mod ops;
 mod partitions;
 mod replica;
+mod replica_of;
 mod reports;
 mod url;
 
@@ -27,6 +28,7 @@ use std::time::Duration;
 
 pub use create::create_database;
 pub use partitions::HiresLayout;
+pub use replica_of::ReplicaOf;
 use url::{malformed, missing_database, one_line, scrub, with_connect_timeout, UrlParts};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");

@@ -8,8 +8,7 @@ use crate::db::store::Store;
 use crate::open_error::OpenError;
 use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::sql_types::{Bool, Double, Nullable, Text};
-use diesel::RunQueryDsl;
-use hiring_ports::replica::ReplicaLag;
+use diesel::{QueryableByName, RunQueryDsl};
 use hiring_ports::RepoError;
 use std::time::Duration;
 
@@ -33,7 +32,7 @@ const SETTLE_PAUSE: Duration = Duration::from_millis(10);
 const SETTLE_OVER: f64 = 1.0;
 
 /// One row of [`REPLICA_LAG`].
-#[derive(diesel::QueryableByName, Debug, Clone)]
+#[derive(QueryableByName, Debug, Clone)]
 struct LagRow {
     #[diesel(sql_type = Nullable<Text>)]
     problem: Option<String>,
@@ -45,6 +44,24 @@ struct LagRow {
     replayed_seconds: Option<f64>,
     #[diesel(sql_type = Bool)]
     waiting_for_wal: bool,
+    #[diesel(embed)]
+    identity: Identity,
+}
+
+/// Which database of which PostgreSQL cluster a connection reads (`sql/pg_server_identity.sql`):
+/// a streaming replica shares its primary's system identifier.
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Identity {
+    #[diesel(sql_type = Text)]
+    system: String,
+    #[diesel(sql_type = Text)]
+    database: String,
+}
+
+impl std::fmt::Display for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "database {} of cluster {}", self.database, self.system)
+    }
 }
 
 impl LagRow {
@@ -121,11 +138,23 @@ impl PgStore {
     }
 }
 
-impl ReplicaLag for PgStore {
-    fn lag(&self) -> Result<Duration, RepoError> {
+impl PgStore {
+    /// How far this replica is behind `primary`; refused when it is not a copy of that
+    /// primary's database (another cluster, or another database of it).
+    pub(crate) fn lag_behind(&self, primary: &Identity) -> Result<Duration, RepoError> {
         self.store().with_conn(|conn| {
             settled_lag(
-                || Ok(diesel::sql_query(REPLICA_LAG).get_result::<LagRow>(conn)?),
+                || {
+                    let row = diesel::sql_query(REPLICA_LAG).get_result::<LagRow>(conn)?;
+                    match &row.identity {
+                        found if row.problem.is_none() && found != primary => {
+                            Err(StoreError::Port(RepoError::Unavailable(format!(
+                                "it is not a replica of the primary's database: it serves {found}, the primary {primary}"
+                            ))))
+                        }
+                        _ => Ok(row),
+                    }
+                },
                 || std::thread::sleep(SETTLE_PAUSE),
             )
         })
@@ -146,6 +175,10 @@ mod tests {
             replayed: Some(replayed),
             replayed_seconds,
             waiting_for_wal: false,
+            identity: Identity {
+                system: "7716254499829074110".into(),
+                database: "hiring".into(),
+            },
         }
     }
 
@@ -216,8 +249,7 @@ mod tests {
             problem: Some("the replica is not receiving from its primary".into()),
             received: None,
             replayed: None,
-            replayed_seconds: None,
-            waiting_for_wal: false,
+            ..row(0.0, 0.0, None)
         };
         let (lag, asked) = lag_of(&[stopped]);
         assert!(lag.unwrap_err().contains("not receiving"));

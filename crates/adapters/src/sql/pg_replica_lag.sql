@@ -6,7 +6,8 @@
 -- startup process is waiting for WAL to replay (it has replayed all it can: the received
 -- position may be a page boundary past the last record, on an idle primary for as long as it
 -- stays idle). The wait event is shown to superusers and members of pg_read_all_stats only;
--- others get false.
+-- others get false. `system` and `database` say which database of which cluster it is (as
+-- sql/pg_server_identity.sql), to be compared with the primary's.
 SELECT
     CASE
         WHEN NOT pg_is_in_recovery() THEN 'the database is not a replica (it is not in recovery)'
@@ -20,4 +21,6 @@ SELECT
     coalesce((
         SELECT bool_or(wait_event = 'RecoveryWalStream') FROM pg_stat_activity
         WHERE backend_type = 'startup'
-    ), false) AS waiting_for_wal
+    ), false) AS waiting_for_wal,
+    (SELECT system_identifier FROM pg_control_system())::text AS system,
+    current_database()::text AS database

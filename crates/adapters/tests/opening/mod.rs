@@ -123,11 +123,13 @@ fn a_pooler_and_a_replica_must_be_postgresql() {
             other => panic!("{url} + {direct}: {:?}", other.map(|r| r.description)),
         }
     }
-    assert!(matches!(
-        hiring_adapters::open_replica(file),
-        Err(OpenError::ReplicaNotPostgres)
-    ));
+    for (replica, primary) in [(file, postgres), (postgres, file)] {
+        assert!(matches!(
+            hiring_adapters::open_replica(replica, primary),
+            Err(OpenError::ReplicaNotPostgres)
+        ));
+    }
     // A replica is not connected to when opened: one that is down is found by its lag.
-    let replica = hiring_adapters::open_replica(postgres).unwrap();
+    let replica = hiring_adapters::open_replica(postgres, postgres).unwrap();
     assert!(replica.lag.lag().is_err());
 }

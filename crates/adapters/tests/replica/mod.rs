@@ -2,7 +2,8 @@
 //! `HIRING_TEST_PRIMARY_URL` and `HIRING_TEST_REPLICA_URL` name a primary and a hot standby made
 //! from it with `pg_basebackup -R` (`scripts/replica_test.sh` starts both), and
 //! `HIRING_TEST_REPLICA_STOP` is the shell command that stops the standby. Without them the test
-//! has nothing to run against and returns at once.
+//! has nothing to run against and returns at once. A replica read for another database than the
+//! primary's is skipped.
 
 use hiring_adapters::{open, open_replica};
 use hiring_domain::{Department, HiredEmployee, Job, Record, ReportYear};
@@ -51,7 +52,7 @@ fn reads_go_to_the_replica_and_to_the_primary_once_it_stops() {
         return;
     };
     let primary = open(&primary_url).unwrap();
-    let replica = open_replica(&replica_url).unwrap();
+    let replica = open_replica(&replica_url, &primary_url).unwrap();
     let router = ReadRouter::new(primary.clone(), Some(replica), Duration::from_secs(10));
 
     // Writes go to the primary; a hot standby refuses them.
@@ -110,6 +111,32 @@ fn reads_go_to_the_replica_and_to_the_primary_once_it_stops() {
         ids
     };
     assert_eq!(ids(replica_repos), ids(&primary));
+
+    // A replica read for another database than the primary's is skipped, saying why: another
+    // database of the standby, or the standby of another cluster.
+    let skipped = |replica_url: &str, primary_url: &str| {
+        let replica = open_replica(replica_url, primary_url).unwrap();
+        let router = ReadRouter::new(primary.clone(), Some(replica), Duration::from_secs(10));
+        match router.reads().1 {
+            ReadSource::ReplicaSkipped { reason } => reason,
+            other => panic!("{replica_url} read for {primary_url}: {other:?}"),
+        }
+    };
+    let reason = skipped(
+        &crate::support::with_database(&replica_url, "postgres"),
+        &primary_url,
+    );
+    assert!(
+        reason.contains("not a replica of the primary's database: it serves database postgres"),
+        "{reason}"
+    );
+    if let Some(other) = crate::support::TestDb::postgres() {
+        let reason = skipped(&replica_url, &other.url);
+        assert!(
+            reason.contains("not a replica of the primary's database"),
+            "{reason}"
+        );
+    }
 
     // The replica stopped: reads go to the primary, saying why, and are still answered.
     let status = std::process::Command::new("sh")

@@ -155,7 +155,7 @@ fn a_read_replica_that_is_not_postgresql_is_refused_saying_so() {
     let stderr = stderr_of(&output);
     assert!(
         stderr
-            .contains("cannot use the read replica: a read replica must be a PostgreSQL database"),
+            .contains("cannot use the read replica: a read replica and its primary must be PostgreSQL databases"),
         "{stderr}"
     );
 }
