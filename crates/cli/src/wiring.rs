@@ -51,11 +51,12 @@ impl Wiring {
                 OpenError::PartitionsNotPostgres
             );
         }
-        if self.create_database && postgres && hiring_adapters::create_database(&self.database_url)?
+        let direct_url = self.settings.database.direct_url.as_ref();
+        // Behind a pooler, on the database server itself: a pooler has no `postgres` database.
+        if self.create_database && postgres && hiring_adapters::create_database(self.server_url())?
         {
             tracing::info!("created the PostgreSQL database the URL names");
         }
-        let direct_url = self.settings.database.direct_url.as_ref();
         let opened = match direct_url {
             Some(direct) => {
                 hiring_adapters::open_pooled(&self.database_url, direct.expose_secret())
@@ -69,13 +70,11 @@ impl Wiring {
             e => e.into(),
         })?;
         // Once the schema is there: the layout is chosen on the table the migrations made.
-        if by_year {
-            let url = direct_url.map_or(self.database_url.as_str(), |u| u.expose_secret());
-            if hiring_adapters::partition_hires_by_year(url)
+        if by_year
+            && hiring_adapters::partition_hires_by_year(self.server_url())
                 .map_err(|e| anyhow::anyhow!("database.partition_hires_by_year is set: {e}"))?
-            {
-                tracing::info!("hired_employees is now partitioned by hire year");
-            }
+        {
+            tracing::info!("hired_employees is now partitioned by hire year");
         }
         if let Some(path) = new_file {
             tracing::warn!(
@@ -86,6 +85,12 @@ impl Wiring {
         Ok(repos)
     }
 
+    /// The database server itself: `database.direct_url` behind a pooler, else the database URL.
+    fn server_url(&self) -> &str {
+        let direct = self.settings.database.direct_url.as_ref();
+        direct.map_or(self.database_url.as_str(), |url| url.expose_secret())
+    }
+
     /// Where reads may go: the read replica of `flag` (`--replica-url`, `HIRING_REPLICA_URL`),
     /// else of `database.replica_url`, while it answers and lags at most
     /// `database.replica_max_lag_ms`, and while it is a copy of the primary's database (a replica
@@ -94,10 +99,7 @@ impl Wiring {
     pub fn reads(&self, primary: Repositories, flag: Option<&str>) -> anyhow::Result<ReadRouter> {
         let database = &self.settings.database;
         let url = flag.or(database.replica_url.as_ref().map(|url| url.expose_secret()));
-        let primary_url = database
-            .direct_url
-            .as_ref()
-            .map_or(self.database_url.as_str(), |direct| direct.expose_secret());
+        let primary_url = self.server_url();
         let replica = url
             .map(|url| hiring_adapters::open_replica(url, primary_url))
             .transpose()

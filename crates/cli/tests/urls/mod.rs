@@ -87,3 +87,25 @@ fn a_missing_postgres_database_gets_a_hint_and_create_database_makes_it() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn create_database_behind_a_pooler_creates_it_on_the_direct_url() {
+    let Some(db) = crate::support::TestDb::postgres_absent() else {
+        return;
+    };
+    let cwd = tempfile::tempdir().unwrap();
+    // A pooler that does not answer: the database is still created, on the direct URL (a
+    // pooler has no `postgres` database to create it from), before the command stops on it.
+    let output = Command::new(env!("CARGO_BIN_EXE_hiring"))
+        .args(["rejects", "--create-database"])
+        .current_dir(cwd.path())
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/hiring")
+        .env("HIRING__DATABASE__DIRECT_URL", &db.url)
+        .env("HIRING_CONFIG", config_file())
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert_eq!(db.integer("(SELECT 1)"), 1, "the database exists: {stderr}");
+}
