@@ -79,6 +79,8 @@ pub struct TestDb {
     pub url: String,
     /// The engine.
     pub engine: Engine,
+    /// PostgreSQL: `hired_employees` partitioned by hire year.
+    by_year: bool,
     _keep: Keep,
 }
 
@@ -100,6 +102,7 @@ impl TestDb {
         Self {
             url,
             engine: Engine::Sqlite,
+            by_year: false,
             _keep: Keep::Folder(folder),
         }
     }
@@ -117,11 +120,23 @@ impl TestDb {
     /// Like [`TestDb::postgres`], with `hired_employees` partitioned by hire year
     /// (`hiring_adapters::partition_hires_by_year`).
     pub fn postgres_by_year() -> Option<Self> {
-        let db = Self::postgres()?;
+        let mut db = Self::postgres()?;
         let converted = hiring_adapters::partition_hires_by_year(&db.url)
             .unwrap_or_else(|e| panic!("partition {}: {e}", db.url));
         assert!(converted, "a new database's hired_employees is plain");
+        db.by_year = true;
         Some(db)
+    }
+
+    /// Another new database of the same engine and layout, on the same server.
+    #[allow(dead_code)]
+    pub fn another(&self) -> Self {
+        match (self.engine, self.by_year) {
+            (Engine::Sqlite, _) => Some(Self::sqlite()),
+            (Engine::Postgres, false) => Self::postgres(),
+            (Engine::Postgres, true) => Self::postgres_by_year(),
+        }
+        .unwrap_or_else(|| panic!("the server of {}", without_password(&self.url)))
     }
 
     /// The URL of a PostgreSQL database that does not exist (yet): whatever creates it, it is
@@ -149,6 +164,7 @@ impl TestDb {
         let db = Self {
             url: with_database(&server, &name),
             engine: Engine::Postgres,
+            by_year: false,
             _keep: Keep::Database(DropDatabase {
                 server,
                 name: name.clone(),

@@ -20,12 +20,9 @@ use std::time::{Duration, Instant};
 mod concurrent;
 mod large_table;
 
-/// A second, empty database on the engine of `db`.
+/// A second, empty database on the engine and layout of `db`.
 fn another(db: &TestDb) -> TestDb {
-    match db.engine {
-        Engine::Sqlite => TestDb::sqlite(),
-        Engine::Postgres => TestDb::postgres().expect("the server of the first database"),
-    }
+    db.another()
 }
 
 /// Every stored row of every table, as CSV fields.
