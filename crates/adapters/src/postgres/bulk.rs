@@ -27,7 +27,6 @@
 //! Batches are written by a thread of the load while the caller reads and checks the next ones.
 
 use super::dialect::PgDialect;
-use crate::db::bulk::SetAside;
 use crate::db::error::{repo_error, StoreError};
 use crate::db::held_keys::HeldKeys;
 use crate::db::hire_counts::Tally;
@@ -48,8 +47,6 @@ use std::thread::JoinHandle;
 const SET_ASIDE: &str = include_str!("../sql/pg_set_aside.sql");
 /// The lock a bulk load takes first; `{table}` is filled in.
 const LOCK: &str = include_str!("../sql/pg_bulk_lock.sql");
-/// Empties the tables of a replacement; `{tables}` is filled in.
-const TRUNCATE: &str = include_str!("../sql/pg_truncate.sql");
 /// Run before the indexes are built again.
 const INDEX_BUILD: &str = include_str!("../sql/pg_index_build.sql");
 /// Locks the parents before their foreign keys are set aside; `{tables}` is filled in.
@@ -83,18 +80,18 @@ struct SetAsideRow {
 
 /// What re-creates the constraints and indexes set aside, in the order to run it.
 #[derive(Debug, Default)]
-struct PutBack {
+pub(super) struct PutBack {
     /// Primary keys and unique constraints.
     keys: Vec<String>,
     /// Indexes that back no constraint.
     indexes: Vec<String>,
     /// Foreign keys, last (they need the keys they reference).
-    foreign_keys: Vec<String>,
+    pub(super) foreign_keys: Vec<String>,
 }
 
 impl PutBack {
     /// Everything but the foreign keys, in the order to run it.
-    fn keys_and_indexes(&self) -> Vec<String> {
+    pub(super) fn keys_and_indexes(&self) -> Vec<String> {
         if self.keys.is_empty() && self.indexes.is_empty() {
             return Vec::new();
         }
@@ -109,7 +106,7 @@ impl PutBack {
 /// re-creates them: with their keys and the foreign keys referencing them too when `emptying`,
 /// with their own keys (unless referenced) when `own_keys`; only the foreign keys when
 /// `only_foreign_keys`.
-fn set_aside(
+pub(super) fn set_aside(
     conn: &mut PgConnection,
     tables: &[Table],
     emptying: bool,
@@ -169,27 +166,6 @@ fn table_rows(conn: &mut PgConnection, table: Table, at_least: u64) -> Result<u6
         .get_result::<TableRows>(conn)?
         .estimate;
     Ok(u64::try_from(estimate).unwrap_or(0).max(at_least))
-}
-
-/// Empties `tables` for a replacement, with their constraints and indexes set aside (see
-/// [`crate::db::bulk::BulkLoadOps::set_aside_for_replace`]).
-pub(crate) fn set_aside_for_replace(
-    conn: &mut PgConnection,
-    tables: &[Table],
-) -> Result<Option<SetAside>, StoreError> {
-    if tables.is_empty() {
-        return Ok(None);
-    }
-    let put_back = set_aside(conn, tables, true, true, false)?;
-    let names: Vec<&str> = tables.iter().map(|t| t.name()).collect();
-    conn.batch_execute(&TRUNCATE.replace("{tables}", &names.join(", ")))?;
-    if tables.contains(&Table::HiredEmployees) {
-        super::partitions::drop_emptied(conn)?;
-    }
-    Ok(Some(SetAside {
-        indexes: put_back.keys_and_indexes(),
-        foreign_keys: put_back.foreign_keys,
-    }))
 }
 
 /// Starts a bulk load of `E`'s table, or declines it (see the module documentation).

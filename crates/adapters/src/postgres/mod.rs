@@ -10,6 +10,7 @@ mod create;
 pub(crate) mod dialect;
 mod ops;
 mod partitions;
+mod replace;
 mod replica;
 mod replica_of;
 mod reports;

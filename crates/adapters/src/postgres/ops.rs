@@ -112,6 +112,6 @@ impl BulkLoadOps for PgDialect {
         conn: &mut PgConnection,
         tables: &[Table],
     ) -> Result<Option<SetAside>, StoreError> {
-        bulk::set_aside_for_replace(conn, tables)
+        super::replace::set_aside_for_replace(conn, tables)
     }
 }
